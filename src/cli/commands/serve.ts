@@ -1,0 +1,100 @@
+// `runyard serve`: reads flags and environment, starts the daemon, stops it cleanly on SIGINT/SIGTERM.
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { DaemonStartError, isLoopback, startDaemon, type DaemonConfig } from '../../daemon/daemon.js';
+import { createLogger } from '../../log.js';
+import { DEFAULT_LISTEN } from '../../schema/transport.js';
+import { EXIT, UsageError } from '../usage.js';
+
+const HELP = `Usage: runyard serve [options]
+
+  --listen HOST:PORT      where to listen (env RUNYARD_LISTEN; default ${DEFAULT_LISTEN}; port 0 = any free port)
+  --allow-remote          permit a HOST that is not loopback
+  --runs-dir DIR          run directories (env RUNYARD_RUNS_DIR; default ./runs)
+  --state-dir DIR         token, daemon.json (env RUNYARD_STATE_DIR; default ./.runyard)
+  --allow-origin ORIGIN   accept WebSocket handshakes from this browser Origin (repeatable)
+  --max-concurrent N      runs executing at once (default: number of CPUs)
+  --kill-grace-ms N       SIGTERM to SIGKILL delay on cancel and timeout (default 5000)`;
+
+export async function serve(args: string[]): Promise<number> {
+  const config = parseServeArgs(args, process.env);
+  if (!config) {
+    console.log(HELP);
+    return EXIT.ok;
+  }
+  const log = createLogger();
+  let daemon;
+  try {
+    daemon = await startDaemon(config, log);
+  } catch (error) {
+    if (error instanceof DaemonStartError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      console.error(`runyard: ${(error as Error).message}`);
+      return EXIT.failed;
+    }
+    throw error;
+  }
+  console.log(`runyard listening on ${daemon.url}`);
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info('shutting down', { signal });
+      void daemon.close().then(resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await stopped;
+  return EXIT.ok;
+}
+
+/** undefined when --help was asked for. */
+export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): DaemonConfig | undefined {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        listen: { type: 'string' },
+        'allow-remote': { type: 'boolean' },
+        'runs-dir': { type: 'string' },
+        'state-dir': { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true },
+        'max-concurrent': { type: 'string' },
+        'kill-grace-ms': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return undefined;
+  const listen = values.listen ?? env.RUNYARD_LISTEN ?? DEFAULT_LISTEN;
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65_535) throw new UsageError(`--listen must be HOST:PORT, got "${listen}"`);
+  const host = (match[1] ?? match[2])!;
+  if (!isLoopback(host) && !values['allow-remote']) {
+    throw new UsageError(
+      `refusing to listen on ${host} without --allow-remote: anyone who can reach it with the token can run commands`,
+    );
+  }
+  return {
+    host,
+    port,
+    runsDir: values['runs-dir'] ?? env.RUNYARD_RUNS_DIR ?? 'runs',
+    stateDir: values['state-dir'] ?? env.RUNYARD_STATE_DIR ?? '.runyard',
+    allowOrigins: values['allow-origin'] ?? [],
+    maxConcurrent: positiveInteger('--max-concurrent', values['max-concurrent']) ?? availableParallelism(),
+    killGraceMs: positiveInteger('--kill-grace-ms', values['kill-grace-ms']) ?? 5_000,
+    maxPayloadBytes: 1_048_576,
+    maxBatchSize: 100,
+  };
+}
+
+function positiveInteger(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 1) throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
+  return number;
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// The runyard command: dispatches to one module per command, loaded only when it is used.
+import { EXIT, UsageError } from './usage.js';
+
+const HELP = `runyard — a local run daemon
+
+Usage:
+  runyard serve [--listen HOST:PORT] [--runs-dir DIR] [--state-dir DIR] [--allow-origin ORIGIN]...
+  runyard run start [options] -- CMD [ARGS...]
+  runyard run status|cancel RUN_ID
+  runyard run wait RUN_ID [--timeout-ms N]
+  runyard run logs RUN_ID [--stderr] [--offset N]
+  runyard run list [--status S]... [--label K=V]... [--limit N] [--cursor C]
+
+Every run command takes --json for machine output, and --url/--token/--state-dir to find the daemon.
+Run \`runyard COMMAND --help\` for the options of one command.
+Exit codes: 0 success, 1 the request failed, 2 usage error.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return (await import('./commands/serve.js')).serve(rest);
+    case 'run':
+      return (await import('./commands/run.js')).run(rest);
+    case '--version':
+    case '-v':
+      console.log((await import('../schema/version.js')).version);
+      return EXIT.ok;
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      console.log(HELP);
+      return command === undefined ? EXIT.usage : EXIT.ok;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`runyard: ${error.message}\nRun \`runyard --help\` for usage.`);
+      process.exitCode = EXIT.usage;
+    } else {
+      console.error(`runyard: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = EXIT.failed;
+    }
+  },
+);

@@ -1,0 +1,5 @@
+// Exit codes and usage errors shared by every command.
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** A mistake in how the command was called: printed with a hint, exit code 2. */
+export class UsageError extends Error {}

@@ -1,0 +1,85 @@
+// The runyard SDK: connect to a daemon and call its methods with types generated from the contract.
+import { Connection, DEFAULT_CALL_TIMEOUT_MS } from './connection.js';
+import { ConnectError } from './errors.js';
+import { bindMethods, holdsFor, type CallOptions, type RunyardMethods } from './generated.js';
+import { openSocket } from './socket.js';
+
+export * from './generated.js';
+export { ConnectError, ConnectionClosedError, RequestTimeoutError, RpcError } from './errors.js';
+
+export interface ConnectOptions {
+  /** WebSocket URL, e.g. `ws://127.0.0.1:7370/rpc`. Default: RUNYARD_URL, else the url in `<stateDir>/daemon.json`. */
+  url?: string;
+  /** Bearer token. Default: RUNYARD_TOKEN, else the contents of `<stateDir>/token`. */
+  token?: string;
+  /** Where to look for daemon.json and token when url or token is not given (Node only). Default: `./.runyard`. */
+  stateDir?: string;
+}
+
+export interface RunyardClient extends RunyardMethods {
+  /** Call any method by name; the typed methods are shortcuts for this. */
+  call(method: string, params?: object, options?: CallOptions): Promise<unknown>;
+  /** Close the connection; pending calls reject with ConnectionClosedError. */
+  close(): Promise<void>;
+  /** Resolves when the connection closes, for whatever reason. */
+  readonly closed: Promise<Error>;
+}
+
+/**
+ * Connect to a runyard daemon.
+ *
+ * ```ts
+ * const client = await connect();
+ * const run = await client.run.start({ argv: ['echo', 'hello'] });
+ * ```
+ * Rejects with ConnectError when the daemon cannot be reached or refuses the token, Origin or Host.
+ */
+export async function connect(options: ConnectOptions = {}): Promise<RunyardClient> {
+  const { url, token } = await locateDaemon(options);
+  const connection = new Connection(await openSocket(url, token));
+  const call = (method: string, params: object = {}, callOptions: CallOptions = {}) => {
+    const held = holdsFor[method];
+    const heldMs = held ? (params as Record<string, unknown>)[held] : undefined;
+    // A call that asks the daemon to hold it open for N ms must not time out on our side first.
+    const timeoutMs =
+      callOptions.timeoutMs ?? (typeof heldMs === 'number' ? heldMs + DEFAULT_CALL_TIMEOUT_MS : undefined);
+    return connection.call(method, params, { ...callOptions, ...(timeoutMs ? { timeoutMs } : {}) });
+  };
+  return {
+    ...bindMethods(call),
+    call,
+    close: () => connection.close(),
+    closed: connection.closed,
+  };
+}
+
+async function locateDaemon(options: ConnectOptions): Promise<{ url: string; token: string }> {
+  const nodeProcess = (globalThis as { process?: { env: Record<string, string | undefined> } }).process;
+  const env = nodeProcess?.env ?? {};
+  let url = options.url ?? env.RUNYARD_URL;
+  let token = options.token ?? env.RUNYARD_TOKEN;
+  if (url && token) return { url, token };
+  if (!nodeProcess) {
+    throw new ConnectError('connect() needs { url, token } outside Node');
+  }
+  // Imported lazily so that browsers, which always pass url and token, never load Node modules.
+  const [{ readFile }, { join }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+  const stateDir = options.stateDir ?? env.RUNYARD_STATE_DIR ?? '.runyard';
+  if (!url) {
+    const infoPath = join(stateDir, 'daemon.json');
+    try {
+      url = (JSON.parse(await readFile(infoPath, 'utf8')) as { url: string }).url;
+    } catch {
+      throw new ConnectError(`no runyard daemon found: ${infoPath} is missing (start one with \`runyard serve\`)`);
+    }
+  }
+  if (!token) {
+    const tokenPath = join(stateDir, 'token');
+    try {
+      token = (await readFile(tokenPath, 'utf8')).trim();
+    } catch {
+      throw new ConnectError(`cannot read the daemon token at ${tokenPath} (set RUNYARD_TOKEN or pass { token })`);
+    }
+  }
+  return { url, token };
+}

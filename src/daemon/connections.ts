@@ -1,0 +1,69 @@
+// Live WebSocket connections: feed messages to the dispatcher, send answers, keep dead peers from piling up.
+import { randomUUID } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import type { Logger } from '../log.js';
+import type { RpcDispatcher } from './rpc.js';
+
+// A peer that misses two pings in a row (a sleeping laptop, a dropped network) is dropped.
+const PING_INTERVAL_MS = 30_000;
+
+export class Connections {
+  readonly #sockets = new Set<WebSocket>();
+  readonly #alive = new WeakSet<WebSocket>();
+  readonly #dispatcher: RpcDispatcher;
+  readonly #log: Logger;
+  readonly #pinger: NodeJS.Timeout;
+
+  constructor(dispatcher: RpcDispatcher, log: Logger) {
+    this.#dispatcher = dispatcher;
+    this.#log = log;
+    this.#pinger = setInterval(() => this.#ping(), PING_INTERVAL_MS);
+    this.#pinger.unref();
+  }
+
+  accept(socket: WebSocket): void {
+    const context = { connectionId: randomUUID() };
+    this.#sockets.add(socket);
+    this.#alive.add(socket);
+    socket.on('pong', () => this.#alive.add(socket));
+    socket.on('close', () => this.#sockets.delete(socket));
+    // ws closes the socket itself on protocol violations (1002) and oversize frames (1009).
+    socket.on('error', (error) => this.#log.warn('connection error', { connectionId: context.connectionId, error: error.message }));
+    socket.on('message', (data, isBinary) => {
+      const text = isBinary || Array.isArray(data) ? Buffer.concat([data].flat() as Buffer[]).toString('utf8') : data.toString();
+      this.#dispatcher.handle(text, context).then(
+        (answer) => {
+          if (answer !== undefined && socket.readyState === socket.OPEN) socket.send(JSON.stringify(answer));
+        },
+        (error: unknown) => this.#log.error('dispatch failed', { connectionId: context.connectionId, error }),
+      );
+    });
+  }
+
+  /** Closes every connection with 1001 (going away) and waits until they are gone. */
+  async close(): Promise<void> {
+    clearInterval(this.#pinger);
+    await Promise.all(
+      [...this.#sockets].map(
+        (socket) =>
+          new Promise<void>((resolve) => {
+            if (socket.readyState === socket.CLOSED) return resolve();
+            socket.once('close', () => resolve());
+            socket.close(1001, 'daemon shutting down');
+            setTimeout(() => socket.terminate(), 1_000).unref();
+          }),
+      ),
+    );
+  }
+
+  #ping(): void {
+    for (const socket of this.#sockets) {
+      if (!this.#alive.has(socket)) {
+        socket.terminate();
+        continue;
+      }
+      this.#alive.delete(socket);
+      socket.ping();
+    }
+  }
+}

@@ -1,0 +1,13 @@
+// Handlers of run.*: thin calls into the engine; params arrive validated, with defaults filled in.
+import type { RunEngine } from '../../runs/engine.js';
+import type { GroupHandlers } from './types.js';
+
+export const runHandlers = (engine: RunEngine): GroupHandlers<'run'> => ({
+  'run.start': (params) => engine.start(params),
+  'run.status': ({ runId }) => engine.get(runId),
+  'run.list': (params) => engine.list(params),
+  'run.cancel': ({ runId }) => engine.cancel(runId),
+  'run.wait': ({ runId, timeoutMs }) => engine.wait(runId, timeoutMs ?? 30_000),
+  'run.logs': ({ runId, stream, offset, limit }) =>
+    engine.readLog(runId, stream ?? 'stdout', offset ?? 0, limit ?? 65_536),
+});

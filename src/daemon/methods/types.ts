@@ -1,0 +1,14 @@
+// The handler table type: one handler per method in the contract, typed from its descriptor.
+import type { Static } from '@sinclair/typebox';
+import type { methods } from '../../schema/index.js';
+import type { CallContext } from '../rpc.js';
+
+type Method = (typeof methods)[number];
+
+export type MethodHandlers = {
+  [M in Method as M['name']]: (params: Static<M['params']>, context: CallContext) => Promise<Static<M['result']>>;
+};
+
+export type GroupHandlers<G extends string> = {
+  [K in keyof MethodHandlers as K extends `${G}.${string}` ? K : never]: MethodHandlers[K];
+};

@@ -1,0 +1,134 @@
+// JSON-RPC 2.0 framing on top of json-rpc-2.0: parsing, batches, params validation and error mapping.
+import { randomUUID } from 'node:crypto';
+import {
+  JSONRPCErrorCode,
+  JSONRPCServer,
+  createJSONRPCErrorResponse,
+  type JSONRPCID,
+  type JSONRPCRequest,
+  type JSONRPCResponse,
+} from 'json-rpc-2.0';
+import type { Logger } from '../log.js';
+import { RunyardError } from '../schema/errors.js';
+import type { MethodDescriptor } from '../schema/method.js';
+import { compileSchema, createAjv, describeViolations, type SchemaViolation } from '../schema/validator.js';
+
+export interface CallContext {
+  connectionId: string;
+}
+
+export type Handler = (params: never, context: CallContext) => Promise<unknown>;
+
+export interface RpcLimits {
+  maxBatchSize: number;
+}
+
+class InvalidParamsError extends Error {
+  constructor(readonly violations: SchemaViolation[]) {
+    super(`Invalid params: ${violations.map((v) => `${v.path} ${v.message}`).join('; ')}`);
+  }
+}
+
+class InternalError extends Error {
+  constructor(readonly correlationId: string) {
+    super('Internal error');
+  }
+}
+
+const isId = (id: unknown): id is JSONRPCID => typeof id === 'string' || typeof id === 'number' || id === null;
+const error = (id: JSONRPCID, code: number, message: string, data?: unknown) =>
+  createJSONRPCErrorResponse(id, code, message, data);
+
+export class RpcDispatcher {
+  readonly #server = new JSONRPCServer<CallContext>({ errorListener: () => {} });
+  readonly #limits: RpcLimits;
+
+  constructor(
+    descriptors: readonly MethodDescriptor[],
+    handlers: Record<string, Handler>,
+    limits: RpcLimits,
+    log: Logger,
+  ) {
+    this.#limits = limits;
+    const ajv = createAjv();
+    for (const descriptor of descriptors) {
+      const validate = compileSchema(ajv, descriptor.params);
+      const handler = handlers[descriptor.name];
+      if (!handler) throw new Error(`no handler for ${descriptor.name}`);
+      this.#server.addMethod(descriptor.name, async (params: unknown, context) => {
+        const named = params ?? {};
+        if (!validate(named)) throw new InvalidParamsError(describeViolations(validate.errors ?? []));
+        try {
+          return await handler(named as never, context);
+        } catch (thrown) {
+          if (thrown instanceof RunyardError) throw thrown;
+          const correlationId = randomUUID();
+          log.error('method failed', { method: descriptor.name, correlationId, error: thrown });
+          throw new InternalError(correlationId);
+        }
+      });
+    }
+    this.#server.mapErrorToJSONRPCErrorResponse = (id, thrown: unknown) => {
+      if (thrown instanceof RunyardError) return error(id, thrown.code, thrown.message, { reason: thrown.reason, ...thrown.data });
+      if (thrown instanceof InvalidParamsError) {
+        return error(id, JSONRPCErrorCode.InvalidParams, thrown.message, {
+          reason: 'invalid_params',
+          errors: thrown.violations,
+        });
+      }
+      const correlationId = thrown instanceof InternalError ? thrown.correlationId : randomUUID();
+      return error(id, JSONRPCErrorCode.InternalError, 'Internal error', { correlationId });
+    };
+  }
+
+  /** Answers one WebSocket message; undefined when nothing is to be sent (notifications only). */
+  async handle(text: string, context: CallContext): Promise<JSONRPCResponse | JSONRPCResponse[] | undefined> {
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return error(null, JSONRPCErrorCode.ParseError, 'Parse error: the message is not valid JSON');
+    }
+    if (!Array.isArray(message)) return this.#handleOne(message, context);
+    if (message.length === 0) return error(null, JSONRPCErrorCode.InvalidRequest, 'Invalid Request: empty batch');
+    if (message.length > this.#limits.maxBatchSize) {
+      return error(
+        null,
+        JSONRPCErrorCode.InvalidRequest,
+        `Invalid Request: a batch of ${message.length} requests exceeds the limit of ${this.#limits.maxBatchSize}`,
+        { reason: 'batch_too_large', limit: this.#limits.maxBatchSize },
+      );
+    }
+    const answers = await Promise.all(message.map((item) => this.#handleOne(item, context)));
+    const sent = answers.filter((answer): answer is JSONRPCResponse => answer !== undefined);
+    return sent.length > 0 ? sent : undefined;
+  }
+
+  async #handleOne(message: unknown, context: CallContext): Promise<JSONRPCResponse | undefined> {
+    if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+      return error(null, JSONRPCErrorCode.InvalidRequest, 'Invalid Request: expected a request object');
+    }
+    const request = message as Record<string, unknown>;
+    const hasId = Object.hasOwn(request, 'id');
+    if (hasId && !isId(request.id)) {
+      return error(null, JSONRPCErrorCode.InvalidRequest, 'Invalid Request: id must be a string, number or null');
+    }
+    const id = hasId ? (request.id as JSONRPCID) : null;
+    if (request.jsonrpc !== '2.0') return error(id, JSONRPCErrorCode.InvalidRequest, 'Invalid Request: jsonrpc must be "2.0"');
+    if (typeof request.method !== 'string') {
+      return error(id, JSONRPCErrorCode.InvalidRequest, 'Invalid Request: method must be a string');
+    }
+    if (request.params !== undefined && (request.params === null || typeof request.params !== 'object')) {
+      return error(id, JSONRPCErrorCode.InvalidRequest, 'Invalid Request: params must be an object');
+    }
+    if (!this.#server.hasMethod(request.method)) {
+      return hasId ? error(id, JSONRPCErrorCode.MethodNotFound, `Method not found: ${request.method}`) : undefined;
+    }
+    const { jsonrpc, method, params } = request as unknown as JSONRPCRequest;
+    const answer = await this.#server.receive(
+      hasId ? { jsonrpc, method, params, id } : { jsonrpc, method, params },
+      context,
+    );
+    return answer ?? undefined;
+  }
+}

@@ -1,0 +1,27 @@
+// The bearer token: created once in the state directory, compared in constant time.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic.js';
+
+/** Reads `<stateDir>/token`, creating the directory (0700) and a 32-byte hex token (0600) on first start. */
+export async function loadOrCreateToken(stateDir: string): Promise<string> {
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await chmod(stateDir, 0o700);
+  const path = join(stateDir, 'token');
+  try {
+    const token = (await readFile(path, 'utf8')).trim();
+    if (/^[0-9a-f]{64}$/.test(token)) return token;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const token = randomBytes(32).toString('hex');
+  await writeFileAtomic(path, `${token}\n`, 0o600);
+  return token;
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** Equal-length digests make the comparison constant-time whatever the presented length. */
+export const tokenMatches = (expected: string, presented: string | undefined) =>
+  presented !== undefined && timingSafeEqual(digest(expected), digest(presented));

@@ -1,0 +1,34 @@
+// Schemas shared by several method groups: ids, timestamps, labels, error details.
+import { Type, type TSchema } from '@sinclair/typebox';
+
+/** A ULID: 26 Crockford base-32 characters, sortable by creation time, safe as a directory name. */
+export const RunId = Type.String({
+  $id: 'RunId',
+  pattern: '^[0-9A-HJKMNP-TV-Z]{26}$',
+  description: 'Run id (a ULID): sortable by creation time and safe as a directory name.',
+});
+
+export const Timestamp = Type.String({
+  $id: 'Timestamp',
+  format: 'date-time',
+  description: 'An ISO 8601 UTC timestamp with milliseconds.',
+});
+
+export const Labels = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,63}$' }), Type.String({ maxLength: 256 }), {
+  $id: 'Labels',
+  maxProperties: 32,
+  description: 'Free-form key/value tags for filtering; keys are 1-63 of [A-Za-z0-9_.-].',
+});
+
+export const ErrorInfo = Type.Object(
+  {
+    reason: Type.String({ description: 'Stable snake_case reason, e.g. "timeout" or "spawn_failed".' }),
+    message: Type.String(),
+  },
+  { $id: 'ErrorInfo', additionalProperties: false },
+);
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** Params of a method that takes none. */
+export const NoParams = Type.Object({}, { additionalProperties: false });

@@ -1,0 +1,82 @@
+// The application error registry: every error that crosses the wire, with its stable code.
+import { Type, type TSchema } from '@sinclair/typebox';
+
+interface ErrorSpec {
+  code: number;
+  /** Message template; `{name}` is replaced from the error's data. */
+  message: string;
+  data: TSchema;
+  description: string;
+}
+
+// Codes live outside -32768..-32000 (reserved by JSON-RPC), grouped by area:
+// 1000s runs, 1100s paths and run directories, 1900s daemon limits. A published code never
+// changes meaning and is never reused.
+export const errorRegistry = {
+  run_not_found: {
+    code: 1001,
+    message: 'run {runId} not found',
+    data: Type.Object({ runId: Type.String() }),
+    description: 'No run has this id.',
+  },
+  command_not_found: {
+    code: 1002,
+    message: 'command {command} not found or not executable',
+    data: Type.Object({ command: Type.String() }),
+    description: "argv[0] is not an executable file, neither as a path nor on the run's PATH.",
+  },
+  cwd_not_found: {
+    code: 1003,
+    message: 'working directory {cwd} does not exist or is not a directory',
+    data: Type.Object({ cwd: Type.String() }),
+    description: 'The requested cwd is not an existing directory.',
+  },
+  run_dir_failed: {
+    code: 1004,
+    message: 'could not prepare the run directory: {cause}',
+    data: Type.Object({ cause: Type.String() }),
+    description: 'The daemon could not create or write the run directory (disk full, read-only, permissions).',
+  },
+  path_outside_runs_dir: {
+    code: 1101,
+    message: '{field} must stay inside the runs directory',
+    data: Type.Object({ field: Type.String() }),
+    description: 'A path resolves (after symlinks) outside the runs directory, or to the runs directory itself.',
+  },
+  output_dir_not_empty: {
+    code: 1102,
+    message: 'output directory {outputDir} is not empty; pass overwrite: true to reuse it',
+    data: Type.Object({ outputDir: Type.String() }),
+    description: 'outputDir exists and holds files, and overwrite was not set.',
+  },
+  output_dir_busy: {
+    code: 1103,
+    message: 'output directory {outputDir} belongs to active run {runId}',
+    data: Type.Object({ outputDir: Type.String(), runId: Type.String() }),
+    description: 'outputDir is the directory of a run that has not finished; even overwrite cannot take it.',
+  },
+  daemon_shutting_down: {
+    code: 1901,
+    message: 'the daemon is shutting down and accepts no new runs',
+    data: Type.Object({}),
+    description: 'run.start arrived after SIGINT/SIGTERM; retry against the next daemon.',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorReason = keyof typeof errorRegistry;
+
+/** The one error class for application errors; the transport turns it into a JSON-RPC error. */
+export class RunyardError extends Error {
+  readonly reason: ErrorReason;
+  readonly code: number;
+  readonly data: Record<string, unknown>;
+
+  constructor(reason: ErrorReason, data: Record<string, unknown>) {
+    const spec = errorRegistry[reason];
+    super(spec.message.replace(/\{(\w+)\}/g, (_, key: string) => String(data[key])));
+    this.name = 'RunyardError';
+    this.reason = reason;
+    this.code = spec.code;
+    this.data = data;
+  }
+}

@@ -1,0 +1,30 @@
+// The method descriptor: one declaration feeds validation, openrpc.json and the generated client.
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { ErrorReason } from './errors.js';
+
+export interface MethodExample<P extends TSchema, R extends TSchema> {
+  name: string;
+  params: Static<P>;
+  result: Static<R>;
+}
+
+export interface MethodDescriptor<P extends TSchema = TSchema, R extends TSchema = TSchema, N extends string = string> {
+  name: N;
+  summary: string;
+  description?: string;
+  params: P;
+  result: R;
+  errors: readonly ErrorReason[];
+  examples: readonly MethodExample<P, R>[];
+  /**
+   * The params field holding how long the server may hold the call open (run.wait); the SDK adds
+   * it to its per-call timeout so a long wait is not cut short by the client.
+   */
+  holdsFor?: string;
+}
+
+export function defineMethod<N extends string, P extends TSchema, R extends TSchema>(
+  descriptor: MethodDescriptor<P, R, N>,
+): MethodDescriptor<P, R, N> {
+  return descriptor;
+}

@@ -1,0 +1,34 @@
+// The one ajv configuration: the daemon validates params with it, tests validate results with it.
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { TSchema } from '@sinclair/typebox';
+import { inlineSchema } from './json-schema.js';
+
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+export function createAjv(): Ajv {
+  // useDefaults fills in documented defaults, so handlers see every optional param resolved.
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
+  ajv.addFormat('date-time', ISO_TIMESTAMP);
+  return ajv;
+}
+
+export const compileSchema = (ajv: Ajv, schema: TSchema): ValidateFunction => ajv.compile(inlineSchema(schema));
+
+export interface SchemaViolation {
+  path: string;
+  message: string;
+}
+
+/** ajv's errors as `path` + `message`, with the offending property named in the path. */
+export function describeViolations(errors: readonly ErrorObject[], max = 20): SchemaViolation[] {
+  return errors.slice(0, max).map((error) => {
+    switch (error.keyword) {
+      case 'required':
+        return { path: `${error.instancePath}/${error.params.missingProperty}`, message: 'is required' };
+      case 'additionalProperties':
+        return { path: `${error.instancePath}/${error.params.additionalProperty}`, message: 'is not allowed here' };
+      default:
+        return { path: error.instancePath || '/', message: error.message ?? error.keyword };
+    }
+  });
+}
