@@ -1,0 +1,67 @@
+// The contract: generated files are fresh, openrpc.json is complete, and every example works on a real daemon.
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import t from 'tap';
+import { errorRegistry } from '../../src/schema/errors.js';
+import { methods } from '../../src/schema/index.js';
+import { compileSchema, createAjv } from '../../src/schema/validator.js';
+import { startDaemon } from '../helpers/daemon.js';
+
+const root = new URL('../../', import.meta.url);
+const readJson = async (file: string) => JSON.parse(await readFile(new URL(file, root), 'utf8'));
+
+t.test('generated files match what src/schema generates', async (t) => {
+  const generator = new URL('dist/scripts/generate.js', root).pathname;
+  const result = await promisify(execFile)(process.execPath, [generator, '--check']).then(
+    () => 'fresh',
+    (error: { stderr: string }) => error.stderr,
+  );
+  t.equal(result, 'fresh');
+});
+
+t.test('openrpc.json describes every method by name, with errors and examples', async (t) => {
+  const document = await readJson('openrpc.json');
+  t.equal(document.openrpc, '1.3.2');
+  t.same(
+    document.methods.map((method: { name: string }) => method.name),
+    methods.map((method) => method.name),
+  );
+  const codes = new Set(Object.values(errorRegistry).map((spec) => spec.code));
+  for (const method of document.methods) {
+    t.equal(method.paramStructure, 'by-name', `${method.name} takes named params`);
+    t.ok(Array.isArray(method.errors), `${method.name} lists its errors`);
+    for (const error of method.errors) t.ok(codes.has(error.code), `${method.name} error ${error.code} is registered`);
+    t.ok(method.examples.length >= 1, `${method.name} has an example`);
+  }
+  t.ok(document.components.schemas.RunRecord, 'named schemas live under components.schemas');
+});
+
+t.test('rpc.discover and GET /openrpc.json answer exactly the committed document', async (t) => {
+  const daemon = await startDaemon(t);
+  const committed = await readJson('openrpc.json');
+  const client = await daemon.client();
+  t.same(await client.call('rpc.discover'), committed);
+  const http = daemon.url.replace('ws://', 'http://').replace(/\/rpc$/, '/openrpc.json');
+  const served = await fetch(http, { headers: { authorization: `Bearer ${daemon.token}` } });
+  t.same(await served.json(), committed);
+});
+
+t.test("every method's example runs on a real daemon and its answer fits the result schema", async (t) => {
+  const daemon = await startDaemon(t);
+  const client = await daemon.client();
+  const ajv = createAjv();
+  // Examples name a run id that does not exist here; they run against a real finished run instead.
+  const existing = await client.run.start({ argv: ['echo', 'hello'] });
+  await client.run.wait({ runId: existing.runId });
+  for (const method of methods) {
+    const validate = compileSchema(ajv, method.result);
+    for (const example of method.examples) {
+      t.ok(validate(structuredClone(example.result)), `${method.name} "${example.name}" documents a valid result`);
+      const params = { ...(example.params as Record<string, unknown>) };
+      if ('runId' in params) params.runId = existing.runId;
+      const result = await client.call(method.name, params);
+      t.ok(validate(result), `${method.name} "${example.name}": ${ajv.errorsText(validate.errors)}`);
+    }
+  }
+});
