@@ -9,7 +9,7 @@ Usage:
   runyard run start [options] -- CMD [ARGS...]
   runyard run status|cancel RUN_ID
   runyard run wait RUN_ID [--timeout-ms N]
-  runyard run logs RUN_ID [--stderr] [--offset N]
+  runyard run logs RUN_ID [--stderr] [--offset N] [--limit N]
   runyard run list [--status S]... [--label K=V]... [--limit N] [--cursor C]
 
 Every run command takes --json for machine output, and --url/--token/--state-dir to find the daemon.

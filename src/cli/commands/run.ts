@@ -1,1 +1,43 @@
-export async function run(_args: string[]): Promise<number> { return 2; }
+// `runyard run ...`: dispatches to one module per subcommand, loaded only when it is used.
+import { EXIT, UsageError } from '../usage.js';
+
+const HELP = `Usage: runyard run COMMAND [options]
+
+Commands:
+  start [options] -- CMD [ARGS...]                  queue a command as a new run and print its id
+  status RUN_ID                                     show one run
+  list [--status S]... [--label K=V]...             list runs, newest first
+  cancel RUN_ID                                     cancel a queued or running run
+  wait RUN_ID [--timeout-ms N]                      wait for a run to end; exit 0 only if it succeeded
+  logs RUN_ID [--stderr] [--offset N] [--limit N]   print what a run wrote
+
+Every command takes --json, --url, --token and --state-dir.
+Run \`runyard run COMMAND --help\` for the options of one command.`;
+
+export async function run(args: string[]): Promise<number> {
+  const [subcommand, ...rest] = args;
+  switch (subcommand) {
+    case 'start':
+      return (await import('./run-start.js')).runStart(rest);
+    case 'status':
+      return (await import('./run-status.js')).runStatus(rest);
+    case 'list':
+      return (await import('./run-list.js')).runList(rest);
+    case 'cancel':
+      return (await import('./run-cancel.js')).runCancel(rest);
+    case 'wait':
+      return (await import('./run-wait.js')).runWait(rest);
+    case 'logs':
+      return (await import('./run-logs.js')).runLogs(rest);
+    case undefined:
+      console.error(HELP);
+      return EXIT.usage;
+    case '--help':
+    case '-h':
+    case 'help':
+      console.log(HELP);
+      return EXIT.ok;
+    default:
+      throw new UsageError(`unknown run command "${subcommand}"`);
+  }
+}

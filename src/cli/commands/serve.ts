@@ -95,6 +95,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): DaemonCo
 function positiveInteger(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isSafeInteger(number) || number < 1) throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
+  if (!Number.isSafeInteger(number) || number < 1)
+    throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
   return number;
 }

@@ -1,0 +1,92 @@
+// The flags every daemon-facing command shares, and the connect → call → close cycle that reports failures.
+import {
+  connect,
+  ConnectError,
+  ConnectionClosedError,
+  RequestTimeoutError,
+  RpcError,
+  type RunyardClient,
+} from '../client/index.js';
+import { EXIT, UsageError } from './usage.js';
+
+export const clientOptions = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  'state-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const CLIENT_OPTIONS_HELP = `  --url URL               daemon WebSocket URL (env RUNYARD_URL; default: the url in <state-dir>/daemon.json)
+  --token TOKEN           bearer token (env RUNYARD_TOKEN; default: the contents of <state-dir>/token)
+  --state-dir DIR         where the daemon wrote daemon.json and token (env RUNYARD_STATE_DIR; default ./.runyard)
+  --json                  print the result as JSON
+  -h, --help              show this help`;
+
+export interface ClientFlags {
+  url?: string | undefined;
+  token?: string | undefined;
+  'state-dir'?: string | undefined;
+}
+
+/** Runs a node:util parseArgs call, turning its complaints into usage errors (exit 2). */
+export function parseFlags<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/**
+ * Connects with the given flags, hands the client to `use` and always closes it. Failures of the
+ * request itself (an error answer, no daemon, a dropped connection, a timeout) are printed and end in
+ * exit 1; anything else is a bug and propagates.
+ */
+export async function withClient(
+  flags: ClientFlags,
+  use: (client: RunyardClient) => Promise<number>,
+): Promise<number> {
+  // Checked here so a typo in --url is a usage error rather than a connection failure.
+  if (flags.url !== undefined && !isWebSocketUrl(flags.url)) {
+    throw new UsageError(`--url must be a ws:// or wss:// URL, got "${flags.url}"`);
+  }
+  let client: RunyardClient;
+  try {
+    client = await connect({ url: flags.url, token: flags.token, stateDir: flags['state-dir'] });
+  } catch (error) {
+    return reportFailure(error);
+  }
+  try {
+    return await use(client);
+  } catch (error) {
+    return reportFailure(error);
+  } finally {
+    await client.close();
+  }
+}
+
+function reportFailure(error: unknown): number {
+  if (error instanceof RpcError) {
+    console.error(`runyard: ${error.message}${error.reason ? ` (${error.reason})` : ''}`);
+    return EXIT.failed;
+  }
+  if (
+    error instanceof ConnectError ||
+    error instanceof ConnectionClosedError ||
+    error instanceof RequestTimeoutError
+  ) {
+    console.error(`runyard: ${error.message}`);
+    return EXIT.failed;
+  }
+  throw error;
+}
+
+function isWebSocketUrl(text: string): boolean {
+  try {
+    const { protocol } = new URL(text);
+    return protocol === 'ws:' || protocol === 'wss:';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,55 @@
+// `runyard run list`: one page of runs, newest first, filtered by status and labels.
+import { parseArgs } from 'node:util';
+import type { RunStatus } from '../../client/index.js';
+import { CLIENT_OPTIONS_HELP, clientOptions, parseFlags, withClient } from '../client-options.js';
+import { EXIT } from '../usage.js';
+import { integer, keyValues } from './run-args.js';
+import { print, printJson, runTable } from './run-format.js';
+
+const HELP = `Usage: runyard run list [options]
+
+Lists runs, newest first. When more remain, the last line on stderr says which --cursor shows them.
+
+  --status S              only runs with this status (repeatable: any of them)
+  --label K=V             only runs with this label (repeatable: all of them)
+  --limit N               runs per page (default 50, at most 1000)
+  --cursor C              the page after the one that printed "more: --cursor C"
+${CLIENT_OPTIONS_HELP}`;
+
+export async function runList(args: string[]): Promise<number> {
+  const { values } = parseFlags(() =>
+    parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        ...clientOptions,
+        status: { type: 'string', multiple: true },
+        label: { type: 'string', multiple: true },
+        limit: { type: 'string' },
+        cursor: { type: 'string' },
+      },
+    }),
+  );
+  if (values.help) {
+    await print(HELP + '\n');
+    return EXIT.ok;
+  }
+  const params = {
+    // Status names are checked by the daemon, which owns the list of them.
+    status: values.status as RunStatus[] | undefined,
+    labels: keyValues('--label', values.label),
+    limit: integer('--limit', values.limit),
+    cursor: values.cursor,
+  };
+  return withClient(values, async (client) => {
+    const page = await client.run.list(params);
+    if (values.json) {
+      await printJson(page);
+      return EXIT.ok;
+    }
+    await print(runTable(page.runs));
+    if (page.nextCursor !== null) await print(`more: --cursor ${page.nextCursor}\n`, process.stderr);
+    return EXIT.ok;
+  });
+}
