@@ -51,7 +51,8 @@ function objectType(schema: JsonSchema, indent: string): string {
   const patterns = Object.values((schema.patternProperties as Record<string, JsonSchema> | undefined) ?? {});
   const extra =
     typeof schema.additionalProperties === 'object' ? [schema.additionalProperties as JsonSchema] : [];
-  for (const value of [...patterns, ...extra]) members.push(`${inner}[key: string]: ${typeOf(value, inner)};\n`);
+  for (const value of [...patterns, ...extra])
+    members.push(`${inner}[key: string]: ${typeOf(value, inner)};\n`);
   if (members.length === 0) return 'Record<string, never>';
   return `{\n${members.join('')}${indent}}`;
 }

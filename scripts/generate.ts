@@ -36,7 +36,8 @@ function clientSource(): string {
     .map(([name, schema]) => `${docComment(schema, '')}export type ${name} = ${typeOf(schema)};\n`);
 
   const groups = new Map<string, typeof signatures>();
-  for (const signature of signatures) groups.set(signature.group, [...(groups.get(signature.group) ?? []), signature]);
+  for (const signature of signatures)
+    groups.set(signature.group, [...(groups.get(signature.group) ?? []), signature]);
 
   const iface = [...groups].map(([group, members]) => {
     const lines = members.map((m) => {

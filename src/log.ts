@@ -8,9 +8,12 @@ export interface Logger {
 }
 
 export function createLogger(write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
-  const emit = (level: string) => (message: string, fields: LogFields = {}) => {
-    const error = fields.error instanceof Error ? { error: fields.error.stack ?? String(fields.error) } : {};
-    write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields, ...error })}\n`);
-  };
+  const emit =
+    (level: string) =>
+    (message: string, fields: LogFields = {}) => {
+      const error =
+        fields.error instanceof Error ? { error: fields.error.stack ?? String(fields.error) } : {};
+      write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields, ...error })}\n`);
+    };
   return { info: emit('info'), warn: emit('warn'), error: emit('error') };
 }

@@ -70,7 +70,9 @@ async function locateDaemon(options: ConnectOptions): Promise<{ url: string; tok
     try {
       url = (JSON.parse(await readFile(infoPath, 'utf8')) as { url: string }).url;
     } catch {
-      throw new ConnectError(`no runyard daemon found: ${infoPath} is missing (start one with \`runyard serve\`)`);
+      throw new ConnectError(
+        `no runyard daemon found: ${infoPath} is missing (start one with \`runyard serve\`)`,
+      );
     }
   }
   if (!token) {
@@ -78,7 +80,9 @@ async function locateDaemon(options: ConnectOptions): Promise<{ url: string; tok
     try {
       token = (await readFile(tokenPath, 'utf8')).trim();
     } catch {
-      throw new ConnectError(`cannot read the daemon token at ${tokenPath} (set RUNYARD_TOKEN or pass { token })`);
+      throw new ConnectError(
+        `cannot read the daemon token at ${tokenPath} (set RUNYARD_TOKEN or pass { token })`,
+      );
     }
   }
   return { url, token };

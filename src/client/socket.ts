@@ -15,7 +15,8 @@ export interface SocketLike {
 export async function openSocket(url: string, token: string): Promise<SocketLike> {
   let refusedStatus: number | undefined;
   let socket: SocketLike;
-  const Native = (globalThis as { WebSocket?: new (url: string, protocols: string[]) => SocketLike }).WebSocket;
+  const Native = (globalThis as { WebSocket?: new (url: string, protocols: string[]) => SocketLike })
+    .WebSocket;
   if (Native) {
     // Browsers cannot set headers on a WebSocket handshake; the token travels as a subprotocol.
     socket = new Native(url, [PROTOCOL, BEARER_PREFIX + token]);

@@ -28,9 +28,14 @@ export class Connections {
     socket.on('pong', () => this.#alive.add(socket));
     socket.on('close', () => this.#sockets.delete(socket));
     // ws closes the socket itself on protocol violations (1002) and oversize frames (1009).
-    socket.on('error', (error) => this.#log.warn('connection error', { connectionId: context.connectionId, error: error.message }));
+    socket.on('error', (error) =>
+      this.#log.warn('connection error', { connectionId: context.connectionId, error: error.message }),
+    );
     socket.on('message', (data, isBinary) => {
-      const text = isBinary || Array.isArray(data) ? Buffer.concat([data].flat() as Buffer[]).toString('utf8') : data.toString();
+      const text =
+        isBinary || Array.isArray(data)
+          ? Buffer.concat([data].flat() as Buffer[]).toString('utf8')
+          : data.toString();
       this.#dispatcher.handle(text, context).then(
         (answer) => {
           if (answer !== undefined && socket.readyState === socket.OPEN) socket.send(JSON.stringify(answer));

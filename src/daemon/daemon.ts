@@ -71,9 +71,14 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Da
     ...runHandlers(engine),
     'rpc.discover': async () => JSON.parse(openrpcJson),
   };
-  const dispatcher = new RpcDispatcher([...methods, rpcDiscover], handlers as Record<string, Handler>, {
-    maxBatchSize: config.maxBatchSize,
-  }, log);
+  const dispatcher = new RpcDispatcher(
+    [...methods, rpcDiscover],
+    handlers as Record<string, Handler>,
+    {
+      maxBatchSize: config.maxBatchSize,
+    },
+    log,
+  );
   const connections = new Connections(dispatcher, log);
   const server = await startServer({
     host: config.host,

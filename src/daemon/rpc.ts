@@ -35,7 +35,8 @@ class InternalError extends Error {
   }
 }
 
-const isId = (id: unknown): id is JSONRPCID => typeof id === 'string' || typeof id === 'number' || id === null;
+const isId = (id: unknown): id is JSONRPCID =>
+  typeof id === 'string' || typeof id === 'number' || id === null;
 const error = (id: JSONRPCID, code: number, message: string, data?: unknown) =>
   createJSONRPCErrorResponse(id, code, message, data);
 
@@ -69,7 +70,8 @@ export class RpcDispatcher {
       });
     }
     this.#server.mapErrorToJSONRPCErrorResponse = (id, thrown: unknown) => {
-      if (thrown instanceof RunyardError) return error(id, thrown.code, thrown.message, { reason: thrown.reason, ...thrown.data });
+      if (thrown instanceof RunyardError)
+        return error(id, thrown.code, thrown.message, { reason: thrown.reason, ...thrown.data });
       if (thrown instanceof InvalidParamsError) {
         return error(id, JSONRPCErrorCode.InvalidParams, thrown.message, {
           reason: 'invalid_params',
@@ -90,7 +92,8 @@ export class RpcDispatcher {
       return error(null, JSONRPCErrorCode.ParseError, 'Parse error: the message is not valid JSON');
     }
     if (!Array.isArray(message)) return this.#handleOne(message, context);
-    if (message.length === 0) return error(null, JSONRPCErrorCode.InvalidRequest, 'Invalid Request: empty batch');
+    if (message.length === 0)
+      return error(null, JSONRPCErrorCode.InvalidRequest, 'Invalid Request: empty batch');
     if (message.length > this.#limits.maxBatchSize) {
       return error(
         null,
@@ -111,10 +114,15 @@ export class RpcDispatcher {
     const request = message as Record<string, unknown>;
     const hasId = Object.hasOwn(request, 'id');
     if (hasId && !isId(request.id)) {
-      return error(null, JSONRPCErrorCode.InvalidRequest, 'Invalid Request: id must be a string, number or null');
+      return error(
+        null,
+        JSONRPCErrorCode.InvalidRequest,
+        'Invalid Request: id must be a string, number or null',
+      );
     }
     const id = hasId ? (request.id as JSONRPCID) : null;
-    if (request.jsonrpc !== '2.0') return error(id, JSONRPCErrorCode.InvalidRequest, 'Invalid Request: jsonrpc must be "2.0"');
+    if (request.jsonrpc !== '2.0')
+      return error(id, JSONRPCErrorCode.InvalidRequest, 'Invalid Request: jsonrpc must be "2.0"');
     if (typeof request.method !== 'string') {
       return error(id, JSONRPCErrorCode.InvalidRequest, 'Invalid Request: method must be a string');
     }
@@ -122,7 +130,9 @@ export class RpcDispatcher {
       return error(id, JSONRPCErrorCode.InvalidRequest, 'Invalid Request: params must be an object');
     }
     if (!this.#server.hasMethod(request.method)) {
-      return hasId ? error(id, JSONRPCErrorCode.MethodNotFound, `Method not found: ${request.method}`) : undefined;
+      return hasId
+        ? error(id, JSONRPCErrorCode.MethodNotFound, `Method not found: ${request.method}`)
+        : undefined;
     }
     const { jsonrpc, method, params } = request as unknown as JSONRPCRequest;
     const answer = await this.#server.receive(

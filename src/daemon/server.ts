@@ -32,7 +32,8 @@ export async function startServer(options: ServerOptions): Promise<HttpServer> {
 
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (request.method !== 'GET' && request.method !== 'HEAD') return respond(response, 405, 'method not allowed');
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return respond(response, 405, 'method not allowed');
     if (path === '/healthz') return respond(response, 200, '{"status":"ok"}\n', 'application/json');
     if (path === '/openrpc.json') {
       const refusal = checkHandshake(policy, request);
@@ -80,12 +81,20 @@ export async function startServer(options: ServerOptions): Promise<HttpServer> {
 }
 
 function respond(response: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8') {
-  const headers: Record<string, string | number> = { 'content-type': type, 'content-length': Buffer.byteLength(body) };
+  const headers: Record<string, string | number> = {
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+  };
   if (status === 401) headers['www-authenticate'] = 'Bearer';
   response.writeHead(status, headers).end(body);
 }
 
-const reasons: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
+const reasons: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+};
 
 function refuseUpgrade(socket: Duplex, status: number, message: string) {
   const auth = status === 401 ? 'WWW-Authenticate: Bearer\r\n' : '';

@@ -33,4 +33,3 @@ async function realpathOfExistingPrefix(path: string): Promise<string> {
     }
   }
 }
-

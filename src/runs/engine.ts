@@ -71,7 +71,8 @@ export class RunEngine {
     // Two concurrent starts with one key must share one run: the second joins the first's promise.
     const pending = this.#startsByKey.get(key);
     if (pending) return pending;
-    const started = (async () => (await this.#options.store.findByIdempotencyKey(key)) ?? this.#create(params))();
+    const started = (async () =>
+      (await this.#options.store.findByIdempotencyKey(key)) ?? this.#create(params))();
     this.#startsByKey.set(key, started);
     try {
       return await started;
@@ -96,14 +97,19 @@ export class RunEngine {
       ...(params.cursor ? { before: params.cursor } : {}),
       limit: limit + 1,
     });
-    const page = runs.slice(0, limit).map((run) => structuredClone(this.#active.get(run.runId)?.record ?? run));
+    const page = runs
+      .slice(0, limit)
+      .map((run) => structuredClone(this.#active.get(run.runId)?.record ?? run));
     return { runs: page, nextCursor: runs.length > limit ? page.at(-1)!.runId : null };
   }
 
   async cancel(runId: string): Promise<RunRecord> {
     const active = this.#active.get(runId);
     if (!active) return this.get(runId);
-    return this.#stop(active, 'cancelled', 'SIGTERM', { reason: 'cancelled', message: 'cancelled by a client' });
+    return this.#stop(active, 'cancelled', 'SIGTERM', {
+      reason: 'cancelled',
+      message: 'cancelled by a client',
+    });
   }
 
   async wait(runId: string, timeoutMs: number): Promise<RunRecord> {
@@ -119,7 +125,12 @@ export class RunEngine {
     return this.get(runId);
   }
 
-  async readLog(runId: string, stream: 'stdout' | 'stderr', offset: number, limit: number): Promise<LogSlice> {
+  async readLog(
+    runId: string,
+    stream: 'stdout' | 'stderr',
+    offset: number,
+    limit: number,
+  ): Promise<LogSlice> {
     const run = await this.get(runId);
     return readLog(join(run.runDir, runFiles[stream]), offset, limit, isTerminal(run.status));
   }
@@ -131,7 +142,10 @@ export class RunEngine {
     const running = [...this.#active.values()].filter((active) => active.process);
     await Promise.all(
       running.map((active) =>
-        this.#stop(active, 'cancelled', 'SIGTERM', { reason: 'daemon_shutdown', message: 'the daemon shut down' }),
+        this.#stop(active, 'cancelled', 'SIGTERM', {
+          reason: 'daemon_shutdown',
+          message: 'the daemon shut down',
+        }),
       ),
     );
     await Promise.all([...this.#active.values()].map((active) => active.writes));
@@ -250,7 +264,11 @@ export class RunEngine {
       const ms = record.timeoutMs;
       active.timers.push(
         setTimeout(
-          () => void this.#stop(active, 'timed_out', 'SIGTERM', { reason: 'timeout', message: `timed out after ${ms} ms` }),
+          () =>
+            void this.#stop(active, 'timed_out', 'SIGTERM', {
+              reason: 'timeout',
+              message: `timed out after ${ms} ms`,
+            }),
           ms,
         ),
       );
@@ -343,7 +361,8 @@ export class RunEngine {
     const { store, log } = this.#options;
     active.writes = active.writes.then(write).then(
       () => (isTerminal(active.record.status) ? undefined : store.update(active.record)),
-      (error: unknown) => log.error('could not write the run directory', { runId: active.record.runId, error }),
+      (error: unknown) =>
+        log.error('could not write the run directory', { runId: active.record.runId, error }),
     );
   }
 }

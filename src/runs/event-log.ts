@@ -5,7 +5,14 @@ import { runFiles } from './run-dir.js';
 
 export type RunEventBody =
   | { type: 'status'; status: string; reason?: string }
-  | { type: 'attempt'; attempt: number; phase: 'start' | 'end'; pid?: number | null; exitCode?: number | null; signal?: string | null };
+  | {
+      type: 'attempt';
+      attempt: number;
+      phase: 'start' | 'end';
+      pid?: number | null;
+      exitCode?: number | null;
+      signal?: string | null;
+    };
 
 export type RunEvent = RunEventBody & { seq: number; time: string };
 

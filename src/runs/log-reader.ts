@@ -4,7 +4,12 @@ import type { RunLogsResult } from '../schema/run.js';
 
 export type LogSlice = RunLogsResult;
 
-export async function readLog(path: string, offset: number, limit: number, finished: boolean): Promise<LogSlice> {
+export async function readLog(
+  path: string,
+  offset: number,
+  limit: number,
+  finished: boolean,
+): Promise<LogSlice> {
   let file;
   try {
     file = await open(path, 'r');

@@ -51,7 +51,11 @@ export function spawnProcess(spec: ProcessSpec): RunningProcess {
     child.once('close', (exitCode, signal) => {
       finished = true;
       void Promise.all([closed(stdout), closed(stderr)]).then(() =>
-        resolve(spawnError && child.pid === undefined ? { exitCode: null, signal: null, spawnError } : { exitCode, signal }),
+        resolve(
+          spawnError && child.pid === undefined
+            ? { exitCode: null, signal: null, spawnError }
+            : { exitCode, signal },
+        ),
       );
     });
   });

@@ -18,19 +18,28 @@ const overlaps = (a: string, b: string) => a === b || a.startsWith(b + sep) || b
 export class RunDirClaims {
   readonly #owners = new Map<string, string>();
 
-  async claim(runsDir: string, runId: string, outputDir: string | undefined, overwrite: boolean): Promise<RunDirClaim> {
+  async claim(
+    runsDir: string,
+    runId: string,
+    outputDir: string | undefined,
+    overwrite: boolean,
+  ): Promise<RunDirClaim> {
     const runDir =
-      outputDir === undefined ? join(runsDir, runId) : await resolveInside(runsDir, outputDir).catch(failedDirectory);
+      outputDir === undefined
+        ? join(runsDir, runId)
+        : await resolveInside(runsDir, outputDir).catch(failedDirectory);
     if (runDir === undefined) throw new RunyardError('path_outside_runs_dir', { field: 'outputDir' });
     // Check and take the claim with no await in between, so concurrent starts cannot both win.
     for (const [dir, owner] of this.#owners) {
-      if (overlaps(dir, runDir)) throw new RunyardError('output_dir_busy', { outputDir: outputDir ?? runDir, runId: owner });
+      if (overlaps(dir, runDir))
+        throw new RunyardError('output_dir_busy', { outputDir: outputDir ?? runDir, runId: owner });
     }
     this.#owners.set(runDir, runId);
     const release = () => void this.#owners.delete(runDir);
     try {
       const empty = await isEmptyDir(runDir).catch(failedDirectory);
-      if (empty === false && !overwrite) throw new RunyardError('output_dir_not_empty', { outputDir: outputDir ?? runDir });
+      if (empty === false && !overwrite)
+        throw new RunyardError('output_dir_not_empty', { outputDir: outputDir ?? runDir });
       return { runDir, created: empty === undefined, clear: empty === false, release };
     } catch (error) {
       release();

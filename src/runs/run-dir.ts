@@ -66,10 +66,15 @@ export async function createRunDir(runDir: string, clear: boolean): Promise<void
   await mkdir(join(runDir, runFiles.artifacts), { recursive: true });
 }
 
-export const writePlan = (runDir: string, plan: RunPlan) => writeJsonAtomic(join(runDir, runFiles.plan), plan);
+export const writePlan = (runDir: string, plan: RunPlan) =>
+  writeJsonAtomic(join(runDir, runFiles.plan), plan);
 
 export const writeRunJson = (run: RunRecord, attempts: readonly AttemptRecord[]) =>
-  writeJsonAtomic(join(run.runDir, runFiles.run), { schemaVersion: RUN_DIR_SCHEMA_VERSION, ...run, attempts });
+  writeJsonAtomic(join(run.runDir, runFiles.run), {
+    schemaVersion: RUN_DIR_SCHEMA_VERSION,
+    ...run,
+    attempts,
+  });
 
 /** Writes artifact-manifest.json, then retention-summary.json last: its presence means "finished and retained". */
 export async function writeRetention(run: RunRecord, attempts: number): Promise<void> {
@@ -96,7 +101,8 @@ export async function writeRetention(run: RunRecord, attempts: number): Promise<
     createdAt: run.createdAt,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt ?? new Date().toISOString(),
-    durationMs: run.startedAt && run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null,
+    durationMs:
+      run.startedAt && run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null,
     attempts,
     exitCode: run.exitCode,
     signal: run.signal,
@@ -126,7 +132,11 @@ export async function listFiles(runDir: string, sub: string): Promise<FileEntry[
     .map((entry) => relative(runDir, join(entry.parentPath, entry.name)))
     .sort();
   return Promise.all(
-    paths.map(async (path) => ({ path, size: (await lstat(join(runDir, path))).size, mediaType: mediaTypeOf(path) })),
+    paths.map(async (path) => ({
+      path,
+      size: (await lstat(join(runDir, path))).size,
+      mediaType: mediaTypeOf(path),
+    })),
   );
 }
 

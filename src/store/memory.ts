@@ -38,7 +38,8 @@ export class MemoryStore implements RunStore {
     for (let i = start - 1; i >= 0 && found.length < query.limit; i--) {
       const run = this.#runs.get(this.#order[i]!)!;
       if (query.status && !query.status.includes(run.status)) continue;
-      if (query.labels && Object.entries(query.labels).some(([key, value]) => run.labels[key] !== value)) continue;
+      if (query.labels && Object.entries(query.labels).some(([key, value]) => run.labels[key] !== value))
+        continue;
       found.push(structuredClone(run));
     }
     return found;

@@ -80,7 +80,11 @@ t.test('connect()', async (t) => {
     controller.abort(new Error('user gave up'));
     const error = await waiting.catch((e: unknown) => e);
     t.match(error, { message: 'user gave up' });
-    t.equal((await client.run.cancel({ runId: run.runId })).status, 'cancelled', 'the connection still works');
+    t.equal(
+      (await client.run.cancel({ runId: run.runId })).status,
+      'cancelled',
+      'the connection still works',
+    );
   });
 
   t.test('pending calls reject with ConnectionClosedError when the connection closes', async (t) => {

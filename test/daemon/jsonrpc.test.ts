@@ -33,9 +33,18 @@ t.test('JSON-RPC framing', async (t) => {
       42,
     ])) as any[];
     t.equal(answer.length, 3);
-    t.match(answer.find((a) => a.id === 'a'), { result: { pid: daemon.child.pid } });
-    t.match(answer.find((a) => a.id === 'b'), { error: { code: -32601 } });
-    t.match(answer.find((a) => a.id === null), { error: { code: -32600 } });
+    t.match(
+      answer.find((a) => a.id === 'a'),
+      { result: { pid: daemon.child.pid } },
+    );
+    t.match(
+      answer.find((a) => a.id === 'b'),
+      { error: { code: -32601 } },
+    );
+    t.match(
+      answer.find((a) => a.id === null),
+      { error: { code: -32600 } },
+    );
   });
 
   t.test('a notification gets no answer, even for an unknown method or bad params', async (t) => {
@@ -43,7 +52,11 @@ t.test('JSON-RPC framing', async (t) => {
     socket.send({ jsonrpc: '2.0', method: 'no.such' });
     socket.send({ jsonrpc: '2.0', method: 'run.status', params: { runId: 5 } });
     const answer = (await socket.request({ jsonrpc: '2.0', id: 'after', method: 'daemon.info' })) as any;
-    t.equal(answer.id, 'after', 'the first answer on the socket belongs to the request after the notifications');
+    t.equal(
+      answer.id,
+      'after',
+      'the first answer on the socket belongs to the request after the notifications',
+    );
   });
 
   t.test('a batch of notifications only gets no answer at all', async (t) => {
@@ -76,14 +89,22 @@ t.test('JSON-RPC framing', async (t) => {
   }
 
   t.test('positional params answer -32602: params are named only', async (t) => {
-    const answer = (await socket.request({ jsonrpc: '2.0', id: 1, method: 'run.status', params: ['x'] })) as any;
+    const answer = (await socket.request({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'run.status',
+      params: ['x'],
+    })) as any;
     t.match(answer, { id: 1, error: { code: -32602, data: { reason: 'invalid_params' } } });
   });
 
   t.test('params violations name each path, capped at 20', async (t) => {
-    const params = { argv: ['true'], bogus: 1, timeoutMs: -5, labels: Object.fromEntries(
-      Array.from({ length: 40 }, (_, i) => [`bad key ${i}`, 'v']),
-    ) };
+    const params = {
+      argv: ['true'],
+      bogus: 1,
+      timeoutMs: -5,
+      labels: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`bad key ${i}`, 'v'])),
+    };
     const answer = (await socket.request({ jsonrpc: '2.0', id: 2, method: 'run.start', params })) as any;
     t.equal(answer.error.code, -32602);
     t.equal(answer.error.data.reason, 'invalid_params');
@@ -101,12 +122,20 @@ t.test('JSON-RPC framing', async (t) => {
 
   t.test('string ids and null ids are echoed back', async (t) => {
     t.match(await socket.request({ jsonrpc: '2.0', id: 'x-1', method: 'daemon.info' }), { id: 'x-1' });
-    t.match(await socket.request({ jsonrpc: '2.0', id: null, method: 'daemon.info' }), { id: null, result: {} });
+    t.match(await socket.request({ jsonrpc: '2.0', id: null, method: 'daemon.info' }), {
+      id: null,
+      result: {},
+    });
   });
 
   t.test('an application error carries its code, reason and data', async (t) => {
     const runId = '01JD6W4ZK3Q8V5N2M7XKCB9TRE';
-    const answer = (await socket.request({ jsonrpc: '2.0', id: 4, method: 'run.status', params: { runId } })) as any;
+    const answer = (await socket.request({
+      jsonrpc: '2.0',
+      id: 4,
+      method: 'run.status',
+      params: { runId },
+    })) as any;
     t.same(answer.error, {
       code: 1001,
       message: `run ${runId} not found`,

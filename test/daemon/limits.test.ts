@@ -8,7 +8,14 @@ t.test('limits', async (t) => {
 
   t.test('a frame over 1 MiB closes only that connection, with 1009', async (t) => {
     const socket = await daemon.socket();
-    socket.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'daemon.info', params: { pad: 'x'.repeat(1_100_000) } }));
+    socket.send(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'daemon.info',
+        params: { pad: 'x'.repeat(1_100_000) },
+      }),
+    );
     const closed = await socket.closed;
     t.equal(closed.code, 1009);
     t.equal((await bystander.daemon.info()).pid, daemon.child.pid, 'another connection is still served');
@@ -27,7 +34,9 @@ t.test('limits', async (t) => {
 
   t.test('binary frames are read as UTF-8 JSON', async (t) => {
     const socket = await daemon.socket();
-    socket.ws.send(Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'daemon.info' })), { binary: true });
+    socket.ws.send(Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'daemon.info' })), {
+      binary: true,
+    });
     t.match(await socket.next(), { id: 9, result: {} });
   });
 });

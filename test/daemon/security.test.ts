@@ -21,9 +21,19 @@ t.test('handshake policy', async (t) => {
   });
 
   t.test('a handshake with a wrong token is refused with 401', async (t) => {
-    t.equal(await handshakeStatus(daemon.url, { headers: { authorization: `Bearer ${'0'.repeat(64)}` } }), 401);
-    t.equal(await handshakeStatus(daemon.url, { headers: { authorization: `Bearer ${daemon.token.slice(1)}` } }), 401);
-    t.equal(await handshakeStatus(daemon.url, { headers: { authorization: daemon.token } }), 401, 'no Bearer scheme');
+    t.equal(
+      await handshakeStatus(daemon.url, { headers: { authorization: `Bearer ${'0'.repeat(64)}` } }),
+      401,
+    );
+    t.equal(
+      await handshakeStatus(daemon.url, { headers: { authorization: `Bearer ${daemon.token.slice(1)}` } }),
+      401,
+    );
+    t.equal(
+      await handshakeStatus(daemon.url, { headers: { authorization: daemon.token } }),
+      401,
+      'no Bearer scheme',
+    );
   });
 
   t.test('the SDK reports a refused token as a ConnectError with status 401', async (t) => {
@@ -32,30 +42,45 @@ t.test('handshake policy', async (t) => {
     t.equal((refused as ConnectError).status, 401);
   });
 
-  t.test('a browser-style handshake presents the token as a subprotocol and gets runyard.v1 back', async (t) => {
-    const socket = await openRawSocket(daemon.url, { protocols: ['runyard.v1', `runyard.bearer.${daemon.token}`] });
-    t.teardown(() => socket.close());
-    t.equal(socket.ws.protocol, 'runyard.v1', 'the token is never echoed back');
-    t.match(await socket.request({ jsonrpc: '2.0', id: 1, method: 'daemon.info' }), { result: {} });
-  });
+  t.test(
+    'a browser-style handshake presents the token as a subprotocol and gets runyard.v1 back',
+    async (t) => {
+      const socket = await openRawSocket(daemon.url, {
+        protocols: ['runyard.v1', `runyard.bearer.${daemon.token}`],
+      });
+      t.teardown(() => socket.close());
+      t.equal(socket.ws.protocol, 'runyard.v1', 'the token is never echoed back');
+      t.match(await socket.request({ jsonrpc: '2.0', id: 1, method: 'daemon.info' }), { result: {} });
+    },
+  );
 
   t.test('a subprotocol token without runyard.v1 is refused', async (t) => {
     t.equal(await handshakeStatus(daemon.url, { protocols: [`runyard.bearer.${daemon.token}`] }), 400);
   });
 
   t.test('a foreign Origin is refused with 403 even with the right token', async (t) => {
-    t.equal(await handshakeStatus(daemon.url, { headers: { ...bearer, origin: 'https://evil.example' } }), 403);
+    t.equal(
+      await handshakeStatus(daemon.url, { headers: { ...bearer, origin: 'https://evil.example' } }),
+      403,
+    );
     t.equal(await handshakeStatus(daemon.url, { headers: { ...bearer, origin: 'null' } }), 403);
   });
 
   t.test('an allowed Origin is accepted', async (t) => {
-    t.equal(await handshakeStatus(daemon.url, { headers: { ...bearer, origin: 'vscode-webview://trusted' } }), 101);
+    t.equal(
+      await handshakeStatus(daemon.url, { headers: { ...bearer, origin: 'vscode-webview://trusted' } }),
+      101,
+    );
   });
 
   t.test('a Host header that is not the listen address or localhost is refused with 403', async (t) => {
     const port = new URL(daemon.url).port;
     t.equal(await handshakeStatus(daemon.url, { headers: { ...bearer, host: `evil.example:${port}` } }), 403);
-    t.equal(await handshakeStatus(daemon.url, { headers: { ...bearer, host: 'localhost:1' } }), 403, 'wrong port');
+    t.equal(
+      await handshakeStatus(daemon.url, { headers: { ...bearer, host: 'localhost:1' } }),
+      403,
+      'wrong port',
+    );
     t.equal(await handshakeStatus(daemon.url, { headers: { ...bearer, host: `localhost:${port}` } }), 101);
   });
 
@@ -87,7 +112,7 @@ t.test('serve refuses a non-loopback address without --allow-remote', async (t) 
   const { CLI } = await import('../helpers/daemon.js');
   const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
     execFile(process.execPath, [CLI, 'serve', '--listen', '0.0.0.0:0'], (error, _stdout, stderr) =>
-      resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stderr }),
+      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stderr }),
     );
   });
   t.equal(result.code, 2);

@@ -12,8 +12,9 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const run = await client.run.start({
       argv: ['sh', '-c', 'sleep 300 & echo $! > "$RUNYARD_ARTIFACTS_DIR/child.pid"; wait'],
     });
-    const pid = await eventually(async () =>
-      Number(await readFile(join(run.runDir, 'artifacts/child.pid'), 'utf8').catch(() => '')) || undefined,
+    const pid = await eventually(
+      async () =>
+        Number(await readFile(join(run.runDir, 'artifacts/child.pid'), 'utf8').catch(() => '')) || undefined,
     );
     t.equal(await daemon.stop(signal), 0, 'the daemon exits 0');
     const summary = JSON.parse(await readFile(join(run.runDir, 'retention-summary.json'), 'utf8'));
@@ -21,7 +22,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const runJson = JSON.parse(await readFile(join(run.runDir, 'run.json'), 'utf8'));
     t.equal(runJson.status, 'cancelled');
     await t.rejects(access(join(daemon.stateDir, 'daemon.json')), 'daemon.json is removed');
-    t.ok(await client.closed instanceof ConnectionClosedError, 'the client sees its connection close');
+    t.ok((await client.closed) instanceof ConnectionClosedError, 'the client sees its connection close');
     t.ok(await eventually(() => processGone(pid) || undefined), 'the run’s child process is gone');
   });
 }

@@ -45,7 +45,17 @@ export async function startDaemon(t: Test, options: StartOptions = {}): Promise<
   const stateDir = join(home, 'state');
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--listen', '127.0.0.1:0', '--runs-dir', runsDir, '--state-dir', stateDir, ...(options.args ?? [])],
+    [
+      CLI,
+      'serve',
+      '--listen',
+      '127.0.0.1:0',
+      '--runs-dir',
+      runsDir,
+      '--state-dir',
+      stateDir,
+      ...(options.args ?? []),
+    ],
     { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
@@ -89,7 +99,10 @@ export async function startDaemon(t: Test, options: StartOptions = {}): Promise<
       return client;
     },
     async socket(socketOptions = {}) {
-      const socket = await openRawSocket(url, { headers: { authorization: `Bearer ${token}` }, ...socketOptions });
+      const socket = await openRawSocket(url, {
+        headers: { authorization: `Bearer ${token}` },
+        ...socketOptions,
+      });
       t.teardown(() => socket.close());
       return socket;
     },
@@ -116,7 +129,9 @@ export class RawSocket {
       if (waiter) waiter(text);
       else this.#messages.push(text);
     });
-    this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
   }
 
   /** The next message, parsed as JSON. */
@@ -163,7 +178,10 @@ export class RawSocket {
   }
 }
 
-export async function openRawSocket(url: string, options: WebSocket.ClientOptions & { protocols?: string[] } = {}) {
+export async function openRawSocket(
+  url: string,
+  options: WebSocket.ClientOptions & { protocols?: string[] } = {},
+) {
   const ws = new WebSocket(url, options.protocols ?? [], options);
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
@@ -173,7 +191,10 @@ export async function openRawSocket(url: string, options: WebSocket.ClientOption
 }
 
 /** The HTTP status a refused handshake answers with. */
-export function handshakeStatus(url: string, options: WebSocket.ClientOptions & { protocols?: string[] } = {}) {
+export function handshakeStatus(
+  url: string,
+  options: WebSocket.ClientOptions & { protocols?: string[] } = {},
+) {
   return new Promise<number>((resolve, reject) => {
     const ws = new WebSocket(url, options.protocols ?? [], options);
     ws.on('unexpected-response', (request, response) => {
@@ -191,7 +212,10 @@ export function handshakeStatus(url: string, options: WebSocket.ClientOptions & 
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `deadlineMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, deadlineMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  deadlineMs = 10_000,
+): Promise<T> {
   const until = Date.now() + deadlineMs;
   for (;;) {
     const value = await check();

@@ -33,8 +33,16 @@ t.test('a finished run leaves a complete run directory', async (t) => {
   t.equal(dir, join(daemon.runsDir, run.runId), 'the default run directory is <runs-dir>/<run-id>');
   t.equal(await readFile(join(dir, 'logs/stdout.log'), 'utf8'), 'to stdout\n');
   t.equal(await readFile(join(dir, 'logs/stderr.log'), 'utf8'), 'to stderr\n');
-  t.equal(await readFile(join(dir, 'env.txt'), 'utf8'), `${run.runId} 1 hunter2\n`, 'the run sees its env and ids');
-  t.equal(await readFile(join(dir, 'artifacts/cwd.txt'), 'utf8'), `${dir}\n`, 'the run executes inside its directory');
+  t.equal(
+    await readFile(join(dir, 'env.txt'), 'utf8'),
+    `${run.runId} 1 hunter2\n`,
+    'the run sees its env and ids',
+  );
+  t.equal(
+    await readFile(join(dir, 'artifacts/cwd.txt'), 'utf8'),
+    `${dir}\n`,
+    'the run executes inside its directory',
+  );
 
   const plan = await readJson(join(dir, 'plan.json'));
   t.same(plan.argv, ['sh', '-c', script]);
@@ -47,7 +55,10 @@ t.test('a finished run leaves a complete run directory', async (t) => {
   t.equal(runJson.attempts.length, 1);
   t.match(runJson.attempts[0], { attempt: 1, exitCode: 0, outcome: 'succeeded' });
 
-  const events = (await readFile(join(dir, 'events.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+  const events = (await readFile(join(dir, 'events.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
   t.same(
     events.map((event) => event.seq),
     events.map((_, index) => index + 1),
@@ -90,7 +101,11 @@ t.test('a finished run leaves a complete run directory', async (t) => {
     artifactManifest: 'artifact-manifest.json',
   });
   t.type(summary.durationMs, 'number');
-  t.same((await readdir(dir)).filter((name) => name.endsWith('.tmp')), [], 'no temp file is left behind');
+  t.same(
+    (await readdir(dir)).filter((name) => name.endsWith('.tmp')),
+    [],
+    'no temp file is left behind',
+  );
 });
 
 t.test('a failing command ends failed with its exit code and reason', async (t) => {

@@ -6,7 +6,6 @@ import t from 'tap';
 import { RpcError, type RunyardClient } from 'runyard/client';
 import { eventually, processGone, startDaemon } from '../helpers/daemon.js';
 
-
 async function rejection(promise: Promise<unknown>): Promise<RpcError> {
   const outcome = await promise.then(
     () => new Error('expected the call to fail'),
@@ -38,7 +37,9 @@ t.test('run.* methods', async (t) => {
       argv: ['sh', '-c', 'sleep 300 & echo $! > "$RUNYARD_ARTIFACTS_DIR/grandchild.pid"; wait'],
     });
     const pidFile = join(run.runDir, 'artifacts/grandchild.pid');
-    const grandchild = await eventually(async () => Number(await readFile(pidFile, 'utf8').catch(() => '')) || undefined);
+    const grandchild = await eventually(
+      async () => Number(await readFile(pidFile, 'utf8').catch(() => '')) || undefined,
+    );
     const cancelled = await client.run.cancel({ runId: run.runId });
     t.match(cancelled, { status: 'cancelled', signal: 'SIGTERM', error: { reason: 'cancelled' } });
     t.ok(await eventually(() => processGone(grandchild) || undefined), 'the grandchild is gone');
@@ -110,7 +111,11 @@ t.test('run.* methods', async (t) => {
     const notExecutable = join(daemon.home, 'plain.txt');
     await writeFile(notExecutable, 'echo hi');
     t.match(await rejection(client.run.start({ argv: [notExecutable] })), { code: 1002 });
-    t.match(await rejection(client.run.start({ argv: [daemon.home] })), { code: 1002 }, 'a directory is no command');
+    t.match(
+      await rejection(client.run.start({ argv: [daemon.home] })),
+      { code: 1002 },
+      'a directory is no command',
+    );
     t.same(await readdir(daemon.runsDir), before, 'no run directory is left behind');
   });
 
@@ -136,9 +141,21 @@ t.test('run.* methods', async (t) => {
     const outside = await mkdtemp(join(tmpdir(), 'runyard-outside-'));
     t.teardown(() => rm(outside, { recursive: true, force: true }));
     await symlink(outside, join(daemon.runsDir, 'escape'));
-    for (const outputDir of ['../elsewhere', '/tmp/elsewhere', '.', 'a/../../x', 'escape/sub', 'escape', 'nul\0byte']) {
+    for (const outputDir of [
+      '../elsewhere',
+      '/tmp/elsewhere',
+      '.',
+      'a/../../x',
+      'escape/sub',
+      'escape',
+      'nul\0byte',
+    ]) {
       const error = await rejection(client.run.start({ argv: ['true'], outputDir }));
-      t.match(error, { code: 1101, reason: 'path_outside_runs_dir', data: { field: 'outputDir' } }, outputDir);
+      t.match(
+        error,
+        { code: 1101, reason: 'path_outside_runs_dir', data: { field: 'outputDir' } },
+        outputDir,
+      );
       t.notMatch(error.message, outside, 'the message never names the resolved outside path');
     }
     t.same(await readdir(outside), [], 'nothing was written outside');
@@ -158,7 +175,7 @@ t.test('run.* methods', async (t) => {
     t.notOk((await readdir(dir)).includes('old.txt'), 'overwrite cleared the old contents');
   });
 
-  t.test("the directory of an active run cannot be taken, even with overwrite", async (t) => {
+  t.test('the directory of an active run cannot be taken, even with overwrite', async (t) => {
     const run = await client.run.start({ argv: ['sleep', '30'], outputDir: 'busy' });
     for (const outputDir of ['busy', 'busy/inner']) {
       t.match(await rejection(client.run.start({ argv: ['true'], outputDir, overwrite: true })), {
@@ -170,14 +187,17 @@ t.test('run.* methods', async (t) => {
     await client.run.cancel({ runId: run.runId });
   });
 
-  t.test('a run directory that cannot be created answers run_dir_failed and the daemon keeps serving', async (t) => {
-    await writeFile(join(daemon.runsDir, 'a-file'), 'not a directory');
-    t.match(await rejection(client.run.start({ argv: ['true'], outputDir: 'a-file/sub' })), {
-      code: 1004,
-      reason: 'run_dir_failed',
-    });
-    t.equal((await client.daemon.info()).pid, daemon.child.pid);
-  });
+  t.test(
+    'a run directory that cannot be created answers run_dir_failed and the daemon keeps serving',
+    async (t) => {
+      await writeFile(join(daemon.runsDir, 'a-file'), 'not a directory');
+      t.match(await rejection(client.run.start({ argv: ['true'], outputDir: 'a-file/sub' })), {
+        code: 1004,
+        reason: 'run_dir_failed',
+      });
+      t.equal((await client.daemon.info()).pid, daemon.child.pid);
+    },
+  );
 
   t.test('run.logs reads byte ranges and never splits a UTF-8 character', async (t) => {
     const run = await client.run.start({ argv: ['sh', '-c', 'printf "aé€b"; printf "oops" >&2'] });
@@ -185,12 +205,20 @@ t.test('run.* methods', async (t) => {
     const whole = await client.run.logs({ runId: run.runId });
     t.same(whole, { text: 'aé€b', offset: 0, nextOffset: 7, size: 7, eof: true });
     const first = await client.run.logs({ runId: run.runId, limit: 2 });
-    t.same(first, { text: 'a', offset: 0, nextOffset: 1, size: 7, eof: false }, 'é would be split, so it waits');
+    t.same(
+      first,
+      { text: 'a', offset: 0, nextOffset: 1, size: 7, eof: false },
+      'é would be split, so it waits',
+    );
     const second = await client.run.logs({ runId: run.runId, offset: 1, limit: 4 });
     t.equal(second.text, 'é');
     t.equal(second.nextOffset, 3);
     t.match(await client.run.logs({ runId: run.runId, stream: 'stderr' }), { text: 'oops', eof: true });
-    t.match(await client.run.logs({ runId: run.runId, offset: 100 }), { text: '', nextOffset: 100, eof: true });
+    t.match(await client.run.logs({ runId: run.runId, offset: 100 }), {
+      text: '',
+      nextOffset: 100,
+      eof: true,
+    });
   });
 
   t.test('run.logs of a running run is never eof', async (t) => {
@@ -209,11 +237,16 @@ t.test('run.list filters by status and labels, newest first, one page at a time'
   const client = await daemon.client();
   const ids: string[] = [];
   for (let i = 0; i < 5; i++) {
-    const run = await client.run.start({ argv: ['sh', '-c', `exit ${i % 2}`], labels: { batch: 'b', parity: `${i % 2}` } });
+    const run = await client.run.start({
+      argv: ['sh', '-c', `exit ${i % 2}`],
+      labels: { batch: 'b', parity: `${i % 2}` },
+    });
     ids.push(run.runId);
     await client.run.wait({ runId: run.runId });
   }
-  await client.run.start({ argv: ['true'], labels: { batch: 'other' } }).then((run) => client.run.wait({ runId: run.runId }));
+  await client.run
+    .start({ argv: ['true'], labels: { batch: 'other' } })
+    .then((run) => client.run.wait({ runId: run.runId }));
 
   const pages: string[][] = [];
   let cursor: string | undefined;
@@ -225,7 +258,10 @@ t.test('run.list filters by status and labels, newest first, one page at a time'
   t.same(pages, [[ids[4], ids[3]], [ids[2], ids[1]], [ids[0]]]);
 
   const failed = await client.run.list({ status: ['failed'], labels: { batch: 'b' } });
-  t.same(failed.runs.map((run) => run.runId), [ids[3], ids[1]]);
+  t.same(
+    failed.runs.map((run) => run.runId),
+    [ids[3], ids[1]],
+  );
   t.equal(failed.nextCursor, null);
   const none = await client.run.list({ status: ['queued'] });
   t.same(none, { runs: [], nextCursor: null });

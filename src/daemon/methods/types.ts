@@ -6,7 +6,10 @@ import type { CallContext } from '../rpc.js';
 type Method = (typeof methods)[number];
 
 export type MethodHandlers = {
-  [M in Method as M['name']]: (params: Static<M['params']>, context: CallContext) => Promise<Static<M['result']>>;
+  [M in Method as M['name']]: (
+    params: Static<M['params']>,
+    context: CallContext,
+  ) => Promise<Static<M['result']>>;
 };
 
 export type GroupHandlers<G extends string> = {
