@@ -3,7 +3,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { errorRegistry } from '../src/schema/errors.js';
-import { methods, type MethodDescriptor } from '../src/schema/index.js';
+import {
+  methods,
+  notifications,
+  type MethodDescriptor,
+  type NotificationDescriptor,
+} from '../src/schema/index.js';
 import { referencedSchema, type JsonSchema } from '../src/schema/json-schema.js';
 import { buildOpenRpcDocument } from '../src/schema/openrpc.js';
 import * as transport from '../src/schema/transport.js';
@@ -30,6 +35,11 @@ function clientSource(): string {
     const hasRequired = ((params.required as string[] | undefined) ?? []).length > 0;
     return { method, group, name, paramsType, resultType: typeOf(result), hasRequired };
   });
+
+  const pushed = (notifications as readonly NotificationDescriptor[]).map(
+    (notification) =>
+      `  /** ${notification.summary} */\n  '${notification.name}': ${typeOf(referencedSchema(notification.params, components))};\n`,
+  );
 
   const types = Object.entries(components)
     .sort(([a], [b]) => a.localeCompare(b))
@@ -61,7 +71,14 @@ function clientSource(): string {
   const errorTable = reasons.map(([reason, spec]) => `  ${spec.code}: ${pascal(reason)}Error,\n`);
   const holds = signatures
     .filter((s) => s.method.holdsFor)
-    .map((s) => `  '${s.method.name}': '${s.method.holdsFor}',\n`);
+    .map((s) => {
+      const param = s.method.holdsFor!;
+      const fallback = (s.method.params.properties as Record<string, { default?: unknown }>)[param]?.default;
+      return `  '${s.method.name}': { param: '${param}', defaultMs: ${JSON.stringify(fallback ?? 0)} },\n`;
+    });
+  const retrySafe = signatures
+    .filter((s) => s.method.retrySafe !== undefined)
+    .map((s) => `  '${s.method.name}': ${JSON.stringify(s.method.retrySafe)},\n`);
 
   return `${HEADER}import { RpcError } from './errors.js';
 
@@ -86,9 +103,17 @@ ${impl.join('')}  };
 ${Object.entries(transport)
   .map(([name, value]) => `export const ${name} = ${JSON.stringify(value)};\n`)
   .join('')}
-/** Methods that hold the call open for a duration named by one of their params. */
-export const holdsFor: Record<string, string> = {
+/** Methods that hold the call open for a duration named by one of their params (and its default). */
+export const holdsFor: Record<string, { param: string; defaultMs: number }> = {
 ${holds.join('')}};
+
+/** Methods the SDK may send again after a reconnect: always, or when the named param is present. */
+export const retrySafe: Record<string, boolean | string> = {
+${retrySafe.join('')}};
+
+/** Notifications the daemon pushes, by method name. */
+export interface RunyardNotifications {
+${pushed.join('')}}
 
 ${errorClasses.join('\n')}
 /** Application error code → the class the SDK throws for it. */

@@ -33,8 +33,118 @@ export type Labels = {
   [key: string]: string;
 };
 
+/** The latest progress the run reported on fd 3. */
+export type Progress = {
+  progress: number | null;
+  message: string | null;
+  at: Timestamp;
+};
+
+export type RetryPolicy = {
+  /** Attempts in all, the first included. Default: 1. */
+  maxAttempts?: number;
+  /** Default: 1000. */
+  initialDelayMs?: number;
+  /** Delay multiplier per attempt. Default: 2. */
+  factor?: number;
+  /** Default: 60000. */
+  maxDelayMs?: number;
+  /** "full": a random delay between 0 and the computed one, so retries of many runs spread out. Default: "full". */
+  jitter?: "full" | "none";
+  /** Outcomes that are retried. A cancelled run is never retried. Default: ["failed","timed_out"]. */
+  on?: Array<"failed" | "timed_out">;
+};
+
 export type RunCancelParams = {
   runId: RunId;
+};
+
+export type RunEvent = {
+  /** Position in the run's event log: 1, 2, 3 ... without gaps. */
+  seq: number;
+  time: Timestamp;
+  type: "status";
+  status: RunStatus;
+  /** error.reason of a run that ended badly. */
+  reason?: string;
+  nextAttemptAt?: Timestamp;
+} | {
+  /** Position in the run's event log: 1, 2, 3 ... without gaps. */
+  seq: number;
+  time: Timestamp;
+  type: "attempt";
+  attempt: number;
+  phase: "start" | "end";
+  pid?: number | null;
+  exitCode?: number | null;
+  signal?: string | null;
+  outcome?: RunStatus;
+  /** Size of logs/stdout.log at this boundary. */
+  stdoutOffset: number;
+  /** Size of logs/stderr.log at this boundary. */
+  stderrOffset: number;
+} | {
+  /** Position in the run's event log: 1, 2, 3 ... without gaps. */
+  seq: number;
+  time: Timestamp;
+  type: "progress";
+  progress: number | null;
+  message: string | null;
+} | {
+  /** Position in the run's event log: 1, 2, 3 ... without gaps. */
+  seq: number;
+  time: Timestamp;
+  type: "output";
+  stream: "stdout" | "stderr";
+  /** Byte offset of this chunk in its log file. */
+  offset: number;
+  /** Bytes in this chunk. */
+  length: number;
+  /** The chunk as UTF-8; chunks never split a character. */
+  text: string;
+} | {
+  /** Position in the run's event log: 1, 2, 3 ... without gaps. */
+  seq: number;
+  time: Timestamp;
+  type: "note";
+  message: string;
+} | {
+  /** Position in the run's event log: 1, 2, 3 ... without gaps. */
+  seq: number;
+  time: Timestamp;
+  type: "end";
+  status: RunStatus;
+};
+
+export type RunEventNotification = {
+  /** Unique within the connection. */
+  subscriptionId: string;
+  runId: RunId;
+  event: RunEvent;
+};
+
+export type RunEventsParams = {
+  runId: RunId;
+  /** Default: 1. */
+  fromSeq?: number;
+  /** Default: 1000. */
+  limit?: number;
+};
+
+export type RunEventsResult = {
+  events: RunEvent[];
+  /** Ask for this seq next. */
+  nextSeq: number;
+  /** True when the last event returned is the end event. */
+  end: boolean;
+};
+
+export type RunGapNotification = {
+  /** Unique within the connection. */
+  subscriptionId: string;
+  runId: RunId | null;
+  fromSeq: number | null;
+  toSeq: number | null;
 };
 
 /** Run id (a ULID): sortable by creation time and safe as a directory name. */
@@ -89,9 +199,14 @@ export type RunRecord = {
   actionId: string | null;
   serviceId: string | null;
   idempotencyKey: string | null;
+  priority: number;
   timeoutMs: number | null;
   /** Number of the current or last attempt; 0 while queued. */
   attempt: number;
+  maxAttempts: number;
+  nextAttemptAt: Timestamp | null;
+  queuePosition: number | null;
+  progress: Progress | null;
   createdAt: Timestamp;
   startedAt: Timestamp | null;
   finishedAt: Timestamp | null;
@@ -114,17 +229,40 @@ export type RunStartParams = {
   outputDir?: string;
   /** Reuse a non-empty outputDir; its old contents are removed. Default: false. */
   overwrite?: boolean;
-  /** Kill the run and end it timed_out after this long. */
+  /** Higher runs first; equal priorities run in the order they were started. Default: 0. */
+  priority?: number;
+  /** Kill an attempt that runs longer than this; it ends timed_out (and may be retried). */
   timeoutMs?: number;
+  /** Time between SIGTERM and SIGKILL on cancel or timeout. Default: the daemon's --kill-grace-ms. */
+  killGraceMs?: number;
+  retry?: RetryPolicy;
   /** Starting again with the same key returns the first run instead of starting a second one. */
   idempotencyKey?: string;
 };
 
-/** Where a run is in its lifecycle; the last five are terminal. */
+/** Where a run is in its lifecycle; succeeded, failed, timed_out, cancelled and interrupted are terminal. */
 export type RunStatus = "queued" | "running" | "retrying" | "succeeded" | "failed" | "timed_out" | "cancelled" | "interrupted";
 
 export type RunStatusParams = {
   runId: RunId;
+};
+
+export type RunSubscribeParams = {
+  runId?: RunId;
+  /** With runId: first seq to deliver. Default: only new events. */
+  fromSeq?: number;
+};
+
+export type RunSubscription = {
+  /** Unique within the connection. */
+  subscriptionId: string;
+  /** Seq of the first event this subscription delivers. */
+  nextSeq: number;
+};
+
+export type RunUnsubscribeParams = {
+  /** Unique within the connection. */
+  subscriptionId: string;
 };
 
 export type RunWaitParams = {
@@ -163,6 +301,14 @@ export interface RunyardMethods {
     wait(params: RunWaitParams, options?: CallOptions): Promise<RunRecord>;
     /** A byte range of a run's stdout or stderr log. */
     logs(params: RunLogsParams, options?: CallOptions): Promise<RunLogsResult>;
+    /** Stream one run's events (replayed from fromSeq, then live), or status events of all runs. */
+    subscribe(params?: RunSubscribeParams, options?: CallOptions): Promise<RunSubscription>;
+    /** Stop a subscription of this connection; answers whether it was still active. */
+    unsubscribe(params: RunUnsubscribeParams, options?: CallOptions): Promise<{
+  unsubscribed: boolean;
+}>;
+    /** A page of a run's event log, for catching up after a run.gap without a subscription. */
+    events(params: RunEventsParams, options?: CallOptions): Promise<RunEventsResult>;
   };
 }
 
@@ -178,6 +324,9 @@ export function bindMethods(call: Call): RunyardMethods {
       cancel: (params, options) => call('run.cancel', params ?? {}, options),
       wait: (params, options) => call('run.wait', params ?? {}, options),
       logs: (params, options) => call('run.logs', params ?? {}, options),
+      subscribe: (params, options) => call('run.subscribe', params ?? {}, options),
+      unsubscribe: (params, options) => call('run.unsubscribe', params ?? {}, options),
+      events: (params, options) => call('run.events', params ?? {}, options),
     },
   };
 }
@@ -187,10 +336,32 @@ export const DEFAULT_LISTEN = "127.0.0.1:7370";
 export const PROTOCOL = "runyard.v1";
 export const RPC_PATH = "/rpc";
 
-/** Methods that hold the call open for a duration named by one of their params. */
-export const holdsFor: Record<string, string> = {
-  'run.wait': 'timeoutMs',
+/** Methods that hold the call open for a duration named by one of their params (and its default). */
+export const holdsFor: Record<string, { param: string; defaultMs: number }> = {
+  'run.wait': { param: 'timeoutMs', defaultMs: 30000 },
 };
+
+/** Methods the SDK may send again after a reconnect: always, or when the named param is present. */
+export const retrySafe: Record<string, boolean | string> = {
+  'daemon.info': true,
+  'run.start': "idempotencyKey",
+  'run.status': true,
+  'run.list': true,
+  'run.cancel': true,
+  'run.wait': true,
+  'run.logs': true,
+  'run.subscribe': true,
+  'run.unsubscribe': true,
+  'run.events': true,
+};
+
+/** Notifications the daemon pushes, by method name. */
+export interface RunyardNotifications {
+  /** One event of a subscription, pushed by the daemon. */
+  'run.event': RunEventNotification;
+  /** The connection fell too far behind: events fromSeq..toSeq were not sent, and the subscription ended. */
+  'run.gap': RunGapNotification;
+}
 
 /** No run has this id. (code 1001) */
 export class RunNotFoundError extends RpcError {}
@@ -204,6 +375,9 @@ export class CwdNotFoundError extends RpcError {}
 /** The daemon could not create or write the run directory (disk full, read-only, permissions). (code 1004) */
 export class RunDirFailedError extends RpcError {}
 
+/** fromSeq is older than the run's event log still holds (e.g. events.jsonl was removed). (code 1005) */
+export class SeqNotAvailableError extends RpcError {}
+
 /** A path resolves (after symlinks) outside the runs directory, or to the runs directory itself. (code 1101) */
 export class PathOutsideRunsDirError extends RpcError {}
 
@@ -216,14 +390,23 @@ export class OutputDirBusyError extends RpcError {}
 /** run.start arrived after SIGINT/SIGTERM; retry against the next daemon. (code 1901) */
 export class DaemonShuttingDownError extends RpcError {}
 
+/** run.start while --max-queued runs are waiting. (code 1902) */
+export class QueueFullError extends RpcError {}
+
+/** run.subscribe beyond the per-connection limit; unsubscribe first. (code 1903) */
+export class TooManySubscriptionsError extends RpcError {}
+
 /** Application error code → the class the SDK throws for it. */
 export const errorClasses: Record<number, new (code: number, message: string, data?: unknown) => RpcError> = {
   1001: RunNotFoundError,
   1002: CommandNotFoundError,
   1003: CwdNotFoundError,
   1004: RunDirFailedError,
+  1005: SeqNotAvailableError,
   1101: PathOutsideRunsDirError,
   1102: OutputDirNotEmptyError,
   1103: OutputDirBusyError,
   1901: DaemonShuttingDownError,
+  1902: QueueFullError,
+  1903: TooManySubscriptionsError,
 };

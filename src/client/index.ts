@@ -39,7 +39,7 @@ export async function connect(options: ConnectOptions = {}): Promise<RunyardClie
   const connection = new Connection(await openSocket(url, token));
   const call = (method: string, params: object = {}, callOptions: CallOptions = {}) => {
     const held = holdsFor[method];
-    const heldMs = held ? (params as Record<string, unknown>)[held] : undefined;
+    const heldMs = held ? ((params as Record<string, unknown>)[held.param] ?? held.defaultMs) : undefined;
     // A call that asks the daemon to hold it open for N ms must not time out on our side first.
     const timeoutMs =
       callOptions.timeoutMs ?? (typeof heldMs === 'number' ? heldMs + DEFAULT_CALL_TIMEOUT_MS : undefined);

@@ -2,7 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../log.js';
+import type { RunEngine } from '../runs/engine.js';
+import type { CallContext } from './methods/types.js';
 import type { RpcDispatcher } from './rpc.js';
+import { SubscriptionHub } from './subscriptions.js';
 
 // A peer that misses two pings in a row (a sleeping laptop, a dropped network) is dropped.
 const PING_INTERVAL_MS = 30_000;
@@ -10,23 +13,31 @@ const PING_INTERVAL_MS = 30_000;
 export class Connections {
   readonly #sockets = new Set<WebSocket>();
   readonly #alive = new WeakSet<WebSocket>();
-  readonly #dispatcher: RpcDispatcher;
+  readonly #dispatcher: RpcDispatcher<CallContext>;
+  readonly #engine: RunEngine;
   readonly #log: Logger;
   readonly #pinger: NodeJS.Timeout;
 
-  constructor(dispatcher: RpcDispatcher, log: Logger) {
+  constructor(dispatcher: RpcDispatcher<CallContext>, engine: RunEngine, log: Logger) {
     this.#dispatcher = dispatcher;
+    this.#engine = engine;
     this.#log = log;
     this.#pinger = setInterval(() => this.#ping(), PING_INTERVAL_MS);
     this.#pinger.unref();
   }
 
   accept(socket: WebSocket): void {
-    const context = { connectionId: randomUUID() };
+    const context: CallContext = {
+      connectionId: randomUUID(),
+      subscriptions: new SubscriptionHub(socket, this.#engine, this.#log),
+    };
     this.#sockets.add(socket);
     this.#alive.add(socket);
     socket.on('pong', () => this.#alive.add(socket));
-    socket.on('close', () => this.#sockets.delete(socket));
+    socket.on('close', () => {
+      this.#sockets.delete(socket);
+      context.subscriptions.close();
+    });
     // ws closes the socket itself on protocol violations (1002) and oversize frames (1009).
     socket.on('error', (error) =>
       this.#log.warn('connection error', { connectionId: context.connectionId, error: error.message }),

@@ -14,7 +14,7 @@ import { MemoryStore } from '../store/memory.js';
 import { Connections } from './connections.js';
 import { daemonHandlers } from './methods/daemon.js';
 import { runHandlers } from './methods/run.js';
-import type { MethodHandlers } from './methods/types.js';
+import type { CallContext, MethodHandlers } from './methods/types.js';
 import { RpcDispatcher, type Handler } from './rpc.js';
 import { startServer } from './server.js';
 import { loadOrCreateToken } from './token.js';
@@ -26,6 +26,7 @@ export interface DaemonConfig {
   stateDir: string;
   allowOrigins: readonly string[];
   maxConcurrent: number;
+  maxQueued: number;
   killGraceMs: number;
   maxPayloadBytes: number;
   maxBatchSize: number;
@@ -52,6 +53,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Da
     runsDir,
     store,
     maxConcurrent: config.maxConcurrent,
+    maxQueued: config.maxQueued,
     killGraceMs: config.killGraceMs,
     log,
   });
@@ -66,20 +68,18 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Da
     stateDir,
     limits: { maxPayloadBytes: config.maxPayloadBytes, maxBatchSize: config.maxBatchSize },
   });
-  const handlers: MethodHandlers & { 'rpc.discover': Handler } = {
+  const handlers: MethodHandlers & { 'rpc.discover': Handler<CallContext> } = {
     ...daemonHandlers(info),
     ...runHandlers(engine),
     'rpc.discover': async () => JSON.parse(openrpcJson),
   };
-  const dispatcher = new RpcDispatcher(
+  const dispatcher = new RpcDispatcher<CallContext>(
     [...methods, rpcDiscover],
-    handlers as Record<string, Handler>,
-    {
-      maxBatchSize: config.maxBatchSize,
-    },
+    handlers as Record<string, Handler<CallContext>>,
+    { maxBatchSize: config.maxBatchSize },
     log,
   );
-  const connections = new Connections(dispatcher, log);
+  const connections = new Connections(dispatcher, engine, log);
   const server = await startServer({
     host: config.host,
     port: config.port,

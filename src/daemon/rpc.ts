@@ -13,11 +13,7 @@ import { RunyardError } from '../schema/errors.js';
 import type { MethodDescriptor } from '../schema/method.js';
 import { compileSchema, createAjv, describeViolations, type SchemaViolation } from '../schema/validator.js';
 
-export interface CallContext {
-  connectionId: string;
-}
-
-export type Handler = (params: never, context: CallContext) => Promise<unknown>;
+export type Handler<Context> = (params: never, context: Context) => Promise<unknown>;
 
 export interface RpcLimits {
   maxBatchSize: number;
@@ -40,13 +36,13 @@ const isId = (id: unknown): id is JSONRPCID =>
 const error = (id: JSONRPCID, code: number, message: string, data?: unknown) =>
   createJSONRPCErrorResponse(id, code, message, data);
 
-export class RpcDispatcher {
-  readonly #server = new JSONRPCServer<CallContext>({ errorListener: () => {} });
+export class RpcDispatcher<Context> {
+  readonly #server = new JSONRPCServer<Context>({ errorListener: () => {} });
   readonly #limits: RpcLimits;
 
   constructor(
     descriptors: readonly MethodDescriptor[],
-    handlers: Record<string, Handler>,
+    handlers: Record<string, Handler<Context>>,
     limits: RpcLimits,
     log: Logger,
   ) {
@@ -84,7 +80,7 @@ export class RpcDispatcher {
   }
 
   /** Answers one WebSocket message; undefined when nothing is to be sent (notifications only). */
-  async handle(text: string, context: CallContext): Promise<JSONRPCResponse | JSONRPCResponse[] | undefined> {
+  async handle(text: string, context: Context): Promise<JSONRPCResponse | JSONRPCResponse[] | undefined> {
     let message: unknown;
     try {
       message = JSON.parse(text);
@@ -107,7 +103,7 @@ export class RpcDispatcher {
     return sent.length > 0 ? sent : undefined;
   }
 
-  async #handleOne(message: unknown, context: CallContext): Promise<JSONRPCResponse | undefined> {
+  async #handleOne(message: unknown, context: Context): Promise<JSONRPCResponse | undefined> {
     if (message === null || typeof message !== 'object' || Array.isArray(message)) {
       return error(null, JSONRPCErrorCode.InvalidRequest, 'Invalid Request: expected a request object');
     }

@@ -1,18 +1,21 @@
-// The run engine: creates runs, queues them, supervises their processes and completes their directories.
+// The run engine: creates runs, queues them by priority, supervises attempts, retries, and completes directories.
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../log.js';
 import { RunyardError } from '../schema/errors.js';
-import type { AttemptRecord } from '../schema/run-dir.js';
-import { RUN_DIR_SCHEMA_VERSION } from '../schema/run-dir.js';
+import type { RunEvent, RunEventsResult } from '../schema/run-event.js';
+import { RUN_DIR_SCHEMA_VERSION, type AttemptRecord } from '../schema/run-dir.js';
 import type { RunListParams, RunListResult, RunRecord, RunStartParams, RunStatus } from '../schema/run.js';
 import type { RunStore } from '../store/store.js';
 import { isDirectory, resolveCommand } from './command.js';
-import { EventLog } from './event-log.js';
+import { EventLog, readEvents } from './event-log.js';
 import { newRunId } from './ids.js';
 import { assertTransition, isTerminal } from './lifecycle.js';
 import { readLog, type LogSlice } from './log-reader.js';
-import { spawnProcess, type ProcessExit, type RunningProcess } from './process.js';
+import { spawnProcess, type OutputStream, type ProcessExit, type RunningProcess } from './process.js';
+import { parseProgressLine } from './progress.js';
+import { RunQueue } from './queue.js';
+import { resolveRetry, retryDelayMs, shouldRetry, type ResolvedRetry } from './retry.js';
 import { RunDirClaims } from './run-dir-claims.js';
 import {
   createRunDir,
@@ -28,35 +31,48 @@ export interface EngineOptions {
   runsDir: string;
   store: RunStore;
   maxConcurrent: number;
+  maxQueued: number;
   killGraceMs: number;
   log: Logger;
 }
 
 type ErrorInfo = NonNullable<RunRecord['error']>;
+export type EventListener = (runId: string, event: RunEvent) => void;
 
-/** A run the engine is responsible for: queued or running. It leaves this state only when finished. */
+/** A run the engine is responsible for: not yet finished. It leaves this map only when finished. */
 interface ActiveRun {
   record: RunRecord;
   plan: RunPlan;
   /** Full child environment; held in memory only, since run directories never record values. */
   env: NodeJS.ProcessEnv;
+  retry: ResolvedRetry;
   events: EventLog;
   attempts: AttemptRecord[];
+  logSizes: Record<OutputStream, number>;
   process?: RunningProcess;
-  stopping?: { status: 'cancelled' | 'timed_out'; error: ErrorInfo; signal: NodeJS.Signals };
+  /** Why the current attempt is being stopped, once we have signalled it. */
+  stopping?: { status: 'cancelled' | 'timed_out'; error: ErrorInfo };
+  /** Set by a cancel: no further attempt may start. */
+  cancelled?: ErrorInfo;
   timers: NodeJS.Timeout[];
+  reportedBadProgress: boolean;
   /** Every disk and store write of this run goes through this chain, so they land in order. */
   writes: Promise<void>;
   finished: Promise<RunRecord>;
   resolveFinished: (run: RunRecord) => void;
 }
 
+const clientCancel: ErrorInfo = { reason: 'cancelled', message: 'cancelled by a client' };
+const shutdownCancel: ErrorInfo = { reason: 'daemon_shutdown', message: 'the daemon shut down' };
+
 export class RunEngine {
   readonly #options: EngineOptions;
   readonly #active = new Map<string, ActiveRun>();
-  readonly #queue: string[] = [];
+  readonly #queue = new RunQueue();
   readonly #claims = new RunDirClaims();
   readonly #startsByKey = new Map<string, Promise<RunRecord>>();
+  readonly #runListeners = new Map<string, Set<EventListener>>();
+  readonly #statusListeners = new Set<EventListener>();
   #running = 0;
   #closing = false;
 
@@ -83,7 +99,7 @@ export class RunEngine {
 
   async get(runId: string): Promise<RunRecord> {
     const active = this.#active.get(runId);
-    if (active) return structuredClone(active.record);
+    if (active) return this.#view(active.record);
     const stored = await this.#options.store.get(runId);
     if (!stored) throw new RunyardError('run_not_found', { runId });
     return stored;
@@ -97,19 +113,14 @@ export class RunEngine {
       ...(params.cursor ? { before: params.cursor } : {}),
       limit: limit + 1,
     });
-    const page = runs
-      .slice(0, limit)
-      .map((run) => structuredClone(this.#active.get(run.runId)?.record ?? run));
+    const page = runs.slice(0, limit).map((run) => this.#view(this.#active.get(run.runId)?.record ?? run));
     return { runs: page, nextCursor: runs.length > limit ? page.at(-1)!.runId : null };
   }
 
   async cancel(runId: string): Promise<RunRecord> {
     const active = this.#active.get(runId);
     if (!active) return this.get(runId);
-    return this.#stop(active, 'cancelled', 'SIGTERM', {
-      reason: 'cancelled',
-      message: 'cancelled by a client',
-    });
+    return this.#cancel(active, clientCancel);
   }
 
   async wait(runId: string, timeoutMs: number): Promise<RunRecord> {
@@ -125,41 +136,82 @@ export class RunEngine {
     return this.get(runId);
   }
 
-  async readLog(
-    runId: string,
-    stream: 'stdout' | 'stderr',
-    offset: number,
-    limit: number,
-  ): Promise<LogSlice> {
+  async readLog(runId: string, stream: OutputStream, offset: number, limit: number): Promise<LogSlice> {
     const run = await this.get(runId);
     return readLog(join(run.runDir, runFiles[stream]), offset, limit, isTerminal(run.status));
   }
 
-  /** Cancels running runs (recorded as cancelled by daemon shutdown) and waits until their directories are complete. */
+  /** A page of a run's event log as it is on disk, waiting first for events not yet written. */
+  async readEvents(runId: string, fromSeq: number, limit: number): Promise<RunEventsResult> {
+    const run = await this.get(runId);
+    const active = this.#active.get(runId);
+    await active?.events.writtenThrough();
+    const events = await readEvents(run.runDir, fromSeq, limit);
+    const oldest = events[0]?.seq;
+    if (oldest !== undefined && oldest > fromSeq) {
+      throw new RunyardError('seq_not_available', { runId, fromSeq, oldestSeq: oldest });
+    }
+    const last = events.at(-1);
+    return {
+      events,
+      nextSeq: last ? last.seq + 1 : fromSeq,
+      end: last?.type === 'end' || (!active && events.length < limit),
+    };
+  }
+
+  /** The seq of the newest event; 0 before the first. */
+  async lastSeq(runId: string): Promise<number> {
+    const active = this.#active.get(runId);
+    if (active) return active.events.lastSeq;
+    const run = await this.get(runId);
+    return (await readEvents(run.runDir, 1, Number.MAX_SAFE_INTEGER, false)).at(-1)?.seq ?? 0;
+  }
+
+  /** True when every event before `nextSeq` has been emitted and the run is still producing events. */
+  isLive(runId: string, nextSeq: number): boolean {
+    const active = this.#active.get(runId);
+    return active !== undefined && nextSeq > active.events.lastSeq;
+  }
+
+  /** Listens to every event of one run, or (runId null) to status events of all runs. */
+  onEvent(runId: string | null, listener: EventListener): () => void {
+    if (runId === null) {
+      this.#statusListeners.add(listener);
+      return () => this.#statusListeners.delete(listener);
+    }
+    const listeners = this.#runListeners.get(runId) ?? new Set();
+    this.#runListeners.set(runId, listeners.add(listener));
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && this.#runListeners.get(runId) === listeners)
+        this.#runListeners.delete(runId);
+    };
+  }
+
+  /** Cancels running and retrying runs (recorded as cancelled by daemon shutdown); queued runs stay queued. */
   async close(): Promise<void> {
     this.#closing = true;
-    this.#queue.length = 0; // queued runs stay queued on disk; nothing new starts while we stop
-    const running = [...this.#active.values()].filter((active) => active.process);
+    this.#queue.clear();
+    const stopping = [...this.#active.values()].filter((active) => active.record.status !== 'queued');
+    await Promise.all(stopping.map((active) => this.#cancel(active, shutdownCancel)));
     await Promise.all(
-      running.map((active) =>
-        this.#stop(active, 'cancelled', 'SIGTERM', {
-          reason: 'daemon_shutdown',
-          message: 'the daemon shut down',
-        }),
-      ),
+      [...this.#active.values()].map(async (active) => {
+        await active.writes;
+        await active.events.close();
+      }),
     );
-    await Promise.all([...this.#active.values()].map((active) => active.writes));
   }
 
   async #create(params: RunStartParams): Promise<RunRecord> {
-    const { runsDir, store, killGraceMs } = this.#options;
+    const { runsDir, store, maxQueued } = this.#options;
+    if (this.#queue.size >= maxQueued) throw new RunyardError('queue_full', { limit: maxQueued });
     const runId = newRunId();
     const claim = await this.#claims.claim(runsDir, runId, params.outputDir, params.overwrite ?? false);
     const { runDir } = claim;
     const env: NodeJS.ProcessEnv = { ...process.env, ...params.env };
+    const retry = resolveRetry(params.retry);
     let record: RunRecord;
     let plan: RunPlan;
-    const events = new EventLog(runDir);
     try {
       await createRunDir(runDir, claim.clear).catch(failedDirectory);
       const cwd = resolve(runDir, params.cwd ?? '.');
@@ -176,8 +228,13 @@ export class RunEngine {
         actionId: null,
         serviceId: null,
         idempotencyKey: params.idempotencyKey ?? null,
+        priority: params.priority ?? 0,
         timeoutMs: params.timeoutMs ?? null,
         attempt: 0,
+        maxAttempts: retry.maxAttempts,
+        nextAttemptAt: null,
+        queuePosition: null,
+        progress: null,
         createdAt: new Date().toISOString(),
         startedAt: null,
         finishedAt: null,
@@ -193,14 +250,14 @@ export class RunEngine {
         cwd,
         envNames: [...Object.keys(params.env ?? {}), ...Object.keys(runyardEnv(record, 1))].sort(),
         timeoutMs: record.timeoutMs,
-        killGraceMs,
+        killGraceMs: params.killGraceMs ?? this.#options.killGraceMs,
+        retry,
+        priority: record.priority,
         actionId: null,
         serviceId: null,
         labels: record.labels,
       };
-      await Promise.all([writePlan(runDir, plan), events.append({ type: 'status', status: 'queued' })]).catch(
-        failedDirectory,
-      );
+      await writePlan(runDir, plan).catch(failedDirectory);
       await writeRunJson(record, []).catch(failedDirectory);
       await store.insert(record);
     } catch (error) {
@@ -215,22 +272,28 @@ export class RunEngine {
       record,
       plan,
       env,
-      events,
+      retry,
+      events: new EventLog(runDir, (event) => this.#emit(runId, event)),
       attempts: [],
+      logSizes: { stdout: 0, stderr: 0 },
       timers: [],
+      reportedBadProgress: false,
       writes: Promise.resolve(),
       finished,
       resolveFinished,
     };
     this.#active.set(runId, active);
-    this.#queue.push(runId);
+    active.events.append({ type: 'status', status: 'queued' });
+    this.#queue.push(runId, record.priority);
     this.#pump();
-    return structuredClone(active.record);
+    return this.#view(active.record);
   }
 
   #pump(): void {
-    while (!this.#closing && this.#running < this.#options.maxConcurrent && this.#queue.length > 0) {
-      const active = this.#active.get(this.#queue.shift()!);
+    while (!this.#closing && this.#running < this.#options.maxConcurrent) {
+      const runId = this.#queue.shift();
+      if (runId === undefined) return;
+      const active = this.#active.get(runId);
       if (active) this.#launch(active);
     }
   }
@@ -240,14 +303,29 @@ export class RunEngine {
     const { record, plan } = active;
     const attempt = record.attempt + 1;
     const startedAt = new Date().toISOString();
-    const child = spawnProcess({
-      command: plan.command,
-      argv: plan.argv,
-      cwd: plan.cwd,
-      env: { ...active.env, ...runyardEnv(record, attempt) },
-      stdoutPath: join(record.runDir, runFiles.stdout),
-      stderrPath: join(record.runDir, runFiles.stderr),
-    });
+    const child = spawnProcess(
+      {
+        command: plan.command,
+        argv: plan.argv,
+        cwd: plan.cwd,
+        env: { ...active.env, ...runyardEnv(record, attempt) },
+        logs: {
+          stdout: { path: join(record.runDir, runFiles.stdout), offset: active.logSizes.stdout },
+          stderr: { path: join(record.runDir, runFiles.stderr), offset: active.logSizes.stderr },
+        },
+      },
+      {
+        output: (stream, offset, bytes) =>
+          active.events.append({
+            type: 'output',
+            stream,
+            offset,
+            length: bytes.length,
+            text: bytes.toString('utf8'),
+          }),
+        progressLine: (line) => this.#progress(active, line),
+      },
+    );
     active.process = child;
     active.attempts.push({
       attempt,
@@ -258,48 +336,78 @@ export class RunEngine {
       signal: null,
       outcome: null,
     });
-    this.#transition(active, 'running', { attempt, startedAt: record.startedAt ?? startedAt });
-    void active.events.append({ type: 'attempt', attempt, phase: 'start', pid: child.pid ?? null });
-    if (record.timeoutMs !== null) {
-      const ms = record.timeoutMs;
+    this.#transition(active, 'running', {
+      attempt,
+      startedAt: record.startedAt ?? startedAt,
+      nextAttemptAt: null,
+    });
+    active.events.append({
+      type: 'attempt',
+      attempt,
+      phase: 'start',
+      pid: child.pid ?? null,
+      stdoutOffset: active.logSizes.stdout,
+      stderrOffset: active.logSizes.stderr,
+    });
+    const { timeoutMs } = record;
+    if (timeoutMs !== null) {
       active.timers.push(
         setTimeout(
           () =>
-            void this.#stop(active, 'timed_out', 'SIGTERM', {
+            this.#stopAttempt(active, 'timed_out', {
               reason: 'timeout',
-              message: `timed out after ${ms} ms`,
+              message: `timed out after ${timeoutMs} ms`,
             }),
-          ms,
+          timeoutMs,
         ),
       );
     }
     void child.exited.then((exit) => this.#exited(active, exit));
   }
 
-  #stop(
-    active: ActiveRun,
-    status: 'cancelled' | 'timed_out',
-    signal: NodeJS.Signals,
-    error: ErrorInfo,
-  ): Promise<RunRecord> {
-    if (active.stopping || isTerminal(active.record.status)) return active.finished;
-    active.stopping = { status, error, signal };
-    const child = active.process;
-    if (!child) {
-      const queued = this.#queue.indexOf(active.record.runId);
-      if (queued >= 0) this.#queue.splice(queued, 1);
-      void this.#finish(active, status, { error });
-      return active.finished;
+  #progress(active: ActiveRun, line: string): void {
+    const report = parseProgressLine(line);
+    if (report) {
+      active.record = { ...active.record, progress: { ...report, at: new Date().toISOString() } };
+      active.events.append({ type: 'progress', ...report });
+    } else if (!active.reportedBadProgress) {
+      active.reportedBadProgress = true;
+      active.events.append({
+        type: 'note',
+        message: `ignored fd 3 input that is not a progress report (reported once per run): ${line.slice(0, 100)}`,
+      });
     }
-    child.signalGroup(signal);
-    active.timers.push(setTimeout(() => child.signalGroup('SIGKILL'), this.#options.killGraceMs));
+  }
+
+  #cancel(active: ActiveRun, error: ErrorInfo): Promise<RunRecord> {
+    if (active.cancelled || isTerminal(active.record.status)) return active.finished;
+    active.cancelled = error;
+    if (active.record.status === 'running') {
+      this.#stopAttempt(active, 'cancelled', error);
+    } else {
+      // queued, or retrying between attempts: nothing runs, so it ends right here
+      this.#queue.remove(active.record.runId);
+      void this.#finish(active, 'cancelled', { error, nextAttemptAt: null });
+    }
     return active.finished;
+  }
+
+  #stopAttempt(active: ActiveRun, status: 'cancelled' | 'timed_out', error: ErrorInfo): void {
+    const child = active.process;
+    if (!child || active.stopping) return;
+    active.stopping = { status, error };
+    child.signalGroup('SIGTERM');
+    active.timers.push(setTimeout(() => child.signalGroup('SIGKILL'), active.plan.killGraceMs));
   }
 
   #exited(active: ActiveRun, exit: ProcessExit): void {
     this.#running--;
+    for (const timer of active.timers.splice(0)) clearTimeout(timer);
+    active.logSizes = exit.logSizes;
+    active.process = undefined;
     const { stopping } = active;
-    const status: RunStatus = stopping?.status ?? (exit.exitCode === 0 ? 'succeeded' : 'failed');
+    active.stopping = undefined;
+    const outcome: RunStatus = stopping?.status ?? (exit.exitCode === 0 ? 'succeeded' : 'failed');
     const error: ErrorInfo | null = stopping
       ? stopping.error
       : exit.spawnError
@@ -314,56 +422,103 @@ export class RunEngine {
       finishedAt: new Date().toISOString(),
       exitCode: exit.exitCode,
       signal: exit.signal,
-      outcome: status,
+      outcome,
     });
-    void active.events.append({
+    active.events.append({
       type: 'attempt',
       attempt: attempt.attempt,
       phase: 'end',
       exitCode: exit.exitCode,
       signal: exit.signal,
+      outcome,
+      stdoutOffset: exit.logSizes.stdout,
+      stderrOffset: exit.logSizes.stderr,
     });
-    void this.#finish(active, status, { exitCode: exit.exitCode, signal: exit.signal, error });
+    const result = { exitCode: exit.exitCode, signal: exit.signal, error };
+    if (!active.cancelled && !this.#closing && shouldRetry(active.retry, outcome, attempt.attempt)) {
+      this.#scheduleRetry(active, result);
+    } else {
+      void this.#finish(active, outcome, result);
+    }
     this.#pump();
   }
 
-  #transition(active: ActiveRun, status: RunStatus, patch: Partial<RunRecord>): void {
+  #scheduleRetry(active: ActiveRun, result: Pick<RunRecord, 'exitCode' | 'signal' | 'error'>): void {
+    const delay = retryDelayMs(active.retry, active.record.attempt);
+    const nextAttemptAt = new Date(Date.now() + delay).toISOString();
+    this.#transition(
+      active,
+      'retrying',
+      { ...result, nextAttemptAt },
+      { reason: result.error?.reason, nextAttemptAt },
+    );
+    active.timers.push(
+      setTimeout(() => {
+        this.#queue.push(active.record.runId, active.record.priority);
+        this.#pump();
+      }, delay),
+    );
+  }
+
+  #transition(
+    active: ActiveRun,
+    status: RunStatus,
+    patch: Partial<RunRecord>,
+    detail: { reason?: string | undefined; nextAttemptAt?: string } = {},
+  ): void {
     assertTransition(active.record.status, status);
     active.record = { ...active.record, ...patch, status };
-    void active.events.append({ type: 'status', status });
-    this.#persist(active, () => writeRunJson(active.record, active.attempts));
+    active.events.append({ type: 'status', status, ...definedOnly(detail) });
+    this.#persist(active, async () => {
+      await writeRunJson(active.record, active.attempts);
+      await this.#options.store.update(active.record);
+    });
   }
 
   /** Writes the final run.json and the retention files, then publishes the terminal record. */
   async #finish(active: ActiveRun, status: RunStatus, patch: Partial<RunRecord>): Promise<void> {
-    for (const timer of active.timers) clearTimeout(timer);
+    for (const timer of active.timers.splice(0)) clearTimeout(timer);
     assertTransition(active.record.status, status);
     const final: RunRecord = { ...active.record, ...patch, status, finishedAt: new Date().toISOString() };
-    const reason = final.error?.reason;
+    active.events.append({ type: 'status', status, ...definedOnly({ reason: final.error?.reason }) });
     this.#persist(active, async () => {
-      await active.events.append({ type: 'status', status, ...(reason ? { reason } : {}) });
       await writeRunJson(final, active.attempts);
       await writeRetention(final, active.attempts.length);
     });
     await active.writes;
     // The record turns terminal only now, so whoever sees a finished run finds its directory complete.
     active.record = final;
+    active.events.append({ type: 'end', status });
+    await active.events.close();
     try {
       await this.#options.store.update(final);
     } catch (error) {
       this.#options.log.error('could not index a finished run', { runId: final.runId, error });
     }
     this.#active.delete(final.runId);
-    active.resolveFinished(structuredClone(final));
+    active.resolveFinished(this.#view(final));
   }
 
   #persist(active: ActiveRun, write: () => Promise<void>): void {
-    const { store, log } = this.#options;
-    active.writes = active.writes.then(write).then(
-      () => (isTerminal(active.record.status) ? undefined : store.update(active.record)),
-      (error: unknown) =>
-        log.error('could not write the run directory', { runId: active.record.runId, error }),
-    );
+    active.writes = active.writes
+      .then(write)
+      .catch((error: unknown) =>
+        this.#options.log.error('could not record a run change', { runId: active.record.runId, error }),
+      );
+  }
+
+  #emit(runId: string, event: RunEvent): void {
+    for (const listener of this.#runListeners.get(runId) ?? []) listener(runId, event);
+    if (event.type === 'status') for (const listener of this.#statusListeners) listener(runId, event);
+  }
+
+  /** A copy for callers, with the queue position filled in. */
+  #view(record: RunRecord): RunRecord {
+    const queuePosition =
+      record.status === 'queued' || record.status === 'retrying'
+        ? this.#queue.position(record.runId)
+        : undefined;
+    return { ...structuredClone(record), queuePosition: queuePosition ?? null };
   }
 }
 
@@ -376,3 +531,8 @@ function runyardEnv(run: RunRecord, attempt: number): Record<string, string> {
     RUNYARD_ATTEMPT: String(attempt),
   };
 }
+
+const definedOnly = <T extends object>(value: T) =>
+  Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };

@@ -1,6 +1,7 @@
 // Reads a byte range of a log file as text without splitting a UTF-8 character.
 import { open } from 'node:fs/promises';
 import type { RunLogsResult } from '../schema/run.js';
+import { completeUtf8Length } from './utf8.js';
 
 export type LogSlice = RunLogsResult;
 
@@ -37,15 +38,4 @@ export async function readLog(
   } finally {
     await file.close();
   }
-}
-
-/** Length of the longest prefix of buffer[0, length) that does not end inside a multi-byte character. */
-function completeUtf8Length(buffer: Buffer, length: number): number {
-  for (let back = 1; back <= Math.min(3, length); back++) {
-    const byte = buffer[length - back]!;
-    if ((byte & 0xc0) === 0x80) continue; // continuation byte: keep looking for the lead byte
-    const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
-    return needed > back ? length - back : length;
-  }
-  return length;
 }

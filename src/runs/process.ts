@@ -1,15 +1,25 @@
-// One attempt's child process: spawned in its own process group, output to log files, killed as a group.
+// One attempt's child process: its own process group, output appended to the log files, progress on fd 3.
 import { spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
+import type { Readable } from 'node:stream';
+import { completeUtf8Length } from './utf8.js';
+
+export type OutputStream = 'stdout' | 'stderr';
 
 export interface ProcessSpec {
   command: string;
   argv: readonly string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
-  stdoutPath: string;
-  stderrPath: string;
+  logs: Record<OutputStream, { path: string; offset: number }>;
+}
+
+export interface ProcessListener {
+  /** A chunk of output that is on disk at [offset, offset + bytes.length); chunks never split a UTF-8 character. */
+  output(stream: OutputStream, offset: number, bytes: Buffer): void;
+  /** One line the process wrote to fd 3. */
+  progressLine(line: string): void;
 }
 
 export interface ProcessExit {
@@ -17,29 +27,35 @@ export interface ProcessExit {
   signal: NodeJS.Signals | null;
   /** Set when the process could not be started at all. */
   spawnError?: Error;
+  /** Bytes in each log file after this attempt. */
+  logSizes: Record<OutputStream, number>;
 }
 
 export interface RunningProcess {
   pid: number | undefined;
-  /** Resolves once the process has exited and its output is flushed to the log files. */
+  /** Resolves once the process has exited and all its output is on disk and reported. */
   exited: Promise<ProcessExit>;
   /** Signals the whole process group, grandchildren included. */
   signalGroup(signal: NodeJS.Signals): void;
 }
 
-export function spawnProcess(spec: ProcessSpec): RunningProcess {
-  const stdout = createWriteStream(spec.stdoutPath, { flags: 'a' });
-  const stderr = createWriteStream(spec.stderrPath, { flags: 'a' });
+// A progress line longer than this is not a progress report; dropping it bounds our memory.
+const MAX_PROGRESS_LINE = 65_536;
+
+export function spawnProcess(spec: ProcessSpec, listener: ProcessListener): RunningProcess {
   // detached: the child leads a new process group, so one kill(-pid) reaches everything it started.
   const child = spawn(spec.command, spec.argv.slice(1), {
     argv0: spec.argv[0],
     cwd: spec.cwd,
     env: spec.env,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
   });
-  child.stdout.pipe(stdout);
-  child.stderr.pipe(stderr);
+  const copies = (['stdout', 'stderr'] as const).map((stream) =>
+    copyOutput(child[stream]!, stream, spec.logs[stream], listener),
+  );
+  const progress = child.stdio[3] as Readable | null;
+  if (progress) readLines(progress, (line) => listener.progressLine(line));
   let finished = false;
 
   const exited = new Promise<ProcessExit>((resolve) => {
@@ -50,12 +66,13 @@ export function spawnProcess(spec: ProcessSpec): RunningProcess {
     // 'close' waits for stdio to close, which also waits for grandchildren that inherited it.
     child.once('close', (exitCode, signal) => {
       finished = true;
-      void Promise.all([closed(stdout), closed(stderr)]).then(() =>
-        resolve(
-          spawnError && child.pid === undefined
-            ? { exitCode: null, signal: null, spawnError }
-            : { exitCode, signal },
-        ),
+      void Promise.all(copies).then(([stdout, stderr]) =>
+        resolve({
+          exitCode,
+          signal,
+          ...(spawnError && child.pid === undefined ? { spawnError } : {}),
+          logSizes: { stdout: stdout!, stderr: stderr! },
+        }),
       );
     });
   });
@@ -72,6 +89,66 @@ export function spawnProcess(spec: ProcessSpec): RunningProcess {
       }
     },
   };
+}
+
+/**
+ * Appends a pipe to its log file and reports each chunk once it is written, cut at UTF-8
+ * boundaries. Resolves with the file size when the pipe has ended and everything is reported.
+ */
+async function copyOutput(
+  source: Readable,
+  stream: OutputStream,
+  log: { path: string; offset: number },
+  listener: ProcessListener,
+): Promise<number> {
+  const file = createWriteStream(log.path, { flags: 'a' });
+  let reported = log.offset;
+  let carry: Buffer = Buffer.alloc(0);
+  const report = (bytes: Buffer) => {
+    if (bytes.length === 0) return;
+    listener.output(stream, reported, bytes);
+    reported += bytes.length;
+  };
+  source.on('data', (chunk: Buffer) => {
+    // The write callback runs once the bytes are in the file, so a reader at the reported offset finds them.
+    const flushed = file.write(chunk, () => {
+      const pending = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+      const cut = completeUtf8Length(pending);
+      carry = pending.subarray(cut);
+      report(pending.subarray(0, cut));
+    });
+    if (!flushed) {
+      source.pause();
+      file.once('drain', () => source.resume());
+    }
+  });
+  await once(source, 'close');
+  await closed(file);
+  report(carry);
+  return reported;
+}
+
+function readLines(source: Readable, onLine: (line: string) => void): void {
+  let buffered = '';
+  let overlong = false;
+  source.setEncoding('utf8');
+  source.on('data', (text: string) => {
+    const lines = (buffered + text).split('\n');
+    buffered = lines.pop()!;
+    for (const line of lines) {
+      if (!overlong && line.trim()) onLine(line);
+      overlong = false;
+    }
+    if (buffered.length > MAX_PROGRESS_LINE) {
+      if (!overlong) onLine(buffered.slice(0, 100)); // reported as unreadable, like any other garbage
+      buffered = '';
+      overlong = true;
+    }
+  });
+  source.on('end', () => {
+    if (!overlong && buffered.trim()) onLine(buffered);
+  });
+  source.on('error', () => {}); // the child closing fd 3 early is not our error
 }
 
 async function closed(stream: WriteStream): Promise<void> {

@@ -14,6 +14,7 @@ import {
 } from '../schema/run-dir.js';
 import { RunyardError } from '../schema/errors.js';
 import type { RunRecord } from '../schema/run.js';
+import type { ResolvedRetry } from './retry.js';
 
 export const runFiles = {
   run: 'run.json',
@@ -37,6 +38,8 @@ export interface RunPlan {
   envNames: string[];
   timeoutMs: number | null;
   killGraceMs: number;
+  retry: ResolvedRetry;
+  priority: number;
   actionId: string | null;
   serviceId: string | null;
   labels: Record<string, string>;

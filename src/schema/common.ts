@@ -1,5 +1,5 @@
 // Schemas shared by several method groups: ids, timestamps, labels, error details.
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox';
 
 /** A ULID: 26 Crockford base-32 characters, sortable by creation time, safe as a directory name. */
 export const RunId = Type.String({
@@ -32,3 +32,10 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 
 /** Params of a method that takes none. */
 export const NoParams = Type.Object({}, { additionalProperties: false });
+
+/**
+ * A string from a fixed set, as JSON Schema `enum`: validators then name the allowed values in one
+ * message instead of one failed `const` per member.
+ */
+export const StringEnum = <const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options }) as TUnsafe<T[number]>;

@@ -25,6 +25,7 @@ export type DaemonInfo = Static<typeof DaemonInfo>;
 
 export const daemonInfo = defineMethod({
   name: 'daemon.info',
+  retrySafe: true,
   summary: 'Version, process and directories of the daemon, and the limits it enforces.',
   params: NoParams,
   result: DaemonInfo,

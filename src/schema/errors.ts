@@ -10,7 +10,7 @@ interface ErrorSpec {
 }
 
 // Codes live outside -32768..-32000 (reserved by JSON-RPC), grouped by area:
-// 1000s runs, 1100s paths and run directories, 1900s daemon limits. A published code never
+// 1000s runs and their events, 1100s paths and run directories, 1900s daemon state and limits. A published code never
 // changes meaning and is never reused.
 export const errorRegistry = {
   run_not_found: {
@@ -37,6 +37,12 @@ export const errorRegistry = {
     data: Type.Object({ cause: Type.String() }),
     description: 'The daemon could not create or write the run directory (disk full, read-only, permissions).',
   },
+  seq_not_available: {
+    code: 1005,
+    message: 'events of run {runId} from seq {fromSeq} are no longer kept; the oldest is {oldestSeq}',
+    data: Type.Object({ runId: Type.String(), fromSeq: Type.Integer(), oldestSeq: Type.Integer() }),
+    description: "fromSeq is older than the run's event log still holds (e.g. events.jsonl was removed).",
+  },
   path_outside_runs_dir: {
     code: 1101,
     message: '{field} must stay inside the runs directory',
@@ -60,6 +66,18 @@ export const errorRegistry = {
     message: 'the daemon is shutting down and accepts no new runs',
     data: Type.Object({}),
     description: 'run.start arrived after SIGINT/SIGTERM; retry against the next daemon.',
+  },
+  queue_full: {
+    code: 1902,
+    message: 'the queue holds {limit} runs already; try again when some have started',
+    data: Type.Object({ limit: Type.Integer() }),
+    description: 'run.start while --max-queued runs are waiting.',
+  },
+  too_many_subscriptions: {
+    code: 1903,
+    message: 'this connection has {limit} subscriptions already',
+    data: Type.Object({ limit: Type.Integer() }),
+    description: 'run.subscribe beyond the per-connection limit; unsubscribe first.',
   },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -21,6 +21,26 @@ export interface MethodDescriptor<P extends TSchema = TSchema, R extends TSchema
    * it to its per-call timeout so a long wait is not cut short by the client.
    */
   holdsFor?: string;
+  /**
+   * Whether the SDK may send the call again after a reconnect: `true` when repeating it is harmless,
+   * or the name of a param that makes it so when present (run.start with an idempotencyKey).
+   */
+  retrySafe?: boolean | string;
+}
+
+/** A server-to-client notification: declared in openrpc.json as a method without a result. */
+export interface NotificationDescriptor<P extends TSchema = TSchema, N extends string = string> {
+  name: N;
+  summary: string;
+  description?: string;
+  params: P;
+  examples: readonly { name: string; params: Static<P> }[];
+}
+
+export function defineNotification<N extends string, P extends TSchema>(
+  descriptor: NotificationDescriptor<P, N>,
+): NotificationDescriptor<P, N> {
+  return descriptor;
 }
 
 export function defineMethod<N extends string, P extends TSchema, R extends TSchema>(

@@ -1,118 +1,13 @@
 // The run.* contract: the run record and the methods that start, inspect, wait for and stop runs.
 import { Type, type Static } from '@sinclair/typebox';
+import { Labels, Nullable, RunId, StringEnum } from './common.js';
 import { defineMethod } from './method.js';
-import { ErrorInfo, Labels, Nullable, RunId, Timestamp } from './common.js';
+import { exampleRun, RunRecord, RunStartParams, RunStatus } from './run-record.js';
 
-export const RunStatus = Type.Union(
-  [
-    Type.Literal('queued'),
-    Type.Literal('running'),
-    Type.Literal('retrying'),
-    Type.Literal('succeeded'),
-    Type.Literal('failed'),
-    Type.Literal('timed_out'),
-    Type.Literal('cancelled'),
-    Type.Literal('interrupted'),
-  ],
-  { $id: 'RunStatus', description: 'Where a run is in its lifecycle; the last five are terminal.' },
-);
-export type RunStatus = Static<typeof RunStatus>;
-
-const EnvName = '^[A-Za-z_][A-Za-z0-9_]*$';
-// setTimeout cannot hold more than 2^31-1 ms (about 24.8 days).
-const MAX_TIMER_MS = 2_147_483_647;
-
-export const RunStartParams = Type.Object(
-  {
-    argv: Type.Array(Type.String({ maxLength: 32_768 }), {
-      minItems: 1,
-      maxItems: 4_096,
-      description: 'Command and arguments, executed without a shell. argv[0] is a path or a name on PATH.',
-    }),
-    cwd: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 4_096,
-        description: 'Working directory; relative paths resolve against the run directory (the default).',
-      }),
-    ),
-    env: Type.Optional(
-      Type.Record(Type.String({ pattern: EnvName }), Type.String({ maxLength: 131_072 }), {
-        maxProperties: 1_024,
-        description: "Variables added to the daemon's environment. Only their names are recorded on disk.",
-      }),
-    ),
-    labels: Type.Optional(Labels),
-    outputDir: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 4_096,
-        description: 'Run directory to use instead of <runs-dir>/<run-id>; must resolve inside the runs directory.',
-      }),
-    ),
-    overwrite: Type.Optional(
-      Type.Boolean({ default: false, description: 'Reuse a non-empty outputDir; its old contents are removed.' }),
-    ),
-    timeoutMs: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: MAX_TIMER_MS, description: 'Kill the run and end it timed_out after this long.' }),
-    ),
-    idempotencyKey: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 256,
-        description: 'Starting again with the same key returns the first run instead of starting a second one.',
-      }),
-    ),
-  },
-  { $id: 'RunStartParams', additionalProperties: false },
-);
-export type RunStartParams = Static<typeof RunStartParams>;
-
-export const RunRecord = Type.Object(
-  {
-    runId: RunId,
-    status: RunStatus,
-    argv: Type.Array(Type.String()),
-    cwd: Type.String({ description: 'Absolute working directory of the process.' }),
-    runDir: Type.String({ description: 'Absolute path of the run directory.' }),
-    labels: Labels,
-    actionId: Nullable(Type.String({ description: 'The action that created the run, if any.' })),
-    serviceId: Nullable(Type.String({ description: 'The service that created the run, if any.' })),
-    idempotencyKey: Nullable(Type.String()),
-    timeoutMs: Nullable(Type.Integer()),
-    attempt: Type.Integer({ minimum: 0, description: 'Number of the current or last attempt; 0 while queued.' }),
-    createdAt: Timestamp,
-    startedAt: Nullable(Timestamp),
-    finishedAt: Nullable(Timestamp),
-    exitCode: Nullable(Type.Integer()),
-    signal: Nullable(Type.String({ description: 'Signal that ended the process, e.g. "SIGTERM".' })),
-    error: Nullable(ErrorInfo),
-  },
-  { $id: 'RunRecord', additionalProperties: false },
-);
-export type RunRecord = Static<typeof RunRecord>;
+export { RunRecord, RunStartParams, RunStatus } from './run-record.js';
 
 const RunRef = Type.Object({ runId: RunId }, { additionalProperties: false });
 
-const exampleRun: RunRecord = {
-  runId: '01JD6W4ZK3Q8V5N2M7XKCB9TRE',
-  status: 'succeeded',
-  argv: ['echo', 'hello'],
-  cwd: '/home/me/project/runs/01JD6W4ZK3Q8V5N2M7XKCB9TRE',
-  runDir: '/home/me/project/runs/01JD6W4ZK3Q8V5N2M7XKCB9TRE',
-  labels: { suite: 'smoke' },
-  actionId: null,
-  serviceId: null,
-  idempotencyKey: null,
-  timeoutMs: null,
-  attempt: 1,
-  createdAt: '2026-11-23T10:00:00.000Z',
-  startedAt: '2026-11-23T10:00:00.004Z',
-  finishedAt: '2026-11-23T10:00:00.019Z',
-  exitCode: 0,
-  signal: null,
-  error: null,
-};
 
 export const runStart = defineMethod({
   name: 'run.start',
@@ -122,6 +17,7 @@ export const runStart = defineMethod({
     'directory, with RUNYARD_RUN_ID, RUNYARD_RUN_DIR, RUNYARD_REPORTS_DIR and RUNYARD_ARTIFACTS_DIR set.',
   params: RunStartParams,
   result: RunRecord,
+  retrySafe: 'idempotencyKey',
   errors: [
     'command_not_found',
     'cwd_not_found',
@@ -141,6 +37,7 @@ export const runStart = defineMethod({
 
 export const runStatus = defineMethod({
   name: 'run.status',
+  retrySafe: true,
   summary: 'The current record of one run.',
   params: RunRef,
   result: RunRecord,
@@ -172,6 +69,7 @@ export type RunListResult = Static<typeof RunListResult>;
 
 export const runList = defineMethod({
   name: 'run.list',
+  retrySafe: true,
   summary: 'Runs newest first, filtered by status and labels, one page at a time.',
   params: RunListParams,
   result: RunListResult,
@@ -187,6 +85,7 @@ export const runList = defineMethod({
 
 export const runCancel = defineMethod({
   name: 'run.cancel',
+  retrySafe: true,
   summary: 'Cancel a queued or running run; a finished run is returned unchanged.',
   description:
     'A queued run never starts. A running one gets SIGTERM on its whole process group, then SIGKILL after ' +
@@ -212,6 +111,7 @@ export const runCancel = defineMethod({
 
 export const runWait = defineMethod({
   name: 'run.wait',
+  retrySafe: true,
   summary: 'Wait until a run is finished or timeoutMs passes, then return its record.',
   description: 'Check status in the answer: it is still active when the wait timed out.',
   params: Type.Object(
@@ -243,11 +143,12 @@ export type RunLogsResult = Static<typeof RunLogsResult>;
 
 export const runLogs = defineMethod({
   name: 'run.logs',
+  retrySafe: true,
   summary: "A byte range of a run's stdout or stderr log.",
   params: Type.Object(
     {
       runId: RunId,
-      stream: Type.Optional(Type.Union([Type.Literal('stdout'), Type.Literal('stderr')], { default: 'stdout' })),
+      stream: Type.Optional(StringEnum(['stdout', 'stderr'], { default: 'stdout' })),
       offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
       limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_048_576, default: 65_536 })),
     },

@@ -27,6 +27,11 @@ export function describeViolations(errors: readonly ErrorObject[], max = 20): Sc
         return { path: `${error.instancePath}/${error.params.missingProperty}`, message: 'is required' };
       case 'additionalProperties':
         return { path: `${error.instancePath}/${error.params.additionalProperty}`, message: 'is not allowed here' };
+      case 'enum':
+        return {
+          path: error.instancePath || '/',
+          message: `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+        };
       default:
         return { path: error.instancePath || '/', message: error.message ?? error.keyword };
     }

@@ -16,7 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { startDaemon } from '../helpers/daemon.js';
-import { markers, readDoc } from './markdown.js';
+import { markers, readDoc, repoRoot } from './markdown.js';
 import { ExampleMatcher } from './shape.js';
 
 const DOC = 'docs/protocol.md';
@@ -82,6 +82,28 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
+
+t.test('every method in openrpc.json has a request example in docs/protocol.md', async (t) => {
+  const document = JSON.parse(await readFile(join(repoRoot, 'openrpc.json'), 'utf8')) as {
+    methods: { name: string; 'x-notification'?: unknown }[];
+  };
+  const requested = new Set(
+    readSteps(await readDoc(DOC)).flatMap((step) =>
+      step.kind === 'call'
+        ? [...step.frame.matchAll(/"method"\s*:\s*"([^"]+)"/g)].map((match) => match[1])
+        : [],
+    ),
+  );
+  const methods = [
+    'rpc.discover',
+    ...document.methods.filter((method) => !method['x-notification']).map((m) => m.name),
+  ];
+  t.same(
+    methods.filter((method) => !requested.has(method)),
+    [],
+    'no method lacks an example',
+  );
+});
 
 t.test('every request example in docs/protocol.md gets the documented answer', async (t) => {
   const steps = readSteps(await readDoc(DOC));

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { errorRegistry } from '../../src/schema/errors.js';
-import { methods } from '../../src/schema/index.js';
+import { methods, notifications } from '../../src/schema/index.js';
 import { compileSchema, createAjv } from '../../src/schema/validator.js';
 import { startDaemon } from '../helpers/daemon.js';
 
@@ -25,16 +25,31 @@ t.test('openrpc.json describes every method by name, with errors and examples', 
   t.equal(document.openrpc, '1.3.2');
   t.same(
     document.methods.map((method: { name: string }) => method.name),
-    methods.map((method) => method.name),
+    [...methods, ...notifications].map((method) => method.name),
   );
   const codes = new Set(Object.values(errorRegistry).map((spec) => spec.code));
   for (const method of document.methods) {
     t.equal(method.paramStructure, 'by-name', `${method.name} takes named params`);
+    t.ok(method.examples.length >= 1, `${method.name} has an example`);
+    if (method['x-notification']) {
+      t.notOk(method.result, `notification ${method.name} has no result`);
+      t.same(method['x-notification'], { direction: 'server-to-client' });
+      continue;
+    }
     t.ok(Array.isArray(method.errors), `${method.name} lists its errors`);
     for (const error of method.errors) t.ok(codes.has(error.code), `${method.name} error ${error.code} is registered`);
-    t.ok(method.examples.length >= 1, `${method.name} has an example`);
   }
   t.ok(document.components.schemas.RunRecord, 'named schemas live under components.schemas');
+});
+
+t.test('notification examples fit their params schema', async (t) => {
+  const ajv = createAjv();
+  for (const notification of notifications) {
+    const validate = compileSchema(ajv, notification.params);
+    for (const example of notification.examples) {
+      t.ok(validate(structuredClone(example.params)), `${notification.name} "${example.name}": ${ajv.errorsText(validate.errors)}`);
+    }
+  }
 });
 
 t.test('rpc.discover and GET /openrpc.json answer exactly the committed document', async (t) => {

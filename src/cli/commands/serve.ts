@@ -14,6 +14,7 @@ const HELP = `Usage: runyard serve [options]
   --state-dir DIR         token, daemon.json (env RUNYARD_STATE_DIR; default ./.runyard)
   --allow-origin ORIGIN   accept WebSocket handshakes from this browser Origin (repeatable)
   --max-concurrent N      runs executing at once (default: number of CPUs)
+  --max-queued N          runs waiting to start before run.start is refused (default 10000)
   --kill-grace-ms N       SIGTERM to SIGKILL delay on cancel and timeout (default 5000)`;
 
 export async function serve(args: string[]): Promise<number> {
@@ -61,6 +62,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): DaemonCo
         'state-dir': { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
         'max-concurrent': { type: 'string' },
+        'max-queued': { type: 'string' },
         'kill-grace-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -86,6 +88,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): DaemonCo
     stateDir: values['state-dir'] ?? env.RUNYARD_STATE_DIR ?? '.runyard',
     allowOrigins: values['allow-origin'] ?? [],
     maxConcurrent: positiveInteger('--max-concurrent', values['max-concurrent']) ?? availableParallelism(),
+    maxQueued: positiveInteger('--max-queued', values['max-queued']) ?? 10_000,
     killGraceMs: positiveInteger('--kill-grace-ms', values['kill-grace-ms']) ?? 5_000,
     maxPayloadBytes: 1_048_576,
     maxBatchSize: 100,

@@ -10,4 +10,9 @@ export const runHandlers = (engine: RunEngine): GroupHandlers<'run'> => ({
   'run.wait': ({ runId, timeoutMs }) => engine.wait(runId, timeoutMs ?? 30_000),
   'run.logs': ({ runId, stream, offset, limit }) =>
     engine.readLog(runId, stream ?? 'stdout', offset ?? 0, limit ?? 65_536),
+  'run.subscribe': ({ runId, fromSeq }, { subscriptions }) => subscriptions.subscribe(runId, fromSeq),
+  'run.unsubscribe': async ({ subscriptionId }, { subscriptions }) => ({
+    unsubscribed: subscriptions.unsubscribe(subscriptionId),
+  }),
+  'run.events': ({ runId, fromSeq, limit }) => engine.readEvents(runId, fromSeq ?? 1, limit ?? 1_000),
 });

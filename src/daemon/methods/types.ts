@@ -1,7 +1,13 @@
 // The handler table type: one handler per method in the contract, typed from its descriptor.
 import type { Static } from '@sinclair/typebox';
 import type { methods } from '../../schema/index.js';
-import type { CallContext } from '../rpc.js';
+import type { SubscriptionHub } from '../subscriptions.js';
+
+/** What a handler knows about the call besides its params: the connection it came on. */
+export interface CallContext {
+  connectionId: string;
+  subscriptions: SubscriptionHub;
+}
 
 type Method = (typeof methods)[number];
 

@@ -1,0 +1,180 @@
+// One connection's subscriptions: replay from disk, then live events, and a gap notice for a slow reader.
+import type { WebSocket } from 'ws';
+import type { Logger } from '../log.js';
+import type { RunEngine } from '../runs/engine.js';
+import { RunyardError } from '../schema/errors.js';
+import type { RunEvent } from '../schema/run-event.js';
+
+export interface SubscriptionLimits {
+  maxSubscriptions: number;
+  /** Past this many bytes waiting in the socket, live events are dropped and a gap is reported. */
+  highWaterBytes: number;
+  /** The gap notice goes out once the socket has drained below this. */
+  lowWaterBytes: number;
+}
+
+export const defaultSubscriptionLimits: SubscriptionLimits = {
+  maxSubscriptions: 1_024,
+  highWaterBytes: 8 * 1_048_576,
+  lowWaterBytes: 1_048_576,
+};
+
+interface Subscription {
+  id: string;
+  /** null: status events of every run. */
+  runId: string | null;
+  nextSeq: number;
+  /** replay: reading the log from disk; live: sending as events happen; gapped: dropping until drained. */
+  mode: 'replay' | 'live' | 'gapped';
+  gap?: { fromSeq: number | null; toSeq: number | null };
+  stopListening: () => void;
+  closed: boolean;
+}
+
+const REPLAY_PAGE = 256;
+const DRAIN_POLL_MS = 20;
+
+export class SubscriptionHub {
+  readonly #socket: WebSocket;
+  readonly #engine: RunEngine;
+  readonly #log: Logger;
+  readonly #limits: SubscriptionLimits;
+  readonly #subscriptions = new Map<string, Subscription>();
+  #counter = 0;
+
+  constructor(socket: WebSocket, engine: RunEngine, log: Logger, limits = defaultSubscriptionLimits) {
+    this.#socket = socket;
+    this.#engine = engine;
+    this.#log = log;
+    this.#limits = limits;
+  }
+
+  async subscribe(
+    runId: string | undefined,
+    fromSeq: number | undefined,
+  ): Promise<{ subscriptionId: string; nextSeq: number }> {
+    const { maxSubscriptions } = this.#limits;
+    if (this.#subscriptions.size >= maxSubscriptions) {
+      throw new RunyardError('too_many_subscriptions', { limit: maxSubscriptions });
+    }
+    const id = `s${++this.#counter}`;
+    if (runId === undefined) {
+      const subscription = this.#add(id, null, 1, 'live');
+      return { subscriptionId: subscription.id, nextSeq: subscription.nextSeq };
+    }
+    await this.#engine.get(runId); // run_not_found before anything else
+    const lastSeq = await this.#engine.lastSeq(runId);
+    const live = this.#engine.isLive(runId, lastSeq + 1);
+    // Without fromSeq: what comes next, or for a finished run its end event.
+    const nextSeq = fromSeq ?? (live ? lastSeq + 1 : Math.max(lastSeq, 1));
+    if (nextSeq <= lastSeq) await this.#engine.readEvents(runId, nextSeq, 1); // seq_not_available now, not later
+    const subscription = this.#add(id, runId, nextSeq, 'replay');
+    // After the answer is on its way: the client must see subscriptionId before the first event.
+    setImmediate(() => void this.#replay(subscription));
+    return { subscriptionId: id, nextSeq };
+  }
+
+  unsubscribe(subscriptionId: string): boolean {
+    const subscription = this.#subscriptions.get(subscriptionId);
+    if (subscription) this.#remove(subscription);
+    return subscription !== undefined;
+  }
+
+  close(): void {
+    for (const subscription of this.#subscriptions.values()) this.#remove(subscription);
+  }
+
+  #add(id: string, runId: string | null, nextSeq: number, mode: Subscription['mode']): Subscription {
+    const subscription: Subscription = { id, runId, nextSeq, mode, stopListening: () => {}, closed: false };
+    subscription.stopListening = this.#engine.onEvent(runId, (eventRunId, event) =>
+      this.#onLive(subscription, eventRunId, event),
+    );
+    this.#subscriptions.set(id, subscription);
+    return subscription;
+  }
+
+  #remove(subscription: Subscription): void {
+    subscription.closed = true;
+    subscription.stopListening();
+    this.#subscriptions.delete(subscription.id);
+  }
+
+  async #replay(subscription: Subscription): Promise<void> {
+    const runId = subscription.runId!;
+    try {
+      while (!subscription.closed) {
+        // Checked and switched with no await between: every later event reaches us live.
+        if (this.#engine.isLive(runId, subscription.nextSeq)) {
+          subscription.mode = 'live';
+          return;
+        }
+        const page = await this.#engine.readEvents(runId, subscription.nextSeq, REPLAY_PAGE);
+        for (const event of page.events) {
+          if (subscription.closed) return;
+          this.#deliver(subscription, runId, event);
+          await this.#drained();
+        }
+        if (page.events.length === 0 && !page.end) {
+          await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS)); // a write failed; try again
+        } else if (page.end && page.events.at(-1)?.type !== 'end') {
+          // A finished run whose log has no end event (written by an older daemon): end it here.
+          const run = await this.#engine.get(runId);
+          this.#deliver(subscription, runId, {
+            seq: subscription.nextSeq,
+            time: run.finishedAt ?? new Date().toISOString(),
+            type: 'end',
+            status: run.status,
+          });
+        }
+      }
+    } catch (error) {
+      this.#log.error('replay failed', { runId, subscriptionId: subscription.id, error });
+      this.#reportGap(subscription);
+    }
+  }
+
+  #onLive(subscription: Subscription, runId: string, event: RunEvent): void {
+    if (subscription.closed || subscription.mode === 'replay') return;
+    const perRun = subscription.runId !== null;
+    if (perRun && event.seq < subscription.nextSeq) return; // subscribed from a seq still to come
+    if (subscription.mode === 'gapped') {
+      if (perRun) subscription.gap!.toSeq = event.seq;
+      return;
+    }
+    if (this.#socket.bufferedAmount > this.#limits.highWaterBytes) {
+      subscription.mode = 'gapped';
+      subscription.gap = perRun ? { fromSeq: event.seq, toSeq: event.seq } : { fromSeq: null, toSeq: null };
+      void this.#drained(this.#limits.lowWaterBytes).then(() => this.#reportGap(subscription));
+      return;
+    }
+    this.#deliver(subscription, runId, event);
+  }
+
+  #deliver(subscription: Subscription, runId: string, event: RunEvent): void {
+    this.#notify('run.event', { subscriptionId: subscription.id, runId, event });
+    subscription.nextSeq = event.seq + 1;
+    if (event.type === 'end') this.#remove(subscription);
+  }
+
+  #reportGap(subscription: Subscription): void {
+    if (subscription.closed) return;
+    const gap = subscription.gap ?? {
+      fromSeq: subscription.runId ? subscription.nextSeq : null,
+      toSeq: null,
+    };
+    this.#notify('run.gap', { subscriptionId: subscription.id, runId: subscription.runId, ...gap });
+    this.#remove(subscription);
+  }
+
+  #notify(method: string, params: object): void {
+    if (this.#socket.readyState === this.#socket.OPEN)
+      this.#socket.send(JSON.stringify({ jsonrpc: '2.0', method, params }));
+  }
+
+  /** Resolves once the socket's send buffer is below `bytes` (or the socket is gone). */
+  async #drained(bytes = this.#limits.highWaterBytes): Promise<void> {
+    while (this.#socket.readyState === this.#socket.OPEN && this.#socket.bufferedAmount > bytes) {
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    }
+  }
+}
