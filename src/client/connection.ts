@@ -52,6 +52,10 @@ export class Connection {
     }
   }
 
+  get isClosed(): boolean {
+    return this.#closeError !== undefined;
+  }
+
   onNotification(handler: NotificationHandler): () => void {
     this.#notificationHandlers.add(handler);
     return () => this.#notificationHandlers.delete(handler);

@@ -1,11 +1,14 @@
 // The runyard SDK: connect to a daemon and call its methods with types generated from the contract.
-import { Connection, DEFAULT_CALL_TIMEOUT_MS } from './connection.js';
+import { DEFAULT_CALL_TIMEOUT_MS } from './connection.js';
 import { ConnectError } from './errors.js';
-import { bindMethods, holdsFor, type CallOptions, type RunyardMethods } from './generated.js';
-import { openSocket } from './socket.js';
+import { followRun, type FollowOptions } from './follow.js';
+import { bindMethods, holdsFor, type CallOptions, type RunEvent, type RunyardMethods } from './generated.js';
+import { Session, type ReconnectOptions } from './session.js';
 
 export * from './generated.js';
 export { ConnectError, ConnectionClosedError, RequestTimeoutError, RpcError } from './errors.js';
+export type { FollowOptions } from './follow.js';
+export type { ReconnectOptions } from './session.js';
 
 export interface ConnectOptions {
   /** WebSocket URL, e.g. `ws://127.0.0.1:7370/rpc`. Default: RUNYARD_URL, else the url in `<stateDir>/daemon.json`. */
@@ -14,15 +17,29 @@ export interface ConnectOptions {
   token?: string;
   /** Where to look for daemon.json and token when url or token is not given (Node only). Default: `./.runyard`. */
   stateDir?: string;
+  /** How a lost connection is re-opened (on the next call, or by run.follow). */
+  reconnect?: ReconnectOptions;
 }
 
 export interface RunyardClient extends RunyardMethods {
-  /** Call any method by name; the typed methods are shortcuts for this. */
+  run: RunyardMethods['run'] & {
+    /**
+     * The run's events, replayed from `fromSeq` and then live, ending after its `end` event. Survives
+     * reconnects and slow-consumer gaps: no event is lost or repeated.
+     * ```ts
+     * for await (const event of client.run.follow(runId, { fromSeq: 1 })) console.log(event);
+     * ```
+     */
+    follow(runId: string, options?: FollowOptions): AsyncGenerator<RunEvent>;
+  };
+  /**
+   * Call any method by name; the typed methods are shortcuts for this. A lost connection is re-opened
+   * on the next call. A call cut off by a lost connection is repeated only when that is harmless
+   * (run.start only when it carries an idempotencyKey); otherwise it rejects with ConnectionClosedError.
+   */
   call(method: string, params?: object, options?: CallOptions): Promise<unknown>;
-  /** Close the connection; pending calls reject with ConnectionClosedError. */
+  /** Close the connection for good; pending calls reject with ConnectionClosedError. */
   close(): Promise<void>;
-  /** Resolves when the connection closes, for whatever reason. */
-  readonly closed: Promise<Error>;
 }
 
 /**
@@ -36,20 +53,21 @@ export interface RunyardClient extends RunyardMethods {
  */
 export async function connect(options: ConnectOptions = {}): Promise<RunyardClient> {
   const { url, token } = await locateDaemon(options);
-  const connection = new Connection(await openSocket(url, token));
+  const session = await Session.open(url, token, options.reconnect);
   const call = (method: string, params: object = {}, callOptions: CallOptions = {}) => {
     const held = holdsFor[method];
     const heldMs = held ? ((params as Record<string, unknown>)[held.param] ?? held.defaultMs) : undefined;
     // A call that asks the daemon to hold it open for N ms must not time out on our side first.
     const timeoutMs =
       callOptions.timeoutMs ?? (typeof heldMs === 'number' ? heldMs + DEFAULT_CALL_TIMEOUT_MS : undefined);
-    return connection.call(method, params, { ...callOptions, ...(timeoutMs ? { timeoutMs } : {}) });
+    return session.call(method, params, { ...callOptions, ...(timeoutMs ? { timeoutMs } : {}) });
   };
+  const methods = bindMethods(call);
   return {
-    ...bindMethods(call),
+    ...methods,
+    run: { ...methods.run, follow: (runId, followOptions) => followRun(session, runId, followOptions) },
     call,
-    close: () => connection.close(),
-    closed: connection.closed,
+    close: () => session.close(),
   };
 }
 

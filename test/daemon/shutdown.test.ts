@@ -2,13 +2,14 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import { ConnectionClosedError } from 'runyard/client';
+import { connect, ConnectError } from 'runyard/client';
 import { eventually, processGone, startDaemon } from '../helpers/daemon.js';
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   t.test(`${signal} cancels running runs, records them and removes daemon.json`, async (t) => {
     const daemon = await startDaemon(t);
-    const client = await daemon.client();
+    const client = await connect({ url: daemon.url, token: daemon.token, reconnect: { giveUpAfterMs: 0 } });
+    t.teardown(() => client.close());
     const run = await client.run.start({
       argv: ['sh', '-c', 'sleep 300 & echo $! > "$RUNYARD_ARTIFACTS_DIR/child.pid"; wait'],
     });
@@ -22,7 +23,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const runJson = JSON.parse(await readFile(join(run.runDir, 'run.json'), 'utf8'));
     t.equal(runJson.status, 'cancelled');
     await t.rejects(access(join(daemon.stateDir, 'daemon.json')), 'daemon.json is removed');
-    t.ok((await client.closed) instanceof ConnectionClosedError, 'the client sees its connection close');
+    const after = await client.daemon.info().catch((error: unknown) => error);
+    t.ok(after instanceof ConnectError, 'a call after the daemon stopped fails to connect');
     t.ok(await eventually(() => processGone(pid) || undefined), 'the run’s child process is gone');
   });
 }

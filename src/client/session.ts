@@ -1,0 +1,86 @@
+// A client's link to the daemon across reconnects: calls go to the current connection, which is
+// re-opened on demand with exponential backoff and jitter.
+import { Connection } from './connection.js';
+import { ConnectError, ConnectionClosedError } from './errors.js';
+import { retrySafe, type CallOptions } from './generated.js';
+import { openSocket } from './socket.js';
+
+export interface ReconnectOptions {
+  /** First delay before reconnecting. Default: 100. */
+  initialDelayMs?: number;
+  /** Largest delay between attempts. Default: 5000. */
+  maxDelayMs?: number;
+  /** Stop trying after this long without a connection. Default: 30000. */
+  giveUpAfterMs?: number;
+}
+
+const isRetrySafe = (method: string, params: object) => {
+  const rule = retrySafe[method];
+  return rule === true || (typeof rule === 'string' && (params as Record<string, unknown>)[rule] !== undefined);
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class Session {
+  readonly #url: string;
+  readonly #token: string;
+  readonly #reconnect: Required<ReconnectOptions>;
+  #current: Connection;
+  #reopening: Promise<Connection> | undefined;
+  #closed = false;
+
+  private constructor(url: string, token: string, first: Connection, reconnect: ReconnectOptions) {
+    this.#url = url;
+    this.#token = token;
+    this.#current = first;
+    this.#reconnect = { initialDelayMs: 100, maxDelayMs: 5_000, giveUpAfterMs: 30_000, ...reconnect };
+  }
+
+  static async open(url: string, token: string, reconnect: ReconnectOptions = {}): Promise<Session> {
+    return new Session(url, token, new Connection(await openSocket(url, token)), reconnect);
+  }
+
+  /** The open connection, re-opened first if it was lost. */
+  async connection(): Promise<Connection> {
+    if (this.#closed) throw new ConnectionClosedError('the client was closed');
+    if (!this.#current.isClosed) return this.#current;
+    this.#reopening ??= this.#reopen().finally(() => (this.#reopening = undefined));
+    return this.#reopening;
+  }
+
+  /**
+   * Sends a call. A call cut off by a lost connection is sent again after reconnecting only when
+   * repeating it is harmless (the contract's x-retry-safe): run.start only with an idempotencyKey.
+   */
+  async call(method: string, params: object, options: CallOptions): Promise<unknown> {
+    const connection = await this.connection();
+    try {
+      return await connection.call(method, params, options);
+    } catch (error) {
+      if (!(error instanceof ConnectionClosedError) || this.#closed || !isRetrySafe(method, params)) throw error;
+      return (await this.connection()).call(method, params, options);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#current.close();
+  }
+
+  async #reopen(): Promise<Connection> {
+    const { initialDelayMs, maxDelayMs, giveUpAfterMs } = this.#reconnect;
+    const giveUpAt = Date.now() + giveUpAfterMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.#current = new Connection(await openSocket(this.#url, this.#token));
+        return this.#current;
+      } catch (error) {
+        // A refusal (bad token, foreign Origin) will not change by retrying.
+        if (error instanceof ConnectError && error.status !== undefined) throw error;
+        if (this.#closed || Date.now() >= giveUpAt) throw error;
+      }
+      // Full jitter: many clients of a restarted daemon do not all come back at once.
+      await sleep(Math.random() * Math.min(maxDelayMs, initialDelayMs * 2 ** attempt));
+    }
+  }
+}
