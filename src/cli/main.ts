@@ -6,11 +6,13 @@ const HELP = `runyard — a local run daemon
 
 Usage:
   runyard serve [--listen HOST:PORT] [--runs-dir DIR] [--state-dir DIR] [--allow-origin ORIGIN]...
-  runyard run start [options] -- CMD [ARGS...]
+  runyard run start [options] [--follow] -- CMD [ARGS...]
   runyard run status|cancel RUN_ID
   runyard run wait RUN_ID [--timeout-ms N]
-  runyard run logs RUN_ID [--stderr] [--offset N] [--limit N]
+  runyard run logs RUN_ID [--stderr] [--offset N] [--limit N] [--follow]
   runyard run list [--status S]... [--label K=V]... [--limit N] [--cursor C]
+
+  runyard index rebuild|prune [options]   offline maintenance of the run index
 
 Every run command takes --json for machine output, and --url/--token/--state-dir to find the daemon.
 Run \`runyard COMMAND --help\` for the options of one command.
@@ -23,6 +25,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/serve.js')).serve(rest);
     case 'run':
       return (await import('./commands/run.js')).run(rest);
+    case 'index':
+      return (await import('./commands/maintain-index.js')).index(rest);
     case '--version':
     case '-v':
       console.log((await import('../schema/version.js')).version);

@@ -13,7 +13,11 @@ export interface FollowOptions {
 
 type Pushed = { method: 'run.event' | 'run.gap'; params: { subscriptionId: string } };
 
-export async function* followRun(session: Session, runId: string, options: FollowOptions = {}): AsyncGenerator<RunEvent> {
+export async function* followRun(
+  session: Session,
+  runId: string,
+  options: FollowOptions = {},
+): AsyncGenerator<RunEvent> {
   let nextSeq = options.fromSeq;
   while (!options.signal?.aborted) {
     const connection = await session.connection();

@@ -16,7 +16,9 @@ export interface ReconnectOptions {
 
 const isRetrySafe = (method: string, params: object) => {
   const rule = retrySafe[method];
-  return rule === true || (typeof rule === 'string' && (params as Record<string, unknown>)[rule] !== undefined);
+  return (
+    rule === true || (typeof rule === 'string' && (params as Record<string, unknown>)[rule] !== undefined)
+  );
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -57,7 +59,8 @@ export class Session {
     try {
       return await connection.call(method, params, options);
     } catch (error) {
-      if (!(error instanceof ConnectionClosedError) || this.#closed || !isRetrySafe(method, params)) throw error;
+      if (!(error instanceof ConnectionClosedError) || this.#closed || !isRetrySafe(method, params))
+        throw error;
       return (await this.connection()).call(method, params, options);
     }
   }

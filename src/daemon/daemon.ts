@@ -1,5 +1,5 @@
 // Composes the daemon: state dir and token, store, engine, RPC, transport; shuts them down in reverse.
-import { mkdir, readFile, realpath, rm } from 'node:fs/promises';
+import { mkdir, realpath, rm } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../fs/atomic.js';
@@ -10,13 +10,15 @@ import { rpcDiscover } from '../schema/discover.js';
 import { methods } from '../schema/index.js';
 import { buildOpenRpcDocument } from '../schema/openrpc.js';
 import { version } from '../schema/version.js';
-import { MemoryStore } from '../store/memory.js';
+import { openStore, type StoreKind } from '../store/open.js';
+import { hasRetention, pruneRuns, type RetentionPolicy } from '../store/prune.js';
 import { Connections } from './connections.js';
 import { daemonHandlers } from './methods/daemon.js';
 import { runHandlers } from './methods/run.js';
 import type { CallContext, MethodHandlers } from './methods/types.js';
 import { RpcDispatcher, type Handler } from './rpc.js';
 import { startServer } from './server.js';
+import { DAEMON_FILE, loadOrCreateNodeId, prepareStateDir } from './state-dir.js';
 import { loadOrCreateToken } from './token.js';
 
 export interface DaemonConfig {
@@ -28,6 +30,8 @@ export interface DaemonConfig {
   maxConcurrent: number;
   maxQueued: number;
   killGraceMs: number;
+  store: StoreKind;
+  retention: RetentionPolicy;
   maxPayloadBytes: number;
   maxBatchSize: number;
 }
@@ -38,8 +42,7 @@ export interface Daemon {
 }
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'];
-
-export class DaemonStartError extends Error {}
+const PRUNE_INTERVAL_MS = 3_600_000;
 
 export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Daemon> {
   const stateDir = await prepareStateDir(config.stateDir);
@@ -48,7 +51,14 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Da
   const runsDir = await realpath(config.runsDir);
   const startedAt = new Date().toISOString();
 
-  const store = new MemoryStore();
+  const { store, rebuilt } = await openStore(
+    config.store,
+    stateDir,
+    runsDir,
+    await loadOrCreateNodeId(stateDir),
+    log,
+  );
+  if (rebuilt) log.info('rebuilt the index from the run directories', { ...rebuilt });
   const engine = new RunEngine({
     runsDir,
     store,
@@ -57,6 +67,22 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Da
     killGraceMs: config.killGraceMs,
     log,
   });
+  const recovered = await engine.recover();
+  if (recovered.requeued + recovered.interrupted > 0)
+    log.info('recovered runs of the previous daemon', recovered);
+  const prune = async () => {
+    const { runs, removedDirs } = await pruneRuns(store, runsDir, config.retention);
+    if (runs.length > 0) log.info('pruned finished runs', { runs: runs.length, removedDirs });
+  };
+  let pruner: NodeJS.Timeout | undefined;
+  if (hasRetention(config.retention)) {
+    await prune();
+    pruner = setInterval(
+      () => prune().catch((error: unknown) => log.error('pruning failed', { error })),
+      PRUNE_INTERVAL_MS,
+    );
+    pruner.unref();
+  }
   const openrpcJson = `${JSON.stringify(buildOpenRpcDocument(), null, 2)}\n`;
   let url = '';
   const info = (): DaemonInfo => ({
@@ -89,7 +115,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Da
     onConnection: (socket) => connections.accept(socket),
   });
   url = server.url;
-  const daemonJson = join(stateDir, 'daemon.json');
+  const daemonJson = join(stateDir, DAEMON_FILE);
   await writeJsonAtomic(daemonJson, { url, pid: process.pid, version, startedAt });
   log.info('daemon started', { url, runsDir, stateDir, pid: process.pid });
 
@@ -98,6 +124,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Da
     url,
     close: () =>
       (closing ??= (async () => {
+        clearInterval(pruner);
         await engine.close();
         await connections.close();
         await server.close();
@@ -106,33 +133,6 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Da
         log.info('daemon stopped');
       })()),
   };
-}
-
-/** Creates the state directory and refuses to share it with a daemon that is still alive. */
-async function prepareStateDir(dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const stateDir = await realpath(dir);
-  let previous: { pid?: number; url?: string } | undefined;
-  try {
-    previous = JSON.parse(await readFile(join(stateDir, 'daemon.json'), 'utf8'));
-  } catch {
-    previous = undefined; // none, or left half-read by a crash: either way not a live daemon's
-  }
-  if (previous?.pid && previous.pid !== process.pid && isAlive(previous.pid)) {
-    throw new DaemonStartError(
-      `another runyard daemon (pid ${previous.pid}, ${previous.url}) uses the state directory ${stateDir}`,
-    );
-  }
-  return stateDir;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export const isLoopback = (host: string) => LOOPBACK_HOSTS.includes(host) || host.startsWith('127.');

@@ -1,13 +1,11 @@
 // The bearer token: created once in the state directory, compared in constant time.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
 
-/** Reads `<stateDir>/token`, creating the directory (0700) and a 32-byte hex token (0600) on first start. */
+/** Reads `<stateDir>/token`, creating a 32-byte hex token (file mode 0600) on first start. */
 export async function loadOrCreateToken(stateDir: string): Promise<string> {
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  await chmod(stateDir, 0o700);
   const path = join(stateDir, 'token');
   try {
     const token = (await readFile(path, 'utf8')).trim();

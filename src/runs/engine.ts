@@ -1,25 +1,28 @@
 // The run engine: creates runs, queues them by priority, supervises attempts, retries, and completes directories.
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../log.js';
 import { RunyardError } from '../schema/errors.js';
 import type { RunEvent, RunEventsResult } from '../schema/run-event.js';
-import { RUN_DIR_SCHEMA_VERSION, type AttemptRecord } from '../schema/run-dir.js';
+import { RUN_DIR_SCHEMA_VERSION } from '../schema/run-dir.js';
 import type { RunListParams, RunListResult, RunRecord, RunStartParams, RunStatus } from '../schema/run.js';
-import type { RunStore } from '../store/store.js';
+import type { RunStore, StoredRun } from '../store/store.js';
+import { makeActiveRun, storedRunOf, type ActiveRun, type ErrorInfo } from './active-run.js';
 import { isDirectory, resolveCommand } from './command.js';
-import { EventLog, readEvents } from './event-log.js';
+import { readEvents, repairEventLog } from './event-log.js';
 import { newRunId } from './ids.js';
 import { assertTransition, isTerminal } from './lifecycle.js';
 import { readLog, type LogSlice } from './log-reader.js';
-import { spawnProcess, type OutputStream, type ProcessExit, type RunningProcess } from './process.js';
+import { spawnProcess, type OutputStream, type ProcessExit } from './process.js';
+import { identify, terminateGroup } from './process-identity.js';
 import { parseProgressLine } from './progress.js';
 import { RunQueue } from './queue.js';
-import { resolveRetry, retryDelayMs, shouldRetry, type ResolvedRetry } from './retry.js';
+import { resolveRetry, retryDelayMs, shouldRetry } from './retry.js';
 import { RunDirClaims } from './run-dir-claims.js';
 import {
   createRunDir,
   failedDirectory,
+  readPlan,
   runFiles,
   writePlan,
   writeRetention,
@@ -36,31 +39,7 @@ export interface EngineOptions {
   log: Logger;
 }
 
-type ErrorInfo = NonNullable<RunRecord['error']>;
 export type EventListener = (runId: string, event: RunEvent) => void;
-
-/** A run the engine is responsible for: not yet finished. It leaves this map only when finished. */
-interface ActiveRun {
-  record: RunRecord;
-  plan: RunPlan;
-  /** Full child environment; held in memory only, since run directories never record values. */
-  env: NodeJS.ProcessEnv;
-  retry: ResolvedRetry;
-  events: EventLog;
-  attempts: AttemptRecord[];
-  logSizes: Record<OutputStream, number>;
-  process?: RunningProcess;
-  /** Why the current attempt is being stopped, once we have signalled it. */
-  stopping?: { status: 'cancelled' | 'timed_out'; error: ErrorInfo };
-  /** Set by a cancel: no further attempt may start. */
-  cancelled?: ErrorInfo;
-  timers: NodeJS.Timeout[];
-  reportedBadProgress: boolean;
-  /** Every disk and store write of this run goes through this chain, so they land in order. */
-  writes: Promise<void>;
-  finished: Promise<RunRecord>;
-  resolveFinished: (run: RunRecord) => void;
-}
 
 const clientCancel: ErrorInfo = { reason: 'cancelled', message: 'cancelled by a client' };
 const shutdownCancel: ErrorInfo = { reason: 'daemon_shutdown', message: 'the daemon shut down' };
@@ -188,6 +167,78 @@ export class RunEngine {
     };
   }
 
+  /**
+   * Takes over what a previous daemon left in the store. Queued runs are queued again, in their old
+   * order. Running and retrying runs become interrupted (reason daemon_restart): their process groups
+   * are stopped and their run directories completed. Call once, before serving.
+   */
+  async recover(): Promise<{ requeued: number; interrupted: number }> {
+    const counts = { requeued: 0, interrupted: 0 };
+    for (const stored of await this.#options.store.listUnfinished()) {
+      const { record } = stored;
+      let active: ActiveRun;
+      try {
+        active = await this.#revive(stored);
+      } catch (error) {
+        // The directory is gone or unreadable: the index still must not show a run as active.
+        this.#options.log.warn('run directory unusable; marking the run interrupted', {
+          runId: record.runId,
+          error,
+        });
+        const error_ = {
+          reason: 'run_dir_missing',
+          message: 'the run directory could not be read after a restart',
+        };
+        const finishedAt = new Date().toISOString();
+        await this.#options.store.update({
+          ...stored,
+          record: { ...record, status: 'interrupted', error: error_, finishedAt },
+        });
+        counts.interrupted++;
+        continue;
+      }
+      const lostEnv = active.plan.envNames.filter(
+        (name) => !name.startsWith('RUNYARD_') && stored.request.env?.[name] === undefined,
+      );
+      if (record.status === 'queued' && lostEnv.length === 0) {
+        this.#queue.push(record.runId, record.priority);
+        counts.requeued++;
+        continue;
+      }
+      if (record.status === 'queued') {
+        // Env values never reach the disk, so an index rebuilt from it cannot start this run as asked.
+        await this.#finish(active, 'interrupted', {
+          error: {
+            reason: 'request_lost',
+            message: `the values of ${lostEnv.join(', ')} were lost with the index`,
+          },
+        });
+        counts.interrupted++;
+        continue;
+      }
+      if (stored.process) await terminateGroup(stored.process, active.plan.killGraceMs);
+      const attempt = active.attempts.at(-1);
+      if (attempt && attempt.finishedAt === null) {
+        Object.assign(attempt, { finishedAt: new Date().toISOString(), outcome: 'interrupted' });
+        active.events.append({
+          type: 'attempt',
+          attempt: attempt.attempt,
+          phase: 'end',
+          outcome: 'interrupted',
+          stdoutOffset: active.logSizes.stdout,
+          stderrOffset: active.logSizes.stderr,
+        });
+      }
+      await this.#finish(active, 'interrupted', {
+        error: { reason: 'daemon_restart', message: 'the daemon stopped while this run was active' },
+        nextAttemptAt: null,
+      });
+      counts.interrupted++;
+    }
+    this.#pump();
+    return counts;
+  }
+
   /** Cancels running and retrying runs (recorded as cancelled by daemon shutdown); queued runs stay queued. */
   async close(): Promise<void> {
     this.#closing = true;
@@ -208,7 +259,7 @@ export class RunEngine {
     const runId = newRunId();
     const claim = await this.#claims.claim(runsDir, runId, params.outputDir, params.overwrite ?? false);
     const { runDir } = claim;
-    const env: NodeJS.ProcessEnv = { ...process.env, ...params.env };
+    const env = { ...process.env, ...params.env };
     const retry = resolveRetry(params.retry);
     let record: RunRecord;
     let plan: RunPlan;
@@ -259,34 +310,53 @@ export class RunEngine {
       };
       await writePlan(runDir, plan).catch(failedDirectory);
       await writeRunJson(record, []).catch(failedDirectory);
-      await store.insert(record);
+      await store.insert({ record, request: params, attempts: [], process: null, results: null });
     } catch (error) {
       claim.release();
       if (claim.created) await rm(runDir, { recursive: true, force: true });
       throw error;
     }
-    let resolveFinished!: (run: RunRecord) => void;
-    const finished = new Promise<RunRecord>((resolve) => (resolveFinished = resolve));
-    finished.then(claim.release, claim.release);
-    const active: ActiveRun = {
+    const active = makeActiveRun({
       record,
       plan,
-      env,
+      request: params,
       retry,
-      events: new EventLog(runDir, (event) => this.#emit(runId, event)),
       attempts: [],
       logSizes: { stdout: 0, stderr: 0 },
-      timers: [],
-      reportedBadProgress: false,
-      writes: Promise.resolve(),
-      finished,
-      resolveFinished,
-    };
+      lastSeq: 0,
+      onEvent: (event) => this.#emit(runId, event),
+      release: claim.release,
+    });
     this.#active.set(runId, active);
     active.events.append({ type: 'status', status: 'queued' });
     this.#queue.push(runId, record.priority);
     this.#pump();
     return this.#view(active.record);
+  }
+
+  /** Rebuilds the in-memory state of a run from the store and its run directory. */
+  async #revive(stored: StoredRun): Promise<ActiveRun> {
+    const { record } = stored;
+    const plan = await readPlan(record.runDir);
+    const lastSeq = await repairEventLog(record.runDir);
+    const sizeOf = (file: string) =>
+      stat(join(record.runDir, file)).then(
+        (info) => info.size,
+        () => 0,
+      );
+    const active = makeActiveRun({
+      record,
+      plan,
+      request: stored.request,
+      retry: plan.retry ?? resolveRetry(stored.request.retry),
+      attempts: stored.attempts,
+      logSizes: { stdout: await sizeOf(runFiles.stdout), stderr: await sizeOf(runFiles.stderr) },
+      lastSeq,
+      onEvent: (event) => this.#emit(record.runId, event),
+      release: this.#claims.hold(record.runDir, record.runId),
+    });
+    this.#active.set(record.runId, active);
+    return active;
   }
 
   #pump(): void {
@@ -308,7 +378,7 @@ export class RunEngine {
         command: plan.command,
         argv: plan.argv,
         cwd: plan.cwd,
-        env: { ...active.env, ...runyardEnv(record, attempt) },
+        env: { ...process.env, ...active.request.env, ...runyardEnv(record, attempt) },
         logs: {
           stdout: { path: join(record.runDir, runFiles.stdout), offset: active.logSizes.stdout },
           stderr: { path: join(record.runDir, runFiles.stderr), offset: active.logSizes.stderr },
@@ -327,6 +397,7 @@ export class RunEngine {
       },
     );
     active.process = child;
+    active.processIdentity = identify(child.pid);
     active.attempts.push({
       attempt,
       pid: child.pid ?? null,
@@ -405,6 +476,7 @@ export class RunEngine {
     for (const timer of active.timers.splice(0)) clearTimeout(timer);
     active.logSizes = exit.logSizes;
     active.process = undefined;
+    active.processIdentity = null;
     const { stopping } = active;
     active.stopping = undefined;
     const outcome: RunStatus = stopping?.status ?? (exit.exitCode === 0 ? 'succeeded' : 'failed');
@@ -471,7 +543,7 @@ export class RunEngine {
     active.events.append({ type: 'status', status, ...definedOnly(detail) });
     this.#persist(active, async () => {
       await writeRunJson(active.record, active.attempts);
-      await this.#options.store.update(active.record);
+      await this.#options.store.update(storedRunOf(active));
     });
   }
 
@@ -483,7 +555,7 @@ export class RunEngine {
     active.events.append({ type: 'status', status, ...definedOnly({ reason: final.error?.reason }) });
     this.#persist(active, async () => {
       await writeRunJson(final, active.attempts);
-      await writeRetention(final, active.attempts.length);
+      active.results = await writeRetention(final, active.attempts.length);
     });
     await active.writes;
     // The record turns terminal only now, so whoever sees a finished run finds its directory complete.
@@ -491,7 +563,7 @@ export class RunEngine {
     active.events.append({ type: 'end', status });
     await active.events.close();
     try {
-      await this.#options.store.update(final);
+      await this.#options.store.update(storedRunOf(active, final));
     } catch (error) {
       this.#options.log.error('could not index a finished run', { runId: final.runId, error });
     }

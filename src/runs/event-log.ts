@@ -1,6 +1,6 @@
 // A run's ordered event log, events.jsonl: seq 1, 2, 3 ... without gaps, appended in order.
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readFile, truncate } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -116,4 +116,30 @@ async function hydrateOutput(runDir: string, events: RunEvent[]): Promise<void> 
   } finally {
     await Promise.all([...files.values()].map((file) => file.close()));
   }
+}
+
+/**
+ * Makes a log left by a crashed daemon appendable again: cuts a torn last line and returns the seq
+ * of the last complete event (0 for none).
+ */
+export async function repairEventLog(runDir: string): Promise<number> {
+  const path = join(runDir, runFiles.events);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+  if (complete.length !== text.length) await truncate(path, Buffer.byteLength(complete));
+  const lines = complete.trimEnd().split('\n').filter(Boolean);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    try {
+      return (JSON.parse(lines[i]!) as RunEvent).seq;
+    } catch {
+      // a corrupt line: the one before it is the last good event
+    }
+  }
+  return 0;
 }

@@ -18,6 +18,12 @@ const overlaps = (a: string, b: string) => a === b || a.startsWith(b + sep) || b
 export class RunDirClaims {
   readonly #owners = new Map<string, string>();
 
+  /** Takes the directory of a run revived after a restart; it was checked when the run was created. */
+  hold(runDir: string, runId: string): () => void {
+    this.#owners.set(runDir, runId);
+    return () => void this.#owners.delete(runDir);
+  }
+
   async claim(
     runsDir: string,
     runId: string,

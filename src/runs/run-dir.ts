@@ -1,7 +1,7 @@
 // The run directory on disk: its layout, the JSON files the daemon writes, and what the run left in it.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { writeJsonAtomic } from '../fs/atomic.js';
 import { mediaTypeOf } from '../fs/media-type.js';
@@ -14,6 +14,7 @@ import {
 } from '../schema/run-dir.js';
 import { RunyardError } from '../schema/errors.js';
 import type { RunRecord } from '../schema/run.js';
+import type { RunResults } from '../store/store.js';
 import type { ResolvedRetry } from './retry.js';
 
 export const runFiles = {
@@ -80,7 +81,7 @@ export const writeRunJson = (run: RunRecord, attempts: readonly AttemptRecord[])
   });
 
 /** Writes artifact-manifest.json, then retention-summary.json last: its presence means "finished and retained". */
-export async function writeRetention(run: RunRecord, attempts: number): Promise<void> {
+export async function writeRetention(run: RunRecord, attempts: number): Promise<RunResults> {
   const manifest: ArtifactManifest = {
     schemaVersion: RUN_DIR_SCHEMA_VERSION,
     runId: run.runId,
@@ -114,6 +115,11 @@ export async function writeRetention(run: RunRecord, attempts: number): Promise<
     artifactManifest: runFiles.manifest,
   };
   await writeJsonAtomic(join(run.runDir, runFiles.summary), summary);
+  return { summary: runFiles.summary, manifest: runFiles.manifest, reports: summary.reports };
+}
+
+export async function readPlan(runDir: string): Promise<RunPlan> {
+  return JSON.parse(await readFile(join(runDir, runFiles.plan), 'utf8')) as RunPlan;
 }
 
 export type FileEntry = Omit<ArtifactEntry, 'sha256'>;

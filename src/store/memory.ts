@@ -1,30 +1,33 @@
-// The in-memory store: for tests, embedding, and until the durable index lands.
+// The in-memory store: for tests and embedding. It forgets everything when the process ends.
 import type { RunRecord } from '../schema/run.js';
-import type { RunQuery, RunStore } from './store.js';
+import { UNFINISHED, type PruneQuery, type RunQuery, type RunStore, type StoredRun } from './store.js';
+import { byQueueOrder, isPrunable, matchesQuery } from './queries.js';
 
 export class MemoryStore implements RunStore {
-  // Run ids are ULIDs, so insertion order is creation order; `order` stays sorted by appending.
-  readonly #runs = new Map<string, RunRecord>();
+  // Run ids are ULIDs, so creation order is id order; `order` stays sorted.
+  readonly #runs = new Map<string, StoredRun>();
   readonly #order: string[] = [];
   readonly #byIdempotencyKey = new Map<string, string>();
 
-  async insert(run: RunRecord): Promise<void> {
-    if (this.#runs.has(run.runId)) throw new Error(`run ${run.runId} already stored`);
-    this.#runs.set(run.runId, structuredClone(run));
-    const last = this.#order.at(-1);
-    if (last === undefined || last < run.runId) this.#order.push(run.runId);
-    else this.#order.splice(sortedIndex(this.#order, run.runId), 0, run.runId);
-    if (run.idempotencyKey !== null) this.#byIdempotencyKey.set(run.idempotencyKey, run.runId);
+  async insert(run: StoredRun): Promise<void> {
+    const { runId, idempotencyKey } = run.record;
+    if (this.#runs.has(runId)) throw new Error(`run ${runId} already stored`);
+    if (idempotencyKey !== null && this.#byIdempotencyKey.has(idempotencyKey)) {
+      throw new Error(`idempotency key ${idempotencyKey} already stored`);
+    }
+    this.#runs.set(runId, structuredClone(run));
+    this.#order.splice(sortedIndex(this.#order, runId), 0, runId);
+    if (idempotencyKey !== null) this.#byIdempotencyKey.set(idempotencyKey, runId);
   }
 
-  async update(run: RunRecord): Promise<void> {
-    if (!this.#runs.has(run.runId)) throw new Error(`run ${run.runId} is not stored`);
-    this.#runs.set(run.runId, structuredClone(run));
+  async update(run: StoredRun): Promise<void> {
+    if (!this.#runs.has(run.record.runId)) throw new Error(`run ${run.record.runId} is not stored`);
+    this.#runs.set(run.record.runId, structuredClone(run));
   }
 
   async get(runId: string): Promise<RunRecord | undefined> {
     const run = this.#runs.get(runId);
-    return run && structuredClone(run);
+    return run && structuredClone(run.record);
   }
 
   async findByIdempotencyKey(key: string): Promise<RunRecord | undefined> {
@@ -36,13 +39,41 @@ export class MemoryStore implements RunStore {
     const found: RunRecord[] = [];
     const start = query.before === undefined ? this.#order.length : sortedIndex(this.#order, query.before);
     for (let i = start - 1; i >= 0 && found.length < query.limit; i--) {
-      const run = this.#runs.get(this.#order[i]!)!;
-      if (query.status && !query.status.includes(run.status)) continue;
-      if (query.labels && Object.entries(query.labels).some(([key, value]) => run.labels[key] !== value))
-        continue;
-      found.push(structuredClone(run));
+      const { record } = this.#runs.get(this.#order[i]!)!;
+      if (matchesQuery(record, query)) found.push(structuredClone(record));
     }
     return found;
+  }
+
+  async listUnfinished(): Promise<StoredRun[]> {
+    return [...this.#runs.values()]
+      .filter((run) => UNFINISHED.includes(run.record.status))
+      .sort((a, b) => byQueueOrder(a.record, b.record))
+      .map((run) => structuredClone(run));
+  }
+
+  async listPrunable(query: PruneQuery): Promise<RunRecord[]> {
+    const finished = [...this.#runs.values()]
+      .map((run) => run.record)
+      .filter((record) => record.finishedAt !== null)
+      .sort((a, b) => b.finishedAt!.localeCompare(a.finishedAt!) || b.runId.localeCompare(a.runId));
+    return finished
+      .filter((record, rank) => isPrunable(record, rank, query))
+      .reverse()
+      .map((r) => structuredClone(r));
+  }
+
+  async delete(runIds: readonly string[]): Promise<number> {
+    let deleted = 0;
+    for (const runId of runIds) {
+      const run = this.#runs.get(runId);
+      if (!run) continue;
+      this.#runs.delete(runId);
+      this.#order.splice(sortedIndex(this.#order, runId), 1);
+      if (run.record.idempotencyKey !== null) this.#byIdempotencyKey.delete(run.record.idempotencyKey);
+      deleted++;
+    }
+    return deleted;
   }
 
   async close(): Promise<void> {}

@@ -1,5 +1,30 @@
-// The store interface: where run records are indexed. Async throughout, so a network database fits.
-import type { RunRecord, RunStatus } from '../schema/run.js';
+// The store interface: the index of runs. Async throughout, so a network database fits behind it.
+import type { AttemptRecord } from '../schema/run-dir.js';
+import type { RunRecord, RunStartParams, RunStatus } from '../schema/run.js';
+
+/** Everything the index keeps about one run. */
+export interface StoredRun {
+  record: RunRecord;
+  /** What run.start asked for, env values included: enough to start a queued run after a restart. */
+  request: RunStartParams;
+  attempts: AttemptRecord[];
+  /** The current attempt's process group, so a restarted daemon can stop what a crashed one left behind. */
+  process: ProcessIdentity | null;
+  /** Where a finished run's results are, relative to its run directory. */
+  results: RunResults | null;
+}
+
+export interface RunResults {
+  summary: string;
+  manifest: string;
+  reports: string[];
+}
+
+/** A pid alone can be reused; with the kernel's start time it names one process for good. */
+export interface ProcessIdentity {
+  pid: number;
+  startTime: string;
+}
 
 export interface RunQuery {
   status?: readonly RunStatus[];
@@ -9,13 +34,28 @@ export interface RunQuery {
   before?: string;
 }
 
+export interface PruneQuery {
+  /** Keep this many newest finished runs. */
+  keepRuns?: number;
+  /** Keep finished runs that finished at or after this time (ISO 8601). */
+  keepFinishedSince?: string;
+}
+
 export interface RunStore {
-  insert(run: RunRecord): Promise<void>;
-  /** Replaces the stored record of run.runId. */
-  update(run: RunRecord): Promise<void>;
+  insert(run: StoredRun): Promise<void>;
+  /** Replaces what is stored for run.record.runId, in one transaction. */
+  update(run: StoredRun): Promise<void>;
   get(runId: string): Promise<RunRecord | undefined>;
   findByIdempotencyKey(key: string): Promise<RunRecord | undefined>;
   /** Newest first. */
   list(query: RunQuery): Promise<RunRecord[]>;
+  /** Queued, running and retrying runs, in queue order: priority first, then creation. */
+  listUnfinished(): Promise<StoredRun[]>;
+  /** Finished runs that fall outside what the query keeps, oldest first. Never a queued or active run. */
+  listPrunable(query: PruneQuery): Promise<RunRecord[]>;
+  /** Removes runs from the index (never their directories); returns how many were removed. */
+  delete(runIds: readonly string[]): Promise<number>;
   close(): Promise<void>;
 }
+
+export const UNFINISHED: readonly RunStatus[] = ['queued', 'running', 'retrying'];

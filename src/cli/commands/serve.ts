@@ -1,10 +1,12 @@
 // `runyard serve`: reads flags and environment, starts the daemon, stops it cleanly on SIGINT/SIGTERM.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { DaemonStartError, isLoopback, startDaemon, type DaemonConfig } from '../../daemon/daemon.js';
+import { isLoopback, startDaemon, type DaemonConfig } from '../../daemon/daemon.js';
 import { createLogger } from '../../log.js';
+import type { StoreKind } from '../../store/open.js';
 import { DEFAULT_LISTEN } from '../../schema/transport.js';
 import { EXIT, UsageError } from '../usage.js';
+import { integer } from './run-args.js';
 
 const HELP = `Usage: runyard serve [options]
 
@@ -15,7 +17,11 @@ const HELP = `Usage: runyard serve [options]
   --allow-origin ORIGIN   accept WebSocket handshakes from this browser Origin (repeatable)
   --max-concurrent N      runs executing at once (default: number of CPUs)
   --max-queued N          runs waiting to start before run.start is refused (default 10000)
-  --kill-grace-ms N       SIGTERM to SIGKILL delay on cancel and timeout (default 5000)`;
+  --kill-grace-ms N       SIGTERM to SIGKILL delay on cancel and timeout (default 5000)
+  --store sqlite|memory   where the run index lives (default sqlite: <state-dir>/runyard.db; memory forgets on exit)
+  --keep-runs N           keep at most N finished runs in the index (pruned at start and hourly)
+  --keep-days D           drop finished runs older than D days from the index
+  --prune-dirs            with --keep-runs/--keep-days, also delete the pruned runs' directories`;
 
 export async function serve(args: string[]): Promise<number> {
   const config = parseServeArgs(args, process.env);
@@ -24,16 +30,7 @@ export async function serve(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   const log = createLogger();
-  let daemon;
-  try {
-    daemon = await startDaemon(config, log);
-  } catch (error) {
-    if (error instanceof DaemonStartError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      console.error(`runyard: ${(error as Error).message}`);
-      return EXIT.failed;
-    }
-    throw error;
-  }
+  const daemon = await startDaemon(config, log);
   console.log(`runyard listening on ${daemon.url}`);
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -64,6 +61,10 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): DaemonCo
         'max-concurrent': { type: 'string' },
         'max-queued': { type: 'string' },
         'kill-grace-ms': { type: 'string' },
+        store: { type: 'string' },
+        'keep-runs': { type: 'string' },
+        'keep-days': { type: 'string' },
+        'prune-dirs': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -87,18 +88,24 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): DaemonCo
     runsDir: values['runs-dir'] ?? env.RUNYARD_RUNS_DIR ?? 'runs',
     stateDir: values['state-dir'] ?? env.RUNYARD_STATE_DIR ?? '.runyard',
     allowOrigins: values['allow-origin'] ?? [],
-    maxConcurrent: positiveInteger('--max-concurrent', values['max-concurrent']) ?? availableParallelism(),
-    maxQueued: positiveInteger('--max-queued', values['max-queued']) ?? 10_000,
-    killGraceMs: positiveInteger('--kill-grace-ms', values['kill-grace-ms']) ?? 5_000,
+    maxConcurrent: integer('--max-concurrent', values['max-concurrent']) ?? availableParallelism(),
+    maxQueued: integer('--max-queued', values['max-queued']) ?? 10_000,
+    killGraceMs: integer('--kill-grace-ms', values['kill-grace-ms'], 0) ?? 5_000,
+    store: storeKind(values.store),
+    retention: {
+      ...optional('keepRuns', integer('--keep-runs', values['keep-runs'], 0)),
+      ...optional('keepDays', integer('--keep-days', values['keep-days'], 0)),
+      pruneDirs: values['prune-dirs'] ?? false,
+    },
     maxPayloadBytes: 1_048_576,
     maxBatchSize: 100,
   };
 }
 
-function positiveInteger(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isSafeInteger(number) || number < 1)
-    throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
-  return number;
+export function storeKind(value: string | undefined): StoreKind {
+  if (value === undefined || value === 'sqlite' || value === 'memory') return value ?? 'sqlite';
+  throw new UsageError(`--store must be sqlite or memory, got "${value}"`);
 }
+
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };

@@ -1,0 +1,104 @@
+// `runyard index rebuild|prune`: offline maintenance of the run index, while no daemon uses it.
+import { mkdir, realpath } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { liveDaemon, loadOrCreateNodeId } from '../../daemon/state-dir.js';
+import { DATABASE_FILE } from '../../store/open.js';
+import { pruneRuns } from '../../store/prune.js';
+import { rebuildIndex } from '../../store/rebuild.js';
+import { SqliteStore } from '../../store/sqlite.js';
+import { EXIT, UsageError } from '../usage.js';
+import { integer } from './run-args.js';
+
+const HELP = `Usage:
+  runyard index rebuild [--runs-dir DIR] [--state-dir DIR] [--json]
+      Scan the run directories and make the index agree with them. Idempotent.
+  runyard index prune (--keep-runs N | --keep-days D) [--prune-dirs] [--dry-run] [--runs-dir DIR] [--state-dir DIR] [--json]
+      Remove finished runs beyond the limits from the index (never a queued or active run);
+      with --prune-dirs also their run directories. --dry-run only lists them.
+
+Both refuse to run while a daemon uses the state directory. Defaults: --runs-dir ./runs
+(env RUNYARD_RUNS_DIR), --state-dir ./.runyard (env RUNYARD_STATE_DIR).`;
+
+export async function index(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    (sub === undefined ? console.error : console.log)(HELP);
+    return sub === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (sub !== 'rebuild' && sub !== 'prune') throw new UsageError(`unknown index command "${sub}"`);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'runs-dir': { type: 'string' },
+        'state-dir': { type: 'string' },
+        'keep-runs': { type: 'string' },
+        'keep-days': { type: 'string' },
+        'prune-dirs': { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) {
+    console.log(HELP);
+    return EXIT.ok;
+  }
+  const keepRuns = integer('--keep-runs', values['keep-runs'], 0);
+  const keepDays = integer('--keep-days', values['keep-days'], 0);
+  if (sub === 'prune' && keepRuns === undefined && keepDays === undefined) {
+    throw new UsageError('index prune needs --keep-runs or --keep-days');
+  }
+
+  const stateDirArg = values['state-dir'] ?? process.env.RUNYARD_STATE_DIR ?? '.runyard';
+  const runsDirArg = values['runs-dir'] ?? process.env.RUNYARD_RUNS_DIR ?? 'runs';
+  await mkdir(stateDirArg, { recursive: true, mode: 0o700 });
+  const stateDir = await realpath(stateDirArg);
+  const live = await liveDaemon(stateDir);
+  if (live) {
+    console.error(`runyard: a daemon (pid ${live.pid}) uses ${stateDir}; stop it first`);
+    return EXIT.failed;
+  }
+  const runsDir = await realpath(runsDirArg).catch(() => {
+    throw new UsageError(`runs directory ${runsDirArg} does not exist`);
+  });
+  const store = new SqliteStore(join(stateDir, DATABASE_FILE), await loadOrCreateNodeId(stateDir));
+  try {
+    if (sub === 'rebuild') {
+      const counts = await rebuildIndex(store, runsDir);
+      console.log(
+        values.json
+          ? JSON.stringify(counts)
+          : `found ${counts.found}, added ${counts.added}, updated ${counts.updated}, unreadable ${counts.unreadable}`,
+      );
+      return EXIT.ok;
+    }
+    const policy = {
+      ...(keepRuns !== undefined ? { keepRuns } : {}),
+      ...(keepDays !== undefined ? { keepDays } : {}),
+      pruneDirs: values['prune-dirs'] ?? false,
+    };
+    const dryRun = values['dry-run'] ?? false;
+    const { runs, removedDirs } = await pruneRuns(store, runsDir, policy, dryRun);
+    if (values.json) {
+      console.log(JSON.stringify({ dryRun, runs: runs.map((run) => run.runId), removedDirs }));
+    } else {
+      for (const run of runs)
+        console.log(`${run.runId}  ${run.status}  finished ${run.finishedAt}  ${run.runDir}`);
+      const verb = dryRun ? 'would remove' : 'removed';
+      console.log(
+        `${verb} ${runs.length} run(s) from the index${policy.pruneDirs ? `, ${dryRun ? runs.length : removedDirs} directories` : ''}`,
+      );
+    }
+    return EXIT.ok;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,49 @@
+// Retention: removes finished runs beyond --keep-runs / --keep-days from the index, and optionally their directories.
+import { rm } from 'node:fs/promises';
+import { resolveInside } from '../fs/contain.js';
+import type { RunRecord } from '../schema/run.js';
+import type { RunStore } from './store.js';
+
+export interface RetentionPolicy {
+  keepRuns?: number;
+  keepDays?: number;
+  /** Also delete the run directories (only ever inside the runs directory). */
+  pruneDirs?: boolean;
+}
+
+export interface PruneResult {
+  runs: RunRecord[];
+  removedDirs: number;
+}
+
+export const hasRetention = (policy: RetentionPolicy) =>
+  policy.keepRuns !== undefined || policy.keepDays !== undefined;
+
+/** What the policy would remove now; with `dryRun` nothing is removed. */
+export async function pruneRuns(
+  store: RunStore,
+  runsDir: string,
+  policy: RetentionPolicy,
+  dryRun = false,
+  now = Date.now(),
+): Promise<PruneResult> {
+  const runs = await store.listPrunable({
+    ...(policy.keepRuns !== undefined ? { keepRuns: policy.keepRuns } : {}),
+    ...(policy.keepDays !== undefined
+      ? { keepFinishedSince: new Date(now - policy.keepDays * 86_400_000).toISOString() }
+      : {}),
+  });
+  if (dryRun || runs.length === 0) return { runs, removedDirs: 0 };
+  await store.delete(runs.map((run) => run.runId));
+  let removedDirs = 0;
+  if (policy.pruneDirs) {
+    for (const run of runs) {
+      // Re-checked at deletion time: a directory swapped for a symlink since must not take us outside.
+      const dir = await resolveInside(runsDir, run.runDir).catch(() => undefined);
+      if (dir === undefined) continue;
+      await rm(dir, { recursive: true, force: true });
+      removedDirs++;
+    }
+  }
+  return { runs, removedDirs };
+}

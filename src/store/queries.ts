@@ -1,0 +1,16 @@
+// Query semantics every backend shares, written once so the memory store cannot drift from SQL.
+import type { RunRecord } from '../schema/run.js';
+import type { PruneQuery, RunQuery } from './store.js';
+
+export const matchesQuery = (record: RunRecord, query: RunQuery): boolean =>
+  (!query.status || query.status.includes(record.status)) &&
+  (!query.labels || Object.entries(query.labels).every(([key, value]) => record.labels[key] === value));
+
+/** Queue order: higher priority first, then earlier creation (run ids sort by creation). */
+export const byQueueOrder = (a: RunRecord, b: RunRecord): number =>
+  b.priority - a.priority || a.runId.localeCompare(b.runId);
+
+/** `rank` is the run's place among finished runs, newest first (0 = newest). */
+export const isPrunable = (record: RunRecord, rank: number, query: PruneQuery): boolean =>
+  (query.keepRuns !== undefined && rank >= query.keepRuns) ||
+  (query.keepFinishedSince !== undefined && record.finishedAt! < query.keepFinishedSince);
