@@ -1,0 +1,191 @@
+// One contract suite, run unchanged against every store backend.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import type { RunRecord } from '../../src/schema/run.js';
+import { MemoryStore } from '../../src/store/memory.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import type { RunStore, StoredRun } from '../../src/store/store.js';
+
+const backends: Record<string, (t: Test) => Promise<RunStore>> = {
+  memory: async () => new MemoryStore(),
+  sqlite: async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'runyard-store-'));
+    const store = new SqliteStore(join(dir, 'runyard.db'), 'node-1');
+    t.teardown(async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+    return store;
+  },
+};
+
+let counter = 0;
+/** A run id that sorts after every earlier one, like the engine's ULIDs. */
+const nextId = () => `01JD6W4ZK3Q8V5N2M7XK${String(++counter).padStart(6, '0')}`;
+
+function storedRun(overrides: Partial<RunRecord> = {}): StoredRun {
+  const runId = overrides.runId ?? nextId();
+  const finished = !['queued', 'running', 'retrying'].includes(overrides.status ?? 'succeeded');
+  return {
+    record: {
+      runId,
+      status: 'succeeded',
+      argv: ['true'],
+      cwd: `/runs/${runId}`,
+      runDir: `/runs/${runId}`,
+      labels: {},
+      actionId: null,
+      serviceId: null,
+      idempotencyKey: null,
+      priority: 0,
+      timeoutMs: null,
+      attempt: 1,
+      maxAttempts: 1,
+      nextAttemptAt: null,
+      queuePosition: null,
+      progress: null,
+      createdAt: '2026-11-23T10:00:00.000Z',
+      startedAt: '2026-11-23T10:00:00.001Z',
+      finishedAt: finished ? '2026-11-23T10:00:01.000Z' : null,
+      exitCode: finished ? 0 : null,
+      signal: null,
+      error: null,
+      ...overrides,
+    },
+    request: { argv: ['true'], env: { SECRET: 'value' } },
+    attempts: [],
+    process: null,
+    results: null,
+  };
+}
+
+const ids = (runs: RunRecord[]) => runs.map((run) => run.runId);
+
+for (const [name, open] of Object.entries(backends)) {
+  t.test(`${name} store`, async (t) => {
+    t.test('a stored run reads back as it was written', async (t) => {
+      const store = await open(t);
+      const run = storedRun({
+        labels: { team: 'a' },
+        error: { reason: 'exit_code', message: 'exited with code 1' },
+      });
+      await store.insert(run);
+      t.same(await store.get(run.record.runId), run.record);
+      t.equal(await store.get(nextId()), undefined);
+    });
+
+    t.test('inserting a run id twice fails and keeps the first', async (t) => {
+      const store = await open(t);
+      const run = storedRun();
+      await store.insert(run);
+      await t.rejects(store.insert({ ...run, record: { ...run.record, status: 'failed' } }));
+      t.equal((await store.get(run.record.runId))!.status, 'succeeded');
+    });
+
+    t.test('update replaces the record; updating an unknown run fails', async (t) => {
+      const store = await open(t);
+      const run = storedRun({ status: 'running' });
+      await store.insert(run);
+      await store.update({ ...run, record: { ...run.record, status: 'failed', exitCode: 2 } });
+      t.match(await store.get(run.record.runId), { status: 'failed', exitCode: 2 });
+      await t.rejects(store.update(storedRun()));
+    });
+
+    t.test('an idempotency key finds its run', async (t) => {
+      const store = await open(t);
+      const run = storedRun({ idempotencyKey: 'deploy-42' });
+      await store.insert(run);
+      t.equal((await store.findByIdempotencyKey('deploy-42'))!.runId, run.record.runId);
+      t.equal(await store.findByIdempotencyKey('other'), undefined);
+    });
+
+    t.test('list is newest first, filtered by status and every label, paged by id', async (t) => {
+      const store = await open(t);
+      const runs = [
+        storedRun({ status: 'succeeded', labels: { suite: 'x', os: 'linux' } }),
+        storedRun({ status: 'failed', labels: { suite: 'x' } }),
+        storedRun({ status: 'succeeded', labels: { suite: 'y', os: 'linux' } }),
+        storedRun({ status: 'queued', labels: { suite: 'x', os: 'linux' } }),
+      ];
+      for (const run of runs) await store.insert(run);
+      const [a, b, c, d] = runs.map((run) => run.record.runId);
+      t.same(ids(await store.list({ limit: 10 })), [d, c, b, a]);
+      t.same(ids(await store.list({ limit: 2 })), [d, c]);
+      t.same(ids(await store.list({ limit: 10, before: c })), [b, a]);
+      t.same(ids(await store.list({ limit: 10, status: ['succeeded', 'queued'] })), [d, c, a]);
+      t.same(ids(await store.list({ limit: 10, labels: { suite: 'x', os: 'linux' } })), [d, a]);
+      t.same(ids(await store.list({ limit: 10, labels: { suite: 'x' }, status: ['failed'] })), [b]);
+      t.same(await store.list({ limit: 10, labels: { suite: 'none' } }), []);
+    });
+
+    t.test('unfinished runs come in queue order with their request and attempts', async (t) => {
+      const store = await open(t);
+      const low = storedRun({ status: 'queued', priority: -1 });
+      const first = storedRun({ status: 'queued' });
+      const running = storedRun({ status: 'running' });
+      const high = storedRun({ status: 'queued', priority: 5 });
+      const second = storedRun({ status: 'queued' });
+      const retrying = storedRun({ status: 'retrying' });
+      const done = storedRun({ status: 'failed' });
+      running.process = { pid: 4242, startTime: '123456' };
+      running.attempts = [
+        {
+          attempt: 1,
+          pid: 4242,
+          startedAt: '2026-11-23T10:00:00.001Z',
+          finishedAt: null,
+          exitCode: null,
+          signal: null,
+          outcome: null,
+        },
+      ];
+      for (const run of [low, first, running, high, second, retrying, done]) await store.insert(run);
+      const unfinished = await store.listUnfinished();
+      t.same(
+        unfinished.map((run) => run.record.runId),
+        [high, first, running, second, retrying, low].map((run) => run.record.runId),
+      );
+      const revived = unfinished.find((run) => run.record.runId === running.record.runId)!;
+      t.same(revived.request, running.request, 'the request keeps env values');
+      t.same(revived.attempts, running.attempts);
+      t.same(revived.process, running.process);
+    });
+
+    t.test(
+      'prunable runs are finished runs beyond the limits, oldest first, never active ones',
+      async (t) => {
+        const store = await open(t);
+        const at = (minute: number) => `2026-11-23T10:${String(minute).padStart(2, '0')}:00.000Z`;
+        const old = storedRun({ finishedAt: at(1) });
+        const middle = storedRun({ finishedAt: at(2) });
+        const recent = storedRun({ finishedAt: at(3) });
+        const active = storedRun({ status: 'running' });
+        for (const run of [old, middle, recent, active]) await store.insert(run);
+        t.same(ids(await store.listPrunable({ keepRuns: 1 })), [old.record.runId, middle.record.runId]);
+        t.same(ids(await store.listPrunable({ keepRuns: 5 })), []);
+        t.same(ids(await store.listPrunable({ keepFinishedSince: at(2) })), [old.record.runId]);
+        t.same(
+          ids(await store.listPrunable({ keepRuns: 0 })),
+          ids([old, middle, recent].map((run) => run.record)),
+        );
+        t.same(await store.listPrunable({}), []);
+      },
+    );
+
+    t.test('delete removes runs from every query and frees their idempotency key', async (t) => {
+      const store = await open(t);
+      const run = storedRun({ idempotencyKey: 'once', labels: { a: 'b' } });
+      const kept = storedRun();
+      await store.insert(run);
+      await store.insert(kept);
+      t.equal(await store.delete([run.record.runId, nextId()]), 1);
+      t.equal(await store.get(run.record.runId), undefined);
+      t.equal(await store.findByIdempotencyKey('once'), undefined);
+      t.same(ids(await store.list({ limit: 10 })), [kept.record.runId]);
+      t.same(await store.list({ limit: 10, labels: { a: 'b' } }), []);
+      await store.insert(storedRun({ idempotencyKey: 'once' }));
+    });
+  });
+}
