@@ -32,7 +32,7 @@ function clientSource(): string {
     const result = referencedSchema(method.result, components);
     const paramsType = `${pascal(method.name)}Params`;
     components[paramsType] ??= params;
-    const hasRequired = ((params.required as string[] | undefined) ?? []).length > 0;
+    const hasRequired = ((method.params as { required?: string[] }).required ?? []).length > 0;
     return { method, group, name, paramsType, resultType: typeOf(result), hasRequired };
   });
 

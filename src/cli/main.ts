@@ -16,7 +16,8 @@ Usage:
 
 Every run command takes --json for machine output, and --url/--token/--state-dir to find the daemon.
 Run \`runyard COMMAND --help\` for the options of one command.
-Exit codes: 0 success, 1 the request failed, 2 usage error.`;
+Exit codes: 0 success, 1 the request failed, 2 usage error, 141 stdout closed (e.g. \`| head\`).
+With --follow: the run's outcome (0 succeeded, 1 failed or interrupted, 124 timed out, 130 cancelled).`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -42,12 +43,19 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that goes away (`| head`) is not a crash: writes then fail with EPIPE, which ends us below.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError) {
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
+      process.exitCode = EXIT.closedPipe;
+    } else if (error instanceof UsageError) {
       console.error(`runyard: ${error.message}\nRun \`runyard --help\` for usage.`);
       process.exitCode = EXIT.usage;
     } else {

@@ -20,13 +20,20 @@ export async function* followRun(
 ): AsyncGenerator<RunEvent> {
   let nextSeq = options.fromSeq;
   while (!options.signal?.aborted) {
-    const connection = await session.connection();
+    let connection: Connection;
+    try {
+      connection = await session.connection(options.signal);
+    } catch (error) {
+      if (options.signal?.aborted) return;
+      throw error;
+    }
     const inbox = new Inbox(connection, options.signal);
     try {
-      const subscription = (await connection.call('run.subscribe', {
-        runId,
-        ...(nextSeq !== undefined ? { fromSeq: nextSeq } : {}),
-      })) as RunSubscription;
+      const subscription = (await connection.call(
+        'run.subscribe',
+        { runId, ...(nextSeq !== undefined ? { fromSeq: nextSeq } : {}) },
+        options.signal ? { signal: options.signal } : {},
+      )) as RunSubscription;
       nextSeq = subscription.nextSeq;
       for await (const pushed of inbox.for(subscription.subscriptionId)) {
         if (pushed.method === 'run.gap') break; // the daemon ended the subscription; resubscribe from nextSeq
@@ -37,6 +44,7 @@ export async function* followRun(
         if (event.type === 'end') return;
       }
     } catch (error) {
+      if (options.signal?.aborted) return;
       if (!(error instanceof ConnectionClosedError)) throw error;
       // Lost the connection: the loop reconnects and resubscribes from the last seq delivered.
     } finally {
@@ -71,12 +79,13 @@ class Inbox {
   async *for(subscriptionId: string): AsyncGenerator<Pushed> {
     this.#subscriptionId = subscriptionId;
     for (;;) {
+      if (this.#signal?.aborted) return;
       const index = this.#queue.findIndex((item) => item.params.subscriptionId === subscriptionId);
       if (index >= 0) {
         yield this.#queue.splice(index, 1)[0]!;
         continue;
       }
-      if (this.#signal?.aborted || this.#done) return;
+      if (this.#done) return;
       if (this.#connection.isClosed) throw new ConnectionClosedError('connection lost while following');
       await new Promise<void>((resolve) => (this.#wake = resolve));
     }

@@ -290,12 +290,12 @@ export interface RunyardMethods {
   };
   run: {
     /** Queue a command as a new run and return its record at once (status queued or running). */
-    start(params?: RunStartParams, options?: CallOptions): Promise<RunRecord>;
+    start(params: RunStartParams, options?: CallOptions): Promise<RunRecord>;
     /** The current record of one run. */
     status(params: RunStatusParams, options?: CallOptions): Promise<RunRecord>;
     /** Runs newest first, filtered by status and labels, one page at a time. */
     list(params?: RunListParams, options?: CallOptions): Promise<RunListResult>;
-    /** Cancel a queued or running run; a finished run is returned unchanged. */
+    /** Cancel a queued, running or retrying run; a finished run is returned unchanged. */
     cancel(params: RunCancelParams, options?: CallOptions): Promise<RunRecord>;
     /** Wait until a run is finished or timeoutMs passes, then return its record. */
     wait(params: RunWaitParams, options?: CallOptions): Promise<RunRecord>;
@@ -378,6 +378,9 @@ export class RunDirFailedError extends RpcError {}
 /** fromSeq is older than the run's event log still holds (e.g. events.jsonl was removed). (code 1005) */
 export class SeqNotAvailableError extends RpcError {}
 
+/** The index database refused the write (disk full, read-only); nothing was started. (code 1006) */
+export class IndexFailedError extends RpcError {}
+
 /** A path resolves (after symlinks) outside the runs directory, or to the runs directory itself. (code 1101) */
 export class PathOutsideRunsDirError extends RpcError {}
 
@@ -403,6 +406,7 @@ export const errorClasses: Record<number, new (code: number, message: string, da
   1003: CwdNotFoundError,
   1004: RunDirFailedError,
   1005: SeqNotAvailableError,
+  1006: IndexFailedError,
   1101: PathOutsideRunsDirError,
   1102: OutputDirNotEmptyError,
   1103: OutputDirBusyError,

@@ -42,12 +42,19 @@ export class Session {
     return new Session(url, token, new Connection(await openSocket(url, token)), reconnect);
   }
 
-  /** The open connection, re-opened first if it was lost. */
-  async connection(): Promise<Connection> {
+  /** The open connection, re-opened first if it was lost. An aborted `signal` stops the waiting. */
+  async connection(signal?: AbortSignal): Promise<Connection> {
     if (this.#closed) throw new ConnectionClosedError('the client was closed');
     if (!this.#current.isClosed) return this.#current;
     this.#reopening ??= this.#reopen().finally(() => (this.#reopening = undefined));
-    return this.#reopening;
+    if (!signal) return this.#reopening;
+    signal.throwIfAborted();
+    return Promise.race([
+      this.#reopening,
+      new Promise<never>((_, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+      ),
+    ]);
   }
 
   /**
@@ -75,9 +82,15 @@ export class Session {
     const giveUpAt = Date.now() + giveUpAfterMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        this.#current = new Connection(await openSocket(this.#url, this.#token));
-        return this.#current;
+        const connection = new Connection(await openSocket(this.#url, this.#token));
+        if (this.#closed) {
+          await connection.close(); // close() came while we were connecting
+          throw new ConnectionClosedError('the client was closed');
+        }
+        this.#current = connection;
+        return connection;
       } catch (error) {
+        if (error instanceof ConnectionClosedError) throw error;
         // A refusal (bad token, foreign Origin) will not change by retrying.
         if (error instanceof ConnectError && error.status !== undefined) throw error;
         if (this.#closed || Date.now() >= giveUpAt) throw error;

@@ -1,16 +1,14 @@
 // The run engine: creates runs, queues them by priority, supervises attempts, retries, and completes directories.
-import { rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { RunyardError } from '../schema/errors.js';
 import type { RunEvent, RunEventsResult } from '../schema/run-event.js';
-import { RUN_DIR_SCHEMA_VERSION } from '../schema/run-dir.js';
 import type { RunListParams, RunListResult, RunRecord, RunStartParams, RunStatus } from '../schema/run.js';
 import type { RunStore, StoredRun } from '../store/store.js';
 import { makeActiveRun, storedRunOf, type ActiveRun, type ErrorInfo } from './active-run.js';
-import { isDirectory, resolveCommand } from './command.js';
+import { createRun, runyardEnv } from './create-run.js';
 import { readEvents, repairEventLog } from './event-log.js';
-import { newRunId } from './ids.js';
 import { assertTransition, isTerminal } from './lifecycle.js';
 import { readLog, type LogSlice } from './log-reader.js';
 import { spawnProcess, type OutputStream, type ProcessExit } from './process.js';
@@ -19,16 +17,7 @@ import { parseProgressLine } from './progress.js';
 import { RunQueue } from './queue.js';
 import { resolveRetry, retryDelayMs, shouldRetry } from './retry.js';
 import { RunDirClaims } from './run-dir-claims.js';
-import {
-  createRunDir,
-  failedDirectory,
-  readPlan,
-  runFiles,
-  writePlan,
-  writeRetention,
-  writeRunJson,
-  type RunPlan,
-} from './run-dir.js';
+import { readPlan, runFiles, writeRetention, writeRunJson } from './run-dir.js';
 
 export interface EngineOptions {
   runsDir: string;
@@ -254,82 +243,31 @@ export class RunEngine {
   }
 
   async #create(params: RunStartParams): Promise<RunRecord> {
-    const { runsDir, store, maxQueued } = this.#options;
+    const { runsDir, store, maxQueued, killGraceMs } = this.#options;
     if (this.#queue.size >= maxQueued) throw new RunyardError('queue_full', { limit: maxQueued });
-    const runId = newRunId();
-    const claim = await this.#claims.claim(runsDir, runId, params.outputDir, params.overwrite ?? false);
-    const { runDir } = claim;
-    const env = { ...process.env, ...params.env };
-    const retry = resolveRetry(params.retry);
-    let record: RunRecord;
-    let plan: RunPlan;
+    const created = await createRun(params, {
+      runsDir,
+      claims: this.#claims,
+      defaultKillGraceMs: killGraceMs,
+    });
+    const { record } = created;
     try {
-      await createRunDir(runDir, claim.clear).catch(failedDirectory);
-      const cwd = resolve(runDir, params.cwd ?? '.');
-      if (!(await isDirectory(cwd))) throw new RunyardError('cwd_not_found', { cwd: params.cwd ?? cwd });
-      const command = await resolveCommand(params.argv[0]!, env.PATH, cwd);
-      if (!command) throw new RunyardError('command_not_found', { command: params.argv[0] });
-      record = {
-        runId,
-        status: 'queued',
-        argv: params.argv,
-        cwd,
-        runDir,
-        labels: params.labels ?? {},
-        actionId: null,
-        serviceId: null,
-        idempotencyKey: params.idempotencyKey ?? null,
-        priority: params.priority ?? 0,
-        timeoutMs: params.timeoutMs ?? null,
-        attempt: 0,
-        maxAttempts: retry.maxAttempts,
-        nextAttemptAt: null,
-        queuePosition: null,
-        progress: null,
-        createdAt: new Date().toISOString(),
-        startedAt: null,
-        finishedAt: null,
-        exitCode: null,
-        signal: null,
-        error: null,
-      };
-      plan = {
-        schemaVersion: RUN_DIR_SCHEMA_VERSION,
-        runId,
-        argv: params.argv,
-        command,
-        cwd,
-        envNames: [...Object.keys(params.env ?? {}), ...Object.keys(runyardEnv(record, 1))].sort(),
-        timeoutMs: record.timeoutMs,
-        killGraceMs: params.killGraceMs ?? this.#options.killGraceMs,
-        retry,
-        priority: record.priority,
-        actionId: null,
-        serviceId: null,
-        labels: record.labels,
-      };
-      await writePlan(runDir, plan).catch(failedDirectory);
-      await writeRunJson(record, []).catch(failedDirectory);
       await store.insert({ record, request: params, attempts: [], process: null, results: null });
     } catch (error) {
-      claim.release();
-      if (claim.created) await rm(runDir, { recursive: true, force: true });
-      throw error;
+      await created.discard();
+      throw new RunyardError('index_failed', { cause: (error as Error).message });
     }
     const active = makeActiveRun({
-      record,
-      plan,
+      ...created,
       request: params,
-      retry,
       attempts: [],
       logSizes: { stdout: 0, stderr: 0 },
       lastSeq: 0,
-      onEvent: (event) => this.#emit(runId, event),
-      release: claim.release,
+      onEvent: (event) => this.#emit(record.runId, event),
     });
-    this.#active.set(runId, active);
+    this.#active.set(record.runId, active);
     active.events.append({ type: 'status', status: 'queued' });
-    this.#queue.push(runId, record.priority);
+    this.#queue.push(record.runId, record.priority);
     this.#pump();
     return this.#view(active.record);
   }
@@ -592,16 +530,6 @@ export class RunEngine {
         : undefined;
     return { ...structuredClone(record), queuePosition: queuePosition ?? null };
   }
-}
-
-function runyardEnv(run: RunRecord, attempt: number): Record<string, string> {
-  return {
-    RUNYARD_RUN_ID: run.runId,
-    RUNYARD_RUN_DIR: run.runDir,
-    RUNYARD_REPORTS_DIR: join(run.runDir, runFiles.reports),
-    RUNYARD_ARTIFACTS_DIR: join(run.runDir, runFiles.artifacts),
-    RUNYARD_ATTEMPT: String(attempt),
-  };
 }
 
 const definedOnly = <T extends object>(value: T) =>

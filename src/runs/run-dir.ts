@@ -62,9 +62,14 @@ export async function isEmptyDir(dir: string): Promise<boolean | undefined> {
   }
 }
 
+/** Removes everything inside `dir`, keeping the directory itself (and any symlink that points to it). */
+export async function emptyDir(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) await rm(join(dir, name), { recursive: true, force: true });
+}
+
 /** Creates the layout; with `clear`, whatever was in the directory before is removed first. */
 export async function createRunDir(runDir: string, clear: boolean): Promise<void> {
-  if (clear) await rm(runDir, { recursive: true, force: true });
+  if (clear) await emptyDir(runDir);
   await mkdir(join(runDir, 'logs'), { recursive: true });
   await mkdir(join(runDir, runFiles.reports), { recursive: true });
   await mkdir(join(runDir, runFiles.artifacts), { recursive: true });

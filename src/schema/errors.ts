@@ -43,6 +43,12 @@ export const errorRegistry = {
     data: Type.Object({ runId: Type.String(), fromSeq: Type.Integer(), oldestSeq: Type.Integer() }),
     description: "fromSeq is older than the run's event log still holds (e.g. events.jsonl was removed).",
   },
+  index_failed: {
+    code: 1006,
+    message: 'could not record the run in the index: {cause}',
+    data: Type.Object({ cause: Type.String() }),
+    description: 'The index database refused the write (disk full, read-only); nothing was started.',
+  },
   path_outside_runs_dir: {
     code: 1101,
     message: '{field} must stay inside the runs directory',

@@ -14,7 +14,8 @@ export const runStart = defineMethod({
   summary: 'Queue a command as a new run and return its record at once (status queued or running).',
   description:
     'The command runs without a shell as a child process in its own process group, inside its run ' +
-    'directory, with RUNYARD_RUN_ID, RUNYARD_RUN_DIR, RUNYARD_REPORTS_DIR and RUNYARD_ARTIFACTS_DIR set.',
+    'directory, with RUNYARD_RUN_ID, RUNYARD_RUN_DIR, RUNYARD_REPORTS_DIR, RUNYARD_ARTIFACTS_DIR and ' +
+    'RUNYARD_ATTEMPT set. Nothing is created when the request is refused.',
   params: RunStartParams,
   result: RunRecord,
   retrySafe: 'idempotencyKey',
@@ -25,6 +26,9 @@ export const runStart = defineMethod({
     'output_dir_not_empty',
     'output_dir_busy',
     'run_dir_failed',
+    'index_failed',
+    'queue_full',
+    'daemon_shutting_down',
   ],
   examples: [
     {
@@ -86,9 +90,10 @@ export const runList = defineMethod({
 export const runCancel = defineMethod({
   name: 'run.cancel',
   retrySafe: true,
-  summary: 'Cancel a queued or running run; a finished run is returned unchanged.',
+  summary: 'Cancel a queued, running or retrying run; a finished run is returned unchanged.',
   description:
-    'A queued run never starts. A running one gets SIGTERM on its whole process group, then SIGKILL after ' +
+    'A queued run never starts; a retrying one drops its pending retry. A running one gets SIGTERM on its ' +
+    'whole process group, then SIGKILL after ' +
     'a grace period. The answer comes when the run has ended and its directory is complete.',
   params: RunRef,
   result: RunRecord,

@@ -232,7 +232,9 @@ t.test('the daemon prunes at start with --keep-runs, but never a queued or activ
       reason: 'run_not_found',
     });
   // The blocker was interrupted by the restart, so it is finished and falls under --keep-runs 0 too.
-  t.match(await after.run.status({ runId: blocker.runId }).catch((e: unknown) => e), { reason: 'run_not_found' });
+  t.match(await after.run.status({ runId: blocker.runId }).catch((e: unknown) => e), {
+    reason: 'run_not_found',
+  });
   t.equal(
     (await after.run.wait({ runId: queued.runId })).status,
     'succeeded',

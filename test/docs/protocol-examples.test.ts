@@ -7,6 +7,7 @@
 //   <!-- response -->           the answer to the preceding request: same keys, same values
 //   <!-- response subset -->    the same, but the answer's objects may hold keys the example leaves out
 //   <!-- no-response -->        (no block) the preceding request gets no answer at all
+//   <!-- notification -->       the next message after the preceding answer or notification
 //   <!-- file: PATH -->         after all calls, <runs-dir>/PATH holds this JSON (or JSON lines for jsonl)
 // Values that vary per run match by type or pattern (see shape.ts). Run ids in the docs stand for the
 // real ids of the runs the examples create: an id is bound the first time an answer shows it, and
@@ -23,6 +24,7 @@ const DOC = 'docs/protocol.md';
 
 type Step =
   | { kind: 'call'; line: number; frame: string; expect: { answer: unknown; subset: boolean } | 'nothing' }
+  | { kind: 'notification'; line: number; notification: unknown }
   | { kind: 'file'; line: number; path: string; lang: string; text: string };
 
 function readSteps(markdown: string): Step[] {
@@ -55,6 +57,12 @@ function readSteps(markdown: string): Step[] {
           : { answer: JSON.parse(marker.block!.text), subset: argument === 'subset' };
       steps.push({ kind: 'call', line: request.line, frame: request.frame, expect });
       request = undefined;
+    } else if (word === 'notification') {
+      const previous = steps.at(-1);
+      if (request || (previous?.kind !== 'call' && previous?.kind !== 'notification')) {
+        throw new Error(`${where}: <!-- notification --> must follow a response or another notification`);
+      }
+      steps.push({ kind: 'notification', line: marker.line, notification: JSON.parse(marker.block!.text) });
     } else if (word === 'file:') {
       if (!argument) throw new Error(`${where}: <!-- file: --> needs a path`);
       steps.push({
@@ -64,6 +72,8 @@ function readSteps(markdown: string): Step[] {
         lang: marker.block!.lang,
         text: marker.block!.text,
       });
+    } else {
+      throw new Error(`${where}: unknown marker <!-- ${marker.text} -->`);
     }
   }
   if (request) throw new Error(`${DOC}:${request.line}: the last request has no response marker`);
@@ -120,7 +130,18 @@ t.test('every request example in docs/protocol.md gets the documented answer', a
     ['ws://127.0.0.1:7370/rpc', daemon.url],
   ]);
 
-  for (const step of steps.filter((step) => step.kind === 'call')) {
+  for (const step of steps) {
+    if (step.kind === 'file') continue;
+    if (step.kind === 'notification') {
+      const name = `${DOC}:${step.line} the notification arrives as documented`;
+      await t.test(name, async (t) => {
+        const message = await withDeadline(socket.next(), 15_000, name);
+        t.same(matcher.compare(step.notification, message), [], 'the notification matches the example', {
+          received: message,
+        });
+      });
+      continue;
+    }
     const name = `${DOC}:${step.line} ${describe(step.frame)} is answered as documented`;
     await t.test(name, async (t) => {
       socket.send(matcher.substituteIds(step.frame));

@@ -22,6 +22,8 @@ const varying: Record<string, Check> = {
   startedAt: isTimestamp,
   finishedAt: isTimestamp,
   time: isTimestamp,
+  at: isTimestamp,
+  nextAttemptAt: isTimestamp,
   pid: nullOr((actual) => Number.isSafeInteger(actual) && (actual as number) > 0),
   durationMs: isCount,
   version: (_, actual) => typeof actual === 'string' && /^\d+\.\d+\.\d+/.test(actual),

@@ -175,6 +175,25 @@ t.test('run.* methods', async (t) => {
     t.notOk((await readdir(dir)).includes('old.txt'), 'overwrite cleared the old contents');
   });
 
+  t.test('a refused start leaves an existing outputDir exactly as it was', async (t) => {
+    const dir = join(daemon.runsDir, 'precious');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'keep.txt'), 'keep');
+    for (const params of [
+      { argv: ['no-such-command-xyz'], outputDir: 'precious', overwrite: true },
+      { argv: ['true'], outputDir: 'precious', overwrite: true, cwd: 'no-such-subdir' },
+    ]) {
+      t.ok(await rejection(client.run.start(params)));
+      t.same(await readdir(dir), ['keep.txt'], 'overwrite only happens once the start is accepted');
+    }
+    const empty = join(daemon.runsDir, 'empty');
+    await mkdir(empty);
+    t.ok(await rejection(client.run.start({ argv: ['no-such-command-xyz'], outputDir: 'empty' })));
+    t.same(await readdir(empty), [], 'an empty directory stays empty, so it can be used next time');
+    const run = await client.run.start({ argv: ['true'], outputDir: 'empty' });
+    t.equal((await client.run.wait({ runId: run.runId })).status, 'succeeded');
+  });
+
   t.test('the directory of an active run cannot be taken, even with overwrite', async (t) => {
     const run = await client.run.start({ argv: ['sleep', '30'], outputDir: 'busy' });
     for (const outputDir of ['busy', 'busy/inner']) {

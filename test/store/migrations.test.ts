@@ -55,13 +55,12 @@ t.test('a database from a newer runyard is refused with both versions named', as
   const db = new Database(path);
   db.pragma(`user_version = ${latestVersion + 1}`);
   db.close();
-  const error = (() => {
-    try {
-      new SqliteStore(path, 'node');
-    } catch (thrown) {
-      return thrown;
-    }
-  })();
+  let error: unknown;
+  try {
+    new SqliteStore(path, 'node');
+  } catch (thrown) {
+    error = thrown;
+  }
   t.ok(error instanceof StoreVersionError);
   t.match((error as Error).message, `schema version ${latestVersion + 1}`);
   t.match((error as Error).message, `up to version ${latestVersion}`);

@@ -1,18 +1,25 @@
-// `runyard run logs RUN_ID`: writes a run's stdout or stderr log, as far as it goes now.
+// `runyard run logs RUN_ID`: writes a run's stdout or stderr log, as far as it goes now or until the run ends.
 import { parseArgs } from 'node:util';
 import { CLIENT_OPTIONS_HELP, clientOptions, parseFlags, withClient } from '../client-options.js';
-import { EXIT } from '../usage.js';
+import { FOLLOW_EXIT_HELP, followToEnd } from '../follow-output.js';
+import { EXIT, UsageError } from '../usage.js';
 import { integer, onlyRunId } from './run-args.js';
 import { print, printJson } from './run-format.js';
 
 const HELP = `Usage: runyard run logs RUN_ID [options]
 
 Writes the run's log as raw text: all of it as of now, or one slice with --limit.
+With --follow, writes all of it and then what the run writes next, until the run ends, with progress
+and status changes on stderr.
 
   --stderr                the stderr log instead of stdout
   --offset N              start at this byte (default 0)
   --limit N               at most N bytes, in one request (--json always makes one request)
-${CLIENT_OPTIONS_HELP}`;
+  --follow                keep writing until the run ends (not with --offset or --limit); with --json,
+                          every event of the run (both streams) as one JSON line
+${CLIENT_OPTIONS_HELP}
+
+${FOLLOW_EXIT_HELP}`;
 
 export async function runLogs(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(() =>
@@ -25,6 +32,7 @@ export async function runLogs(args: string[]): Promise<number> {
         stderr: { type: 'boolean' },
         offset: { type: 'string' },
         limit: { type: 'string' },
+        follow: { type: 'boolean' },
       },
     }),
   );
@@ -36,7 +44,14 @@ export async function runLogs(args: string[]): Promise<number> {
   const stream = values.stderr ? 'stderr' : 'stdout';
   const offset = integer('--offset', values.offset, 0);
   const limit = integer('--limit', values.limit);
+  if (values.follow && (offset !== undefined || limit !== undefined)) {
+    throw new UsageError('--follow shows the whole log; it cannot be combined with --offset or --limit');
+  }
   return withClient(values, async (client) => {
+    if (values.follow) {
+      // The same place as without --follow, so `runyard run logs ID --stderr --follow | grep` works too.
+      return followToEnd(client, runId, { json: values.json === true, routes: { [stream]: process.stdout } });
+    }
     if (values.json || limit !== undefined) {
       const slice = await client.run.logs({ runId, stream, offset, limit });
       await (values.json ? printJson(slice) : print(slice.text));

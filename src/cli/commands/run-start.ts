@@ -1,6 +1,7 @@
-// `runyard run start`: queues everything after -- as a new run and prints its id.
+// `runyard run start`: queues everything after -- as a new run and prints its id, or follows it to its end.
 import { parseArgs } from 'node:util';
 import { CLIENT_OPTIONS_HELP, clientOptions, parseFlags, withClient } from '../client-options.js';
+import { FOLLOW_EXIT_HELP, followToEnd } from '../follow-output.js';
 import { EXIT, UsageError } from '../usage.js';
 import { integer, keyValues } from './run-args.js';
 import { print, printJson } from './run-format.js';
@@ -8,6 +9,8 @@ import { print, printJson } from './run-format.js';
 const HELP = `Usage: runyard run start [options] -- CMD [ARGS...]
 
 Queues CMD with ARGS as a new run, executed without a shell, and prints its run id.
+With --follow, prints the run id on stderr instead and shows the run until it ends: its stdout and
+stderr as it writes them, progress and status changes on stderr.
 
   --label K=V             tag the run (repeatable)
   --env K=V               add a variable to the command's environment (repeatable; only names are recorded)
@@ -16,7 +19,10 @@ Queues CMD with ARGS as a new run, executed without a shell, and prints its run 
   --overwrite             reuse a non-empty --output-dir, removing its old contents
   --timeout-ms N          kill the run and end it timed_out after N milliseconds
   --idempotency-key KEY   starting again with the same key returns the first run
-${CLIENT_OPTIONS_HELP}`;
+  --follow                stream the run until it ends; with --json, every event as one JSON line
+${CLIENT_OPTIONS_HELP}
+
+${FOLLOW_EXIT_HELP}`;
 
 export async function runStart(args: string[]): Promise<number> {
   const { values, tokens } = parseFlags(() =>
@@ -34,6 +40,7 @@ export async function runStart(args: string[]): Promise<number> {
         overwrite: { type: 'boolean' },
         'timeout-ms': { type: 'string' },
         'idempotency-key': { type: 'string' },
+        follow: { type: 'boolean' },
       },
     }),
   );
@@ -62,6 +69,14 @@ export async function runStart(args: string[]): Promise<number> {
   };
   return withClient(values, async (client) => {
     const run = await client.run.start(params);
+    if (values.follow) {
+      // stdout belongs to the run's output.
+      await print(run.runId + '\n', process.stderr);
+      return followToEnd(client, run.runId, {
+        json: values.json === true,
+        routes: { stdout: process.stdout, stderr: process.stderr },
+      });
+    }
     await (values.json ? printJson(run) : print(run.runId + '\n'));
     return EXIT.ok;
   });

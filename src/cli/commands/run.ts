@@ -4,14 +4,16 @@ import { EXIT, UsageError } from '../usage.js';
 const HELP = `Usage: runyard run COMMAND [options]
 
 Commands:
-  start [options] -- CMD [ARGS...]                  queue a command as a new run and print its id
+  start [options] [--follow] -- CMD [ARGS...]       queue a command as a new run and print its id
   status RUN_ID                                     show one run
   list [--status S]... [--label K=V]...             list runs, newest first
-  cancel RUN_ID                                     cancel a queued or running run
+  cancel RUN_ID                                     cancel a queued, running or retrying run
   wait RUN_ID [--timeout-ms N]                      wait for a run to end; exit 0 only if it succeeded
   logs RUN_ID [--stderr] [--offset N] [--limit N]   print what a run wrote
+  logs RUN_ID [--stderr] --follow                   print it, then stream it live until the run ends
 
-Every command takes --json, --url, --token and --state-dir.
+Every command takes --json, --url, --token and --state-dir. With --follow the exit code is the
+run's outcome: 0 succeeded, 1 failed or interrupted, 124 timed out, 130 cancelled.
 Run \`runyard run COMMAND --help\` for the options of one command.`;
 
 export async function run(args: string[]): Promise<number> {

@@ -1,0 +1,136 @@
+// Creating a run: the one place a run record is built, its directory prepared and its plan written.
+import { rm } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { RunyardError } from '../schema/errors.js';
+import { RUN_DIR_SCHEMA_VERSION } from '../schema/run-dir.js';
+import type { RunRecord, RunStartParams } from '../schema/run.js';
+import { isDirectory, resolveCommand } from './command.js';
+import { newRunId } from './ids.js';
+import { resolveRetry, type ResolvedRetry } from './retry.js';
+import type { RunDirClaims } from './run-dir-claims.js';
+import {
+  createRunDir,
+  emptyDir,
+  failedDirectory,
+  runFiles,
+  writePlan,
+  writeRunJson,
+  type RunPlan,
+} from './run-dir.js';
+
+export interface NewRun {
+  record: RunRecord;
+  plan: RunPlan;
+  retry: ResolvedRetry;
+  /** Frees the run directory for others; call when the run has finished (or was never created). */
+  release: () => void;
+  /** Undoes the creation when a later step (indexing it) fails. */
+  discard: () => Promise<void>;
+}
+
+export interface CreateOptions {
+  runsDir: string;
+  claims: RunDirClaims;
+  defaultKillGraceMs: number;
+}
+
+/**
+ * Validates what can only be checked on disk (cwd, the command, the output directory), then writes
+ * the run directory with plan.json and run.json. Nothing is left on disk when it fails.
+ */
+export async function createRun(params: RunStartParams, options: CreateOptions): Promise<NewRun> {
+  const runId = newRunId();
+  const claim = await options.claims.claim(
+    options.runsDir,
+    runId,
+    params.outputDir,
+    params.overwrite ?? false,
+  );
+  const { runDir } = claim;
+  let touched = false;
+  const discard = async () => {
+    claim.release();
+    if (!touched) return;
+    // A directory we made goes; one that existed is left empty, as it was (or as overwrite made it).
+    if (claim.created) await rm(runDir, { recursive: true, force: true });
+    else await emptyDir(runDir).catch(() => {});
+  };
+  try {
+    // Everything that can be refused is checked before the directory is touched.
+    const cwd = resolve(runDir, params.cwd ?? '.');
+    if (!(await isUsableCwd(runDir, cwd)))
+      throw new RunyardError('cwd_not_found', { cwd: params.cwd ?? cwd });
+    const command = await resolveCommand(params.argv[0]!, { ...process.env, ...params.env }.PATH, cwd);
+    if (!command) throw new RunyardError('command_not_found', { command: params.argv[0] });
+    touched = true;
+    await createRunDir(runDir, claim.clear).catch(failedDirectory);
+    const retry = resolveRetry(params.retry);
+    const record: RunRecord = {
+      runId,
+      status: 'queued',
+      argv: params.argv,
+      cwd,
+      runDir,
+      labels: params.labels ?? {},
+      actionId: null,
+      serviceId: null,
+      idempotencyKey: params.idempotencyKey ?? null,
+      priority: params.priority ?? 0,
+      timeoutMs: params.timeoutMs ?? null,
+      attempt: 0,
+      maxAttempts: retry.maxAttempts,
+      nextAttemptAt: null,
+      queuePosition: null,
+      progress: null,
+      createdAt: new Date().toISOString(),
+      startedAt: null,
+      finishedAt: null,
+      exitCode: null,
+      signal: null,
+      error: null,
+    };
+    const plan: RunPlan = {
+      schemaVersion: RUN_DIR_SCHEMA_VERSION,
+      runId,
+      argv: params.argv,
+      command,
+      cwd,
+      envNames: [...Object.keys(params.env ?? {}), ...Object.keys(runyardEnv(record, 1))].sort(),
+      timeoutMs: record.timeoutMs,
+      killGraceMs: params.killGraceMs ?? options.defaultKillGraceMs,
+      retry,
+      priority: record.priority,
+      actionId: record.actionId,
+      serviceId: record.serviceId,
+      labels: record.labels,
+    };
+    await writePlan(runDir, plan).catch(failedDirectory);
+    await writeRunJson(record, []).catch(failedDirectory);
+    return { record, plan, retry, release: claim.release, discard };
+  } catch (error) {
+    await discard();
+    throw error;
+  }
+}
+
+/**
+ * A cwd inside the run directory can only name what the fresh layout will hold (the run directory
+ * itself, logs, reports, artifacts), so it is judged without touching the disk; any other must exist.
+ */
+async function isUsableCwd(runDir: string, cwd: string): Promise<boolean> {
+  const inside = relative(runDir, cwd);
+  if (!inside.startsWith('..') && !isAbsolute(inside))
+    return ['', 'logs', runFiles.reports, runFiles.artifacts].includes(inside);
+  return isDirectory(cwd);
+}
+
+/** The variables every attempt gets, telling it where it runs. */
+export function runyardEnv(run: RunRecord, attempt: number): Record<string, string> {
+  return {
+    RUNYARD_RUN_ID: run.runId,
+    RUNYARD_RUN_DIR: run.runDir,
+    RUNYARD_REPORTS_DIR: join(run.runDir, runFiles.reports),
+    RUNYARD_ARTIFACTS_DIR: join(run.runDir, runFiles.artifacts),
+    RUNYARD_ATTEMPT: String(attempt),
+  };
+}
