@@ -9,7 +9,8 @@ import {
   type MethodDescriptor,
   type NotificationDescriptor,
 } from '../src/schema/index.js';
-import { referencedSchema, type JsonSchema } from '../src/schema/json-schema.js';
+import { RunyardConfig } from '../src/schema/config.js';
+import { inlineSchema, referencedSchema, type JsonSchema } from '../src/schema/json-schema.js';
 import { buildOpenRpcDocument } from '../src/schema/openrpc.js';
 import * as transport from '../src/schema/transport.js';
 import { docComment, typeOf } from './emit-types.js';
@@ -123,6 +124,15 @@ ${errorTable.join('')}};
 }
 
 const outputs: Record<string, string> = {
+  'schema/runyard.config.schema.json': `${JSON.stringify(
+    {
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      ...inlineSchema(RunyardConfig),
+      $id: RunyardConfig.$id,
+    },
+    null,
+    2,
+  )}\n`,
   'openrpc.json': `${JSON.stringify(buildOpenRpcDocument(), null, 2)}\n`,
   'src/client/generated.ts': clientSource(),
 };

@@ -15,6 +15,11 @@ import { hasRetention, pruneRuns, type RetentionPolicy } from '../store/prune.js
 import { Connections } from './connections.js';
 import { daemonHandlers } from './methods/daemon.js';
 import { runHandlers } from './methods/run.js';
+import { actionHandlers } from './methods/action.js';
+import { serviceHandlers } from './methods/service.js';
+import { Definitions } from '../services/definitions.js';
+import { applyConfigFile } from './config-file.js';
+import { ServiceManager } from '../services/manager.js';
 import type { CallContext, MethodHandlers } from './methods/types.js';
 import { RpcDispatcher, type Handler } from './rpc.js';
 import { startServer } from './server.js';
@@ -32,6 +37,8 @@ export interface DaemonConfig {
   killGraceMs: number;
   store: StoreKind;
   retention: RetentionPolicy;
+  /** A JSON file declaring actions and services, upserted at start-up. */
+  configFile?: string;
   maxPayloadBytes: number;
   maxBatchSize: number;
 }
@@ -94,9 +101,17 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Da
     stateDir,
     limits: { maxPayloadBytes: config.maxPayloadBytes, maxBatchSize: config.maxBatchSize },
   });
+  const definitions = new Definitions(store);
+  const services = new ServiceManager(engine, definitions, log);
+  if (config.configFile) {
+    const declared = await applyConfigFile(config.configFile, definitions);
+    log.info('applied the config file', { file: config.configFile, ...declared });
+  }
   const handlers: MethodHandlers & { 'rpc.discover': Handler<CallContext> } = {
     ...daemonHandlers(info),
     ...runHandlers(engine),
+    ...actionHandlers(definitions),
+    ...serviceHandlers(definitions, services),
     'rpc.discover': async () => JSON.parse(openrpcJson),
   };
   const dispatcher = new RpcDispatcher<CallContext>(
@@ -125,6 +140,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Da
     close: () =>
       (closing ??= (async () => {
         clearInterval(pruner);
+        services.close(); // before the engine cancels runs, so no restart policy answers the cancels
         await engine.close();
         await connections.close();
         await server.close();

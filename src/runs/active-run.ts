@@ -1,7 +1,7 @@
 // The in-memory state of a run the engine still supervises, and what of it the store keeps.
 import type { RunEvent } from '../schema/run-event.js';
 import type { AttemptRecord } from '../schema/run-dir.js';
-import type { RunRecord, RunStartParams } from '../schema/run.js';
+import type { RunRecord, RunSpec } from '../schema/run.js';
 import type { ProcessIdentity, RunResults, StoredRun } from '../store/store.js';
 import { EventLog } from './event-log.js';
 import type { OutputStream, RunningProcess } from './process.js';
@@ -15,7 +15,7 @@ export interface ActiveRun {
   record: RunRecord;
   plan: RunPlan;
   /** What run.start asked for, env values included; kept in the store, never in the run directory. */
-  request: RunStartParams;
+  request: RunSpec;
   retry: ResolvedRetry;
   events: EventLog;
   attempts: AttemptRecord[];
@@ -38,7 +38,7 @@ export interface ActiveRun {
 export interface ActiveRunParts {
   record: RunRecord;
   plan: RunPlan;
-  request: RunStartParams;
+  request: RunSpec;
   retry: ResolvedRetry;
   attempts: AttemptRecord[];
   logSizes: Record<OutputStream, number>;

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { RunyardError } from '../schema/errors.js';
 import { RUN_DIR_SCHEMA_VERSION } from '../schema/run-dir.js';
-import type { RunRecord, RunStartParams } from '../schema/run.js';
+import type { RunRecord, RunSpec } from '../schema/run.js';
 import { isDirectory, resolveCommand } from './command.js';
 import { newRunId } from './ids.js';
 import { resolveRetry, type ResolvedRetry } from './retry.js';
@@ -28,6 +28,12 @@ export interface NewRun {
   discard: () => Promise<void>;
 }
 
+/** Which action and which service a run comes from: set here, and nowhere else, for every run. */
+export interface Provenance {
+  actionId: string | null;
+  serviceId: string | null;
+}
+
 export interface CreateOptions {
   runsDir: string;
   claims: RunDirClaims;
@@ -38,7 +44,11 @@ export interface CreateOptions {
  * Validates what can only be checked on disk (cwd, the command, the output directory), then writes
  * the run directory with plan.json and run.json. Nothing is left on disk when it fails.
  */
-export async function createRun(params: RunStartParams, options: CreateOptions): Promise<NewRun> {
+export async function createRun(
+  params: RunSpec,
+  provenance: Provenance,
+  options: CreateOptions,
+): Promise<NewRun> {
   const runId = newRunId();
   const claim = await options.claims.claim(
     options.runsDir,
@@ -72,8 +82,8 @@ export async function createRun(params: RunStartParams, options: CreateOptions):
       cwd,
       runDir,
       labels: params.labels ?? {},
-      actionId: null,
-      serviceId: null,
+      actionId: provenance.actionId,
+      serviceId: provenance.serviceId,
       idempotencyKey: params.idempotencyKey ?? null,
       priority: params.priority ?? 0,
       timeoutMs: params.timeoutMs ?? null,

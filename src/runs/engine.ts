@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { RunyardError } from '../schema/errors.js';
 import type { RunEvent, RunEventsResult } from '../schema/run-event.js';
+import { runStatuses } from '../schema/run-record.js';
 import type { RunListParams, RunListResult, RunRecord, RunStartParams, RunStatus } from '../schema/run.js';
 import type { RunStore, StoredRun } from '../store/store.js';
 import { makeActiveRun, storedRunOf, type ActiveRun, type ErrorInfo } from './active-run.js';
 import { createRun, runyardEnv } from './create-run.js';
+import { applyAction, plainSpec } from './run-spec.js';
 import { readEvents, repairEventLog } from './event-log.js';
 import { assertTransition, isTerminal } from './lifecycle.js';
 import { readLog, type LogSlice } from './log-reader.js';
@@ -30,6 +32,7 @@ export interface EngineOptions {
 
 export type EventListener = (runId: string, event: RunEvent) => void;
 
+const terminalStatuses = runStatuses.filter(isTerminal);
 const clientCancel: ErrorInfo = { reason: 'cancelled', message: 'cancelled by a client' };
 const shutdownCancel: ErrorInfo = { reason: 'daemon_shutdown', message: 'the daemon shut down' };
 
@@ -48,15 +51,16 @@ export class RunEngine {
     this.#options = options;
   }
 
-  async start(params: RunStartParams): Promise<RunRecord> {
+  /** Creates a run; `serviceId` is set only by the service manager, never by a client. */
+  async start(params: RunStartParams, serviceId: string | null = null): Promise<RunRecord> {
     if (this.#closing) throw new RunyardError('daemon_shutting_down', {});
     const key = params.idempotencyKey;
-    if (key === undefined) return this.#create(params);
+    if (key === undefined) return this.#create(params, serviceId);
     // Two concurrent starts with one key must share one run: the second joins the first's promise.
     const pending = this.#startsByKey.get(key);
     if (pending) return pending;
     const started = (async () =>
-      (await this.#options.store.findByIdempotencyKey(key)) ?? this.#create(params))();
+      (await this.#options.store.findByIdempotencyKey(key)) ?? this.#create(params, serviceId))();
     this.#startsByKey.set(key, started);
     try {
       return await started;
@@ -78,6 +82,8 @@ export class RunEngine {
     const runs = await this.#options.store.list({
       ...(params.status ? { status: params.status } : {}),
       ...(params.labels ? { labels: params.labels } : {}),
+      ...(params.actionId ? { actionId: params.actionId } : {}),
+      ...(params.serviceId ? { serviceId: params.serviceId } : {}),
       ...(params.cursor ? { before: params.cursor } : {}),
       limit: limit + 1,
     });
@@ -89,6 +95,24 @@ export class RunEngine {
     const active = this.#active.get(runId);
     if (!active) return this.get(runId);
     return this.#cancel(active, clientCancel);
+  }
+
+  /** Cancels every unfinished run of a service and resolves when all have ended. */
+  async cancelService(serviceId: string, error: ErrorInfo = clientCancel): Promise<RunRecord[]> {
+    const mine = [...this.#active.values()].filter((active) => active.record.serviceId === serviceId);
+    return Promise.all(mine.map((active) => this.#cancel(active, error)));
+  }
+
+  /** Removes a service's finished runs from the index (their run directories stay); returns how many. */
+  async forgetFinished(serviceId: string): Promise<number> {
+    const { store } = this.#options;
+    let forgotten = 0;
+    for (;;) {
+      const page = await store.list({ serviceId, status: terminalStatuses, limit: 500 });
+      const finished = page.filter((run) => !this.#active.has(run.runId)).map((run) => run.runId);
+      if (finished.length === 0) return forgotten;
+      forgotten += await store.delete(finished);
+    }
   }
 
   async wait(runId: string, timeoutMs: number): Promise<RunRecord> {
@@ -242,24 +266,29 @@ export class RunEngine {
     );
   }
 
-  async #create(params: RunStartParams): Promise<RunRecord> {
+  async #create(params: RunStartParams, serviceId: string | null): Promise<RunRecord> {
     const { runsDir, store, maxQueued, killGraceMs } = this.#options;
     if (this.#queue.size >= maxQueued) throw new RunyardError('queue_full', { limit: maxQueued });
-    const created = await createRun(params, {
+    const action = params.action === undefined ? undefined : await store.getAction(params.action);
+    if (params.action !== undefined && !action)
+      throw new RunyardError('action_not_found', { name: params.action });
+    const spec = action ? applyAction(action.spec, params) : plainSpec(params);
+    const provenance = { actionId: action?.spec.name ?? null, serviceId };
+    const created = await createRun(spec, provenance, {
       runsDir,
       claims: this.#claims,
       defaultKillGraceMs: killGraceMs,
     });
     const { record } = created;
     try {
-      await store.insert({ record, request: params, attempts: [], process: null, results: null });
+      await store.insert({ record, request: spec, attempts: [], process: null, results: null });
     } catch (error) {
       await created.discard();
       throw new RunyardError('index_failed', { cause: (error as Error).message });
     }
     const active = makeActiveRun({
       ...created,
-      request: params,
+      request: spec,
       attempts: [],
       logSizes: { stdout: 0, stderr: 0 },
       lastSeq: 0,

@@ -20,6 +20,18 @@ export const Labels = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,63}$
   description: 'Free-form key/value tags for filtering; keys are 1-63 of [A-Za-z0-9_.-].',
 });
 
+export const ActionName = Type.String({
+  $id: 'ActionName',
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
+  description: 'Name of an action: 1-64 of [A-Za-z0-9._-], starting with a letter or digit.',
+});
+
+export const ServiceName = Type.String({
+  $id: 'ServiceName',
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
+  description: 'Name of a service: 1-64 of [A-Za-z0-9._-], starting with a letter or digit.',
+});
+
 export const ErrorInfo = Type.Object(
   {
     reason: Type.String({ description: 'Stable snake_case reason, e.g. "timeout" or "spawn_failed".' }),

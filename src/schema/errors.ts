@@ -67,6 +67,24 @@ export const errorRegistry = {
     data: Type.Object({ outputDir: Type.String(), runId: Type.String() }),
     description: 'outputDir is the directory of a run that has not finished; even overwrite cannot take it.',
   },
+  action_not_found: {
+    code: 1301,
+    message: 'action {name} not found',
+    data: Type.Object({ name: Type.String() }),
+    description: 'No action has this name (run.start with action, service.set naming it, action.get/delete).',
+  },
+  action_in_use: {
+    code: 1302,
+    message: 'action {name} is used by services {services}; remove it from them first',
+    data: Type.Object({ name: Type.String(), services: Type.Array(Type.String()) }),
+    description: 'action.delete of an action that a service still names.',
+  },
+  service_not_found: {
+    code: 1401,
+    message: 'service {name} not found',
+    data: Type.Object({ name: Type.String() }),
+    description: 'No service has this name.',
+  },
   daemon_shutting_down: {
     code: 1901,
     message: 'the daemon is shutting down and accepts no new runs',

@@ -1,9 +1,11 @@
 // The contract's public face: every method descriptor, in the order openrpc.json lists them.
+import { actionMethods } from './action.js';
 import { daemonMethods } from './daemon.js';
 import { eventMethods, notifications } from './run-event.js';
 import { runMethods } from './run.js';
+import { serviceMethods } from './service.js';
 
-export const methods = [...daemonMethods, ...runMethods, ...eventMethods] as const;
+export const methods = [...daemonMethods, ...runMethods, ...eventMethods, ...actionMethods, ...serviceMethods] as const;
 export { notifications };
 
 export { errorRegistry, RunyardError, type ErrorReason } from './errors.js';

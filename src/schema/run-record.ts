@@ -1,6 +1,6 @@
 // The run record and what a client may ask of a run: status, retry policy, priority, start params.
 import { Type, type Static } from '@sinclair/typebox';
-import { ErrorInfo, Labels, Nullable, RunId, StringEnum, Timestamp } from './common.js';
+import { ActionName, ErrorInfo, Labels, Nullable, RunId, StringEnum, Timestamp } from './common.js';
 
 export const runStatuses = [
   'queued',
@@ -49,27 +49,58 @@ export const RetryPolicy = Type.Object(
 );
 export type RetryPolicy = Static<typeof RetryPolicy>;
 
+export const Argv = Type.Array(Type.String({ maxLength: 32_768 }), {
+  minItems: 1,
+  maxItems: 4_096,
+  description: 'Command and arguments, executed without a shell. argv[0] is a path or a name on PATH.',
+});
+
+/** What a run executes and how: shared by run.start and by named actions, which are saved templates of it. */
+export const runTemplateFields = {
+  cwd: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 4_096,
+      description: 'Working directory; relative paths resolve against the run directory (the default).',
+    }),
+  ),
+  env: Type.Optional(
+    Type.Record(Type.String({ pattern: EnvName }), Type.String({ maxLength: 131_072 }), {
+      maxProperties: 1_024,
+      description: "Variables added to the daemon's environment. Only their names are recorded on disk.",
+    }),
+  ),
+  labels: Type.Optional(Labels),
+  priority: Type.Optional(
+    Type.Integer({
+      minimum: -1_000,
+      maximum: 1_000,
+      default: 0,
+      description: 'Higher runs first; equal priorities run in the order they were started.',
+    }),
+  ),
+  timeoutMs: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_TIMER_MS,
+      description: 'Kill an attempt that runs longer than this; it ends timed_out (and may be retried).',
+    }),
+  ),
+  killGraceMs: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 600_000,
+      description: "Time between SIGTERM and SIGKILL on cancel or timeout. Default: the daemon's --kill-grace-ms.",
+    }),
+  ),
+  retry: Type.Optional(RetryPolicy),
+};
+
 export const RunStartParams = Type.Object(
   {
-    argv: Type.Array(Type.String({ maxLength: 32_768 }), {
-      minItems: 1,
-      maxItems: 4_096,
-      description: 'Command and arguments, executed without a shell. argv[0] is a path or a name on PATH.',
-    }),
-    cwd: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 4_096,
-        description: 'Working directory; relative paths resolve against the run directory (the default).',
-      }),
-    ),
-    env: Type.Optional(
-      Type.Record(Type.String({ pattern: EnvName }), Type.String({ maxLength: 131_072 }), {
-        maxProperties: 1_024,
-        description: "Variables added to the daemon's environment. Only their names are recorded on disk.",
-      }),
-    ),
-    labels: Type.Optional(Labels),
+    argv: Type.Optional(Argv),
+    action: Type.Optional(ActionName),
+    ...runTemplateFields,
     outputDir: Type.Optional(
       Type.String({
         minLength: 1,
@@ -80,29 +111,6 @@ export const RunStartParams = Type.Object(
     overwrite: Type.Optional(
       Type.Boolean({ default: false, description: 'Reuse a non-empty outputDir; its old contents are removed.' }),
     ),
-    priority: Type.Optional(
-      Type.Integer({
-        minimum: -1_000,
-        maximum: 1_000,
-        default: 0,
-        description: 'Higher runs first; equal priorities run in the order they were started.',
-      }),
-    ),
-    timeoutMs: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: MAX_TIMER_MS,
-        description: 'Kill an attempt that runs longer than this; it ends timed_out (and may be retried).',
-      }),
-    ),
-    killGraceMs: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        maximum: 600_000,
-        description: "Time between SIGTERM and SIGKILL on cancel or timeout. Default: the daemon's --kill-grace-ms.",
-      }),
-    ),
-    retry: Type.Optional(RetryPolicy),
     idempotencyKey: Type.Optional(
       Type.String({
         minLength: 1,
@@ -111,9 +119,20 @@ export const RunStartParams = Type.Object(
       }),
     ),
   },
-  { $id: 'RunStartParams', additionalProperties: false },
+  {
+    $id: 'RunStartParams',
+    additionalProperties: false,
+    description:
+      'Give argv, or the name of an action; with an action, the other fields given here override its own ' +
+      '(labels and env are merged).',
+    // Exactly one of argv and action says what to run.
+    oneOf: [{ required: ['argv'] }, { required: ['action'] }],
+  },
 );
 export type RunStartParams = Static<typeof RunStartParams>;
+
+/** A run request with the action resolved: what createRun and the store work with. */
+export type RunSpec = Omit<RunStartParams, 'action' | 'argv'> & { argv: string[] };
 
 export const Progress = Type.Object(
   {

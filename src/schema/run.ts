@@ -4,7 +4,7 @@ import { Labels, Nullable, RunId, StringEnum } from './common.js';
 import { defineMethod } from './method.js';
 import { exampleRun, RunRecord, RunStartParams, RunStatus } from './run-record.js';
 
-export { RunRecord, RunStartParams, RunStatus } from './run-record.js';
+export { RunRecord, RunStartParams, RunStatus, type RunSpec } from './run-record.js';
 
 const RunRef = Type.Object({ runId: RunId }, { additionalProperties: false });
 
@@ -20,6 +20,7 @@ export const runStart = defineMethod({
   result: RunRecord,
   retrySafe: 'idempotencyKey',
   errors: [
+    'action_not_found',
     'command_not_found',
     'cwd_not_found',
     'path_outside_runs_dir',
@@ -53,6 +54,8 @@ export const RunListParams = Type.Object(
   {
     status: Type.Optional(Type.Array(RunStatus, { minItems: 1, uniqueItems: true, description: 'Any of these.' })),
     labels: Type.Optional(Labels),
+    actionId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Runs this action created.' })),
+    serviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Runs this service created.' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000, default: 50 })),
     cursor: Type.Optional(
       Type.String({ pattern: RunId.pattern, description: 'nextCursor of the previous page.' }),

@@ -7,7 +7,8 @@ const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:
 
 export function createAjv(): Ajv {
   // useDefaults fills in documented defaults, so handlers see every optional param resolved.
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
+  // strictRequired off: run.start's oneOf names argv and action, which live in the parent's properties.
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictRequired: false, allowUnionTypes: true });
   ajv.addFormat('date-time', ISO_TIMESTAMP);
   return ajv;
 }
@@ -27,6 +28,8 @@ export function describeViolations(errors: readonly ErrorObject[], max = 20): Sc
         return { path: `${error.instancePath}/${error.params.missingProperty}`, message: 'is required' };
       case 'additionalProperties':
         return { path: `${error.instancePath}/${error.params.additionalProperty}`, message: 'is not allowed here' };
+      case 'oneOf':
+        return { path: error.instancePath || '/', message: 'must give exactly one of the alternatives above' };
       case 'enum':
         return {
           path: error.instancePath || '/',

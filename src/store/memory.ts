@@ -1,5 +1,7 @@
 // The in-memory store: for tests and embedding. It forgets everything when the process ends.
+import type { Action } from '../schema/action.js';
 import type { RunRecord } from '../schema/run.js';
+import type { Service } from '../schema/service.js';
 import { UNFINISHED, type PruneQuery, type RunQuery, type RunStore, type StoredRun } from './store.js';
 import { byQueueOrder, isPrunable, matchesQuery } from './queries.js';
 
@@ -8,6 +10,8 @@ export class MemoryStore implements RunStore {
   readonly #runs = new Map<string, StoredRun>();
   readonly #order: string[] = [];
   readonly #byIdempotencyKey = new Map<string, string>();
+  readonly #actions = new Map<string, Action>();
+  readonly #services = new Map<string, Service>();
 
   async insert(run: StoredRun): Promise<void> {
     const { runId, idempotencyKey } = run.record;
@@ -76,8 +80,45 @@ export class MemoryStore implements RunStore {
     return deleted;
   }
 
+  async putAction(action: Action): Promise<void> {
+    this.#actions.set(action.spec.name, structuredClone(action));
+  }
+
+  async getAction(name: string): Promise<Action | undefined> {
+    return structuredClone(this.#actions.get(name));
+  }
+
+  async listActions(): Promise<Action[]> {
+    return byName(this.#actions);
+  }
+
+  async deleteAction(name: string): Promise<boolean> {
+    return this.#actions.delete(name);
+  }
+
+  async putService(service: Service): Promise<void> {
+    this.#services.set(service.spec.name, structuredClone(service));
+  }
+
+  async getService(name: string): Promise<Service | undefined> {
+    return structuredClone(this.#services.get(name));
+  }
+
+  async listServices(): Promise<Service[]> {
+    return byName(this.#services);
+  }
+
+  async deleteService(name: string): Promise<boolean> {
+    return this.#services.delete(name);
+  }
+
   async close(): Promise<void> {}
 }
+
+const byName = <T>(map: Map<string, T>): T[] =>
+  [...map.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, value]) => structuredClone(value));
 
 /** Index of the first element not less than `id`. */
 function sortedIndex(sorted: readonly string[], id: string): number {

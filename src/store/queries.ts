@@ -4,6 +4,8 @@ import type { PruneQuery, RunQuery } from './store.js';
 
 export const matchesQuery = (record: RunRecord, query: RunQuery): boolean =>
   (!query.status || query.status.includes(record.status)) &&
+  (query.actionId === undefined || record.actionId === query.actionId) &&
+  (query.serviceId === undefined || record.serviceId === query.serviceId) &&
   (!query.labels || Object.entries(query.labels).every(([key, value]) => record.labels[key] === value));
 
 /** Queue order: higher priority first, then earlier creation (run ids sort by creation). */

@@ -2,7 +2,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RetentionSummary } from '../schema/run-dir.js';
-import type { RunRecord, RunStartParams } from '../schema/run.js';
+import type { RunRecord, RunSpec } from '../schema/run.js';
 import type { RunPlan } from '../runs/run-dir.js';
 import { runFiles } from '../runs/run-dir.js';
 import type { RunStore, StoredRun } from './store.js';
@@ -135,7 +135,7 @@ function recordFromSummary(summary: RetentionSummary, plan: RunPlan | undefined,
 }
 
 /** The request as far as the disk knows it: never env values, which run directories do not hold. */
-function requestFromPlan(record: RunRecord, plan: RunPlan | undefined): RunStartParams {
+function requestFromPlan(record: RunRecord, plan: RunPlan | undefined): RunSpec {
   return {
     argv: record.argv.length > 0 ? record.argv : ['true'],
     labels: record.labels,

@@ -66,6 +66,26 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'actions and services',
+    sql: `
+      CREATE TABLE actions (
+        name       TEXT PRIMARY KEY,
+        spec       TEXT NOT NULL,
+        source     TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE services (
+        name       TEXT PRIMARY KEY,
+        spec       TEXT NOT NULL,
+        source     TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const latestVersion = migrations.at(-1)!.version;

@@ -1,6 +1,8 @@
 // The SQLite store (the default): one file in the state directory, WAL mode, one transaction per change.
 import Database from 'better-sqlite3';
+import type { Action } from '../schema/action.js';
 import type { AttemptRecord } from '../schema/run-dir.js';
+import type { Service } from '../schema/service.js';
 import type { RunRecord, RunStatus } from '../schema/run.js';
 import { latestVersion, migrations } from './sqlite-migrations.js';
 import { UNFINISHED, type PruneQuery, type RunQuery, type RunStore, type StoredRun } from './store.js';
@@ -34,6 +36,8 @@ export class SqliteStore implements RunStore {
   readonly #db: Database.Database;
   readonly #nodeId: string;
   readonly #statements;
+  readonly #actions: Definitions<Action>;
+  readonly #services: Definitions<Service>;
 
   /** Opens (creating and migrating as needed) the database at `path`. */
   constructor(path: string, nodeId: string) {
@@ -50,6 +54,8 @@ export class SqliteStore implements RunStore {
     }
     this.#nodeId = nodeId;
     const db = this.#db;
+    this.#actions = new Definitions<Action>(db, 'actions');
+    this.#services = new Definitions<Service>(db, 'services');
     this.#statements = {
       insertRun: db.prepare(`
         INSERT INTO runs (id, status, priority, action_id, service_id, idempotency_key, request, record, attempt,
@@ -130,6 +136,12 @@ export class SqliteStore implements RunStore {
       where.push(`status IN (${placeholders(query.status.length)})`);
       params.push(...query.status);
     }
+    for (const column of ['action_id', 'service_id'] as const) {
+      const value = column === 'action_id' ? query.actionId : query.serviceId;
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
     for (const [key, value] of Object.entries(query.labels ?? {})) {
       where.push(
         'EXISTS (SELECT 1 FROM run_labels l WHERE l.run_id = runs.id AND l.key = ? AND l.value = ?)',
@@ -177,6 +189,15 @@ export class SqliteStore implements RunStore {
     return deleted;
   }
 
+  putAction = (action: Action) => this.#actions.put(action);
+  getAction = (name: string) => this.#actions.get(name);
+  listActions = () => this.#actions.list();
+  deleteAction = (name: string) => this.#actions.delete(name);
+  putService = (service: Service) => this.#services.put(service);
+  getService = (name: string) => this.#services.get(name);
+  listServices = () => this.#services.list();
+  deleteService = (name: string) => this.#services.delete(name);
+
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }
@@ -220,6 +241,70 @@ export class SqliteStore implements RunStore {
       insertAttempt.run(runId, a.attempt, a.pid, a.startedAt, a.finishedAt, a.exitCode, a.signal, a.outcome);
     }
   }
+}
+
+interface Definition {
+  spec: { name: string };
+  source: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Actions and services share one shape: a named JSON spec with its source and times. */
+class Definitions<T extends Definition> {
+  readonly #put;
+  readonly #get;
+  readonly #list;
+  readonly #delete;
+
+  constructor(db: Database.Database, table: 'actions' | 'services') {
+    this.#put = db.prepare(`
+      INSERT INTO ${table} (name, spec, source, created_at, updated_at) VALUES (@name, @spec, @source, @created, @updated)
+      ON CONFLICT (name) DO UPDATE SET spec = @spec, source = @source, updated_at = @updated`);
+    this.#get = db.prepare<[string], DefinitionRow>(`SELECT * FROM ${table} WHERE name = ?`);
+    this.#list = db.prepare<[], DefinitionRow>(`SELECT * FROM ${table} ORDER BY name`);
+    this.#delete = db.prepare(`DELETE FROM ${table} WHERE name = ?`);
+  }
+
+  async put(definition: T): Promise<void> {
+    this.#put.run({
+      name: definition.spec.name,
+      spec: JSON.stringify(definition.spec),
+      source: definition.source,
+      created: definition.createdAt,
+      updated: definition.updatedAt,
+    });
+  }
+
+  async get(name: string): Promise<T | undefined> {
+    const row = this.#get.get(name);
+    return row && this.#from(row);
+  }
+
+  async list(): Promise<T[]> {
+    return this.#list.all().map((row) => this.#from(row));
+  }
+
+  async delete(name: string): Promise<boolean> {
+    return this.#delete.run(name).changes > 0;
+  }
+
+  #from(row: DefinitionRow): T {
+    return {
+      spec: JSON.parse(row.spec),
+      source: row.source,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    } as T;
+  }
+}
+
+interface DefinitionRow {
+  name: string;
+  spec: string;
+  source: string;
+  created_at: string;
+  updated_at: string;
 }
 
 function fromAttemptRow(row: AttemptRow): AttemptRecord {

@@ -1,12 +1,14 @@
 // The store interface: the index of runs. Async throughout, so a network database fits behind it.
 import type { AttemptRecord } from '../schema/run-dir.js';
-import type { RunRecord, RunStartParams, RunStatus } from '../schema/run.js';
+import type { Action } from '../schema/action.js';
+import type { RunRecord, RunSpec, RunStatus } from '../schema/run.js';
+import type { Service } from '../schema/service.js';
 
 /** Everything the index keeps about one run. */
 export interface StoredRun {
   record: RunRecord;
-  /** What run.start asked for, env values included: enough to start a queued run after a restart. */
-  request: RunStartParams;
+  /** What run.start asked for (its action resolved), env values included: enough to start a queued run after a restart. */
+  request: RunSpec;
   attempts: AttemptRecord[];
   /** The current attempt's process group, so a restarted daemon can stop what a crashed one left behind. */
   process: ProcessIdentity | null;
@@ -29,6 +31,8 @@ export interface ProcessIdentity {
 export interface RunQuery {
   status?: readonly RunStatus[];
   labels?: Readonly<Record<string, string>>;
+  actionId?: string;
+  serviceId?: string;
   limit: number;
   /** Return runs strictly older than this run id. */
   before?: string;
@@ -55,6 +59,14 @@ export interface RunStore {
   listPrunable(query: PruneQuery): Promise<RunRecord[]>;
   /** Removes runs from the index (never their directories); returns how many were removed. */
   delete(runIds: readonly string[]): Promise<number>;
+  putAction(action: Action): Promise<void>;
+  getAction(name: string): Promise<Action | undefined>;
+  listActions(): Promise<Action[]>;
+  deleteAction(name: string): Promise<boolean>;
+  putService(service: Service): Promise<void>;
+  getService(name: string): Promise<Service | undefined>;
+  listServices(): Promise<Service[]>;
+  deleteService(name: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

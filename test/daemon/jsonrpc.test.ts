@@ -116,8 +116,21 @@ t.test('JSON-RPC framing', async (t) => {
   });
 
   t.test('a missing required param is named in the path', async (t) => {
-    const answer = (await socket.request({ jsonrpc: '2.0', id: 3, method: 'run.start', params: {} })) as any;
-    t.same(answer.error.data.errors, [{ path: '/argv', message: 'is required' }]);
+    const answer = (await socket.request({ jsonrpc: '2.0', id: 3, method: 'run.status', params: {} })) as any;
+    t.same(answer.error.data.errors, [{ path: '/runId', message: 'is required' }]);
+  });
+
+  t.test('run.start names both alternatives when neither argv nor action is given', async (t) => {
+    const answer = (await socket.request({ jsonrpc: '2.0', id: 4, method: 'run.start', params: {} })) as any;
+    const paths = answer.error.data.errors.map((e: { path: string }) => e.path);
+    t.ok(paths.includes('/argv') && paths.includes('/action'));
+    const both = (await socket.request({
+      jsonrpc: '2.0',
+      id: 5,
+      method: 'run.start',
+      params: { argv: ['true'], action: 'lint' },
+    })) as any;
+    t.match(both.error, { code: -32602, data: { errors: [{ path: '/', message: /exactly one/ }] } });
   });
 
   t.test('string ids and null ids are echoed back', async (t) => {

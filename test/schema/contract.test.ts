@@ -68,6 +68,8 @@ t.test("every method's example runs on a real daemon and its answer fits the res
   const ajv = createAjv();
   // Examples name a run id that does not exist here; they run against a real finished run instead.
   const existing = await client.run.start({ argv: ['echo', 'hello'] });
+  // Service examples name these actions; long-running, as a service's actions usually are.
+  for (const name of ['dev-server', 'typecheck-watch']) await client.action.set({ name, argv: ['sleep', '300'] });
   await client.run.wait({ runId: existing.runId });
   for (const method of methods) {
     const validate = compileSchema(ajv, method.result);

@@ -18,6 +18,7 @@ const HELP = `Usage: runyard serve [options]
   --max-concurrent N      runs executing at once (default: number of CPUs)
   --max-queued N          runs waiting to start before run.start is refused (default 10000)
   --kill-grace-ms N       SIGTERM to SIGKILL delay on cancel and timeout (default 5000)
+  --config FILE           declare actions and services from a JSON file (schema/runyard.config.schema.json)
   --store sqlite|memory   where the run index lives (default sqlite: <state-dir>/runyard.db; memory forgets on exit)
   --keep-runs N           keep at most N finished runs in the index (pruned at start and hourly)
   --keep-days D           drop finished runs older than D days from the index
@@ -62,6 +63,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): DaemonCo
         'max-queued': { type: 'string' },
         'kill-grace-ms': { type: 'string' },
         store: { type: 'string' },
+        config: { type: 'string' },
         'keep-runs': { type: 'string' },
         'keep-days': { type: 'string' },
         'prune-dirs': { type: 'boolean' },
@@ -92,6 +94,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): DaemonCo
     maxQueued: integer('--max-queued', values['max-queued']) ?? 10_000,
     killGraceMs: integer('--kill-grace-ms', values['kill-grace-ms'], 0) ?? 5_000,
     store: storeKind(values.store),
+    ...(values.config ? { configFile: values.config } : {}),
     retention: {
       ...optional('keepRuns', integer('--keep-runs', values['keep-runs'], 0)),
       ...optional('keepDays', integer('--keep-days', values['keep-days'], 0)),

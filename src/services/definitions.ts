@@ -1,0 +1,66 @@
+// Actions and services as saved definitions: validated against each other, stored, and upserted from config.
+import type { Action, ActionSpec } from '../schema/action.js';
+import { RunyardError } from '../schema/errors.js';
+import type { Service, ServiceSpec } from '../schema/service.js';
+import type { RunStore } from '../store/store.js';
+
+export type Source = Action['source'];
+
+export class Definitions {
+  readonly #store: RunStore;
+
+  constructor(store: RunStore) {
+    this.#store = store;
+  }
+
+  async setAction(spec: ActionSpec, source: Source = 'rpc'): Promise<Action> {
+    const existing = await this.#store.getAction(spec.name);
+    const now = new Date().toISOString();
+    const action: Action = { spec, source, createdAt: existing?.createdAt ?? now, updatedAt: now };
+    await this.#store.putAction(action);
+    return action;
+  }
+
+  async getAction(name: string): Promise<Action> {
+    const action = await this.#store.getAction(name);
+    if (!action) throw new RunyardError('action_not_found', { name });
+    return action;
+  }
+
+  listActions(): Promise<Action[]> {
+    return this.#store.listActions();
+  }
+
+  async deleteAction(name: string): Promise<boolean> {
+    await this.getAction(name);
+    const users = (await this.#store.listServices())
+      .filter((service) => service.spec.actions.some((entry) => entry.action === name))
+      .map((service) => service.spec.name);
+    if (users.length > 0) throw new RunyardError('action_in_use', { name, services: users });
+    return this.#store.deleteAction(name);
+  }
+
+  async setService(spec: ServiceSpec, source: Source = 'rpc'): Promise<Service> {
+    for (const { action } of spec.actions) await this.getAction(action);
+    const existing = await this.#store.getService(spec.name);
+    const now = new Date().toISOString();
+    const service: Service = { spec, source, createdAt: existing?.createdAt ?? now, updatedAt: now };
+    await this.#store.putService(service);
+    return service;
+  }
+
+  async getService(name: string): Promise<Service> {
+    const service = await this.#store.getService(name);
+    if (!service) throw new RunyardError('service_not_found', { name });
+    return service;
+  }
+
+  listServices(): Promise<Service[]> {
+    return this.#store.listServices();
+  }
+
+  async deleteService(name: string): Promise<boolean> {
+    await this.getService(name);
+    return this.#store.deleteService(name);
+  }
+}

@@ -1,0 +1,232 @@
+// Services at run time: one run per action, restart policies with backoff and a start limit, clean restarts.
+import type { Logger } from '../log.js';
+import type { RunEngine } from '../runs/engine.js';
+import { isTerminal } from '../runs/lifecycle.js';
+import { resolveRetry, retryDelayMs } from '../runs/retry.js';
+import type { RunStatus } from '../schema/run.js';
+import type { ServiceAction, ServiceStatus } from '../schema/service.js';
+import type { Definitions } from './definitions.js';
+
+type LastFailure = ServiceStatus['actions'][number]['lastFailure'];
+
+interface ActionSlot {
+  policy: ServiceAction;
+  runId: string | null;
+  restarts: number;
+  /** When each restart happened, for the start limit's sliding window. */
+  restartTimes: number[];
+  nextRestartAt: string | null;
+  timer?: NodeJS.Timeout;
+  stopListening?: () => void;
+  lastFailure: LastFailure;
+}
+
+/** One start of a service; a stop or a new start replaces it, and late events of the old one are ignored. */
+interface Generation {
+  slots: ActionSlot[];
+  starting: boolean;
+  failed: boolean;
+  stopped: boolean;
+}
+
+const FAILURES: readonly RunStatus[] = ['failed', 'timed_out', 'interrupted'];
+
+export class ServiceManager {
+  readonly #engine: RunEngine;
+  readonly #definitions: Definitions;
+  readonly #log: Logger;
+  readonly #generations = new Map<string, Generation>();
+  // start, stop, restart and delete of one service run one at a time, so two starts never make two sets of runs.
+  readonly #locks = new Map<string, Promise<unknown>>();
+  #closed = false;
+
+  constructor(engine: RunEngine, definitions: Definitions, log: Logger) {
+    this.#engine = engine;
+    this.#definitions = definitions;
+    this.#log = log;
+  }
+
+  start(name: string, replaceExistingJobs = true): Promise<ServiceStatus> {
+    return this.#serially(name, async () => {
+      const service = await this.#definitions.getService(name);
+      for (const { action } of service.spec.actions) await this.#definitions.getAction(action);
+      this.#retire(name);
+      const generation: Generation = {
+        slots: service.spec.actions.map((policy) => ({
+          policy,
+          runId: null,
+          restarts: 0,
+          restartTimes: [],
+          nextRestartAt: null,
+          lastFailure: null,
+        })),
+        starting: true,
+        failed: false,
+        stopped: false,
+      };
+      this.#generations.set(name, generation);
+      try {
+        if (replaceExistingJobs) {
+          await this.#engine.cancelService(name);
+          await this.#engine.forgetFinished(name);
+        }
+        for (const slot of generation.slots) await this.#launch(name, generation, slot);
+      } finally {
+        generation.starting = false;
+      }
+      return this.#status(name);
+    });
+  }
+
+  stop(name: string, removeJobs = false): Promise<ServiceStatus> {
+    return this.#serially(name, async () => {
+      await this.#definitions.getService(name);
+      this.#retire(name);
+      await this.#engine.cancelService(name);
+      if (removeJobs) await this.#engine.forgetFinished(name);
+      return this.#status(name);
+    });
+  }
+
+  async restart(name: string): Promise<ServiceStatus> {
+    await this.stop(name);
+    return this.start(name, true);
+  }
+
+  delete(name: string): Promise<boolean> {
+    return this.#serially(name, async () => {
+      await this.#definitions.getService(name);
+      this.#retire(name);
+      await this.#engine.cancelService(name);
+      this.#generations.delete(name);
+      return this.#definitions.deleteService(name);
+    });
+  }
+
+  async status(name: string): Promise<ServiceStatus> {
+    await this.#definitions.getService(name);
+    return this.#status(name);
+  }
+
+  /** Stops every restart timer; called before the engine cancels runs at shutdown, so nothing restarts. */
+  close(): void {
+    this.#closed = true;
+    for (const name of this.#generations.keys()) this.#retire(name);
+  }
+
+  async #launch(name: string, generation: Generation, slot: ActionSlot): Promise<void> {
+    slot.nextRestartAt = null;
+    const run = await this.#engine.start({ action: slot.policy.action }, name);
+    slot.runId = run.runId;
+    slot.stopListening?.();
+    slot.stopListening = this.#engine.onEvent(run.runId, (runId, event) => {
+      if (event.type === 'end') void this.#ended(name, generation, slot, runId, event.status);
+    });
+  }
+
+  async #ended(name: string, generation: Generation, slot: ActionSlot, runId: string, status: RunStatus) {
+    slot.stopListening?.();
+    slot.stopListening = undefined;
+    if (generation.stopped || this.#closed) return;
+    if (FAILURES.includes(status)) {
+      const run = await this.#engine.get(runId);
+      slot.lastFailure = { runId, status, at: run.finishedAt ?? new Date().toISOString(), error: run.error };
+    }
+    const restart = slot.policy.restart ?? 'never';
+    const wanted =
+      status !== 'cancelled' &&
+      (restart === 'always' || (restart === 'on-failure' && FAILURES.includes(status)));
+    if (!wanted) return;
+    const { maxRestarts = 5, windowMs = 60_000 } = slot.policy.startLimit ?? {};
+    const now = Date.now();
+    slot.restartTimes = slot.restartTimes.filter((time) => time > now - windowMs);
+    if (slot.restartTimes.length >= maxRestarts) {
+      generation.failed = true;
+      this.#log.warn('service action passed its start limit; the service is failed', {
+        service: name,
+        action: slot.policy.action,
+        maxRestarts,
+        windowMs,
+      });
+      return;
+    }
+    const delay = retryDelayMs(resolveRetry(slot.policy.backoff), slot.restartTimes.length + 1);
+    slot.restartTimes.push(now);
+    slot.restarts++;
+    slot.nextRestartAt = new Date(now + delay).toISOString();
+    slot.timer = setTimeout(() => {
+      slot.timer = undefined;
+      this.#launch(name, generation, slot).catch((error: unknown) => {
+        slot.nextRestartAt = null;
+        this.#log.error('could not restart a service action', {
+          service: name,
+          action: slot.policy.action,
+          error,
+        });
+      });
+    }, delay);
+  }
+
+  /** Ends the current generation: no timer fires and no late end event restarts anything. */
+  #retire(name: string): void {
+    const generation = this.#generations.get(name);
+    if (!generation) return;
+    generation.stopped = true;
+    for (const slot of generation.slots) {
+      clearTimeout(slot.timer);
+      slot.nextRestartAt = null;
+      slot.stopListening?.();
+    }
+  }
+
+  async #status(name: string): Promise<ServiceStatus> {
+    const { spec } = await this.#definitions.getService(name);
+    const generation = this.#generations.get(name);
+    const now = Date.now();
+    const actions = await Promise.all(
+      spec.actions.map(async (policy, index) => {
+        const slot = generation?.slots[index];
+        const run = slot?.runId ? await this.#engine.get(slot.runId).catch(() => undefined) : undefined;
+        return {
+          action: policy.action,
+          runId: run?.runId ?? null,
+          status: run?.status ?? null,
+          uptimeMs:
+            run?.status === 'running' && run.startedAt ? Math.max(0, now - Date.parse(run.startedAt)) : null,
+          restarts: slot?.restarts ?? 0,
+          nextRestartAt: slot?.nextRestartAt ?? null,
+          lastFailure: slot?.lastFailure ?? null,
+        };
+      }),
+    );
+    return { name, state: stateOf(generation, actions), actions };
+  }
+
+  async #serially<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(name) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => {});
+    this.#locks.set(name, settled);
+    void settled.then(() => {
+      if (this.#locks.get(name) === settled) this.#locks.delete(name);
+    });
+    return next;
+  }
+}
+
+function stateOf(
+  generation: Generation | undefined,
+  actions: ServiceStatus['actions'],
+): ServiceStatus['state'] {
+  if (!generation || generation.stopped) return 'stopped';
+  if (generation.failed) return 'failed';
+  if (generation.starting) return 'starting';
+  const active = actions.filter((action) => action.status !== null && !isTerminal(action.status));
+  const troubled = actions.some(
+    (action) =>
+      action.nextRestartAt !== null ||
+      (action.status !== null && isTerminal(action.status) && action.status !== 'succeeded'),
+  );
+  if (troubled) return 'degraded';
+  return active.length > 0 ? 'running' : 'stopped';
+}
