@@ -17,6 +17,8 @@ interface ActionSlot {
   restartTimes: number[];
   nextRestartAt: string | null;
   timer?: NodeJS.Timeout;
+  /** A restart whose run is being created right now; a stop waits for it, then cancels that run too. */
+  launching?: Promise<void>;
   stopListening?: () => void;
   lastFailure: LastFailure;
 }
@@ -50,7 +52,7 @@ export class ServiceManager {
     return this.#serially(name, async () => {
       const service = await this.#definitions.getService(name);
       for (const { action } of service.spec.actions) await this.#definitions.getAction(action);
-      this.#retire(name);
+      await this.#retire(name);
       const generation: Generation = {
         slots: service.spec.actions.map((policy) => ({
           policy,
@@ -81,7 +83,7 @@ export class ServiceManager {
   stop(name: string, removeJobs = false): Promise<ServiceStatus> {
     return this.#serially(name, async () => {
       await this.#definitions.getService(name);
-      this.#retire(name);
+      await this.#retire(name);
       await this.#engine.cancelService(name);
       if (removeJobs) await this.#engine.forgetFinished(name);
       return this.#status(name);
@@ -96,7 +98,7 @@ export class ServiceManager {
   delete(name: string): Promise<boolean> {
     return this.#serially(name, async () => {
       await this.#definitions.getService(name);
-      this.#retire(name);
+      await this.#retire(name);
       await this.#engine.cancelService(name);
       this.#generations.delete(name);
       return this.#definitions.deleteService(name);
@@ -111,7 +113,7 @@ export class ServiceManager {
   /** Stops every restart timer; called before the engine cancels runs at shutdown, so nothing restarts. */
   close(): void {
     this.#closed = true;
-    for (const name of this.#generations.keys()) this.#retire(name);
+    for (const name of this.#generations.keys()) void this.#retire(name);
   }
 
   async #launch(name: string, generation: Generation, slot: ActionSlot): Promise<void> {
@@ -156,19 +158,25 @@ export class ServiceManager {
     slot.nextRestartAt = new Date(now + delay).toISOString();
     slot.timer = setTimeout(() => {
       slot.timer = undefined;
-      this.#launch(name, generation, slot).catch((error: unknown) => {
-        slot.nextRestartAt = null;
-        this.#log.error('could not restart a service action', {
-          service: name,
-          action: slot.policy.action,
-          error,
-        });
-      });
+      if (generation.stopped) return;
+      slot.launching = this.#launch(name, generation, slot)
+        .catch((error: unknown) => {
+          slot.nextRestartAt = null;
+          this.#log.error('could not restart a service action', {
+            service: name,
+            action: slot.policy.action,
+            error,
+          });
+        })
+        .finally(() => (slot.launching = undefined));
     }, delay);
   }
 
-  /** Ends the current generation: no timer fires and no late end event restarts anything. */
-  #retire(name: string): void {
+  /**
+   * Ends the current generation: no timer fires and no late end event restarts anything. Resolves
+   * once restarts already under way have created their runs, so a following cancel reaches them.
+   */
+  async #retire(name: string): Promise<void> {
     const generation = this.#generations.get(name);
     if (!generation) return;
     generation.stopped = true;
@@ -177,6 +185,7 @@ export class ServiceManager {
       slot.nextRestartAt = null;
       slot.stopListening?.();
     }
+    await Promise.all(generation.slots.map((slot) => slot.launching));
   }
 
   async #status(name: string): Promise<ServiceStatus> {

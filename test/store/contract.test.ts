@@ -120,6 +120,66 @@ for (const [name, open] of Object.entries(backends)) {
       t.same(await store.list({ limit: 10, labels: { suite: 'none' } }), []);
     });
 
+    t.test('list filters by actionId and serviceId', async (t) => {
+      const store = await open(t);
+      const adHoc = storedRun();
+      const standalone = storedRun({ actionId: 'lint' });
+      const serviceRun = storedRun({ actionId: 'lint', serviceId: 'checks' });
+      const other = storedRun({ actionId: 'build', serviceId: 'web' });
+      for (const run of [adHoc, standalone, serviceRun, other]) await store.insert(run);
+      t.same(
+        ids(await store.list({ limit: 10, actionId: 'lint' })),
+        [serviceRun, standalone].map((r) => r.record.runId),
+      );
+      t.same(ids(await store.list({ limit: 10, serviceId: 'checks' })), [serviceRun.record.runId]);
+      t.same(ids(await store.list({ limit: 10, serviceId: 'web', actionId: 'lint' })), []);
+    });
+
+    t.test('actions and services are stored by name and replaced by a put', async (t) => {
+      const store = await open(t);
+      const at = '2026-11-23T10:00:00.000Z';
+      await store.putAction({
+        spec: { name: 'b', argv: ['true'] },
+        source: 'rpc',
+        createdAt: at,
+        updatedAt: at,
+      });
+      await store.putAction({
+        spec: { name: 'a', argv: ['false'] },
+        source: 'config',
+        createdAt: at,
+        updatedAt: at,
+      });
+      await store.putAction({
+        spec: { name: 'b', argv: ['echo'] },
+        source: 'rpc',
+        createdAt: at,
+        updatedAt: at,
+      });
+      t.same(
+        (await store.listActions()).map((action) => [action.spec.name, action.spec.argv]),
+        [
+          ['a', ['false']],
+          ['b', ['echo']],
+        ],
+      );
+      t.equal((await store.getAction('a'))!.source, 'config');
+      t.equal(await store.deleteAction('a'), true);
+      t.equal(await store.deleteAction('a'), false);
+      t.equal(await store.getAction('a'), undefined);
+      const service = {
+        spec: { name: 's', actions: [{ action: 'b' }] },
+        source: 'rpc' as const,
+        createdAt: at,
+        updatedAt: at,
+      };
+      await store.putService(service);
+      t.same(await store.getService('s'), service);
+      t.same(await store.listServices(), [service]);
+      t.equal(await store.deleteService('s'), true);
+      t.same(await store.listServices(), []);
+    });
+
     t.test('unfinished runs come in queue order with their request and attempts', async (t) => {
       const store = await open(t);
       const low = storedRun({ status: 'queued', priority: -1 });
