@@ -14,9 +14,7 @@ export class Definitions {
   }
 
   async setAction(spec: ActionSpec, source: Source = 'rpc'): Promise<Action> {
-    const existing = await this.#store.getAction(spec.name);
-    const now = new Date().toISOString();
-    const action: Action = { spec, source, createdAt: existing?.createdAt ?? now, updatedAt: now };
+    const action = stamped(spec, source, await this.#store.getAction(spec.name));
     await this.#store.putAction(action);
     return action;
   }
@@ -42,9 +40,7 @@ export class Definitions {
 
   async setService(spec: ServiceSpec, source: Source = 'rpc'): Promise<Service> {
     for (const { action } of spec.actions) await this.getAction(action);
-    const existing = await this.#store.getService(spec.name);
-    const now = new Date().toISOString();
-    const service: Service = { spec, source, createdAt: existing?.createdAt ?? now, updatedAt: now };
+    const service = stamped(spec, source, await this.#store.getService(spec.name));
     await this.#store.putService(service);
     return service;
   }
@@ -63,4 +59,10 @@ export class Definitions {
     await this.getService(name);
     return this.#store.deleteService(name);
   }
+}
+
+/** A definition with its times: created when first set, updated at every set. */
+function stamped<S>(spec: S, source: Source, existing: { createdAt: string } | undefined) {
+  const now = new Date().toISOString();
+  return { spec, source, createdAt: existing?.createdAt ?? now, updatedAt: now };
 }

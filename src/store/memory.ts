@@ -10,8 +10,8 @@ export class MemoryStore implements RunStore {
   readonly #runs = new Map<string, StoredRun>();
   readonly #order: string[] = [];
   readonly #byIdempotencyKey = new Map<string, string>();
-  readonly #actions = new Map<string, Action>();
-  readonly #services = new Map<string, Service>();
+  readonly #actions = new Definitions<Action>();
+  readonly #services = new Definitions<Service>();
 
   async insert(run: StoredRun): Promise<void> {
     const { runId, idempotencyKey } = run.record;
@@ -80,45 +80,38 @@ export class MemoryStore implements RunStore {
     return deleted;
   }
 
-  async putAction(action: Action): Promise<void> {
-    this.#actions.set(action.spec.name, structuredClone(action));
-  }
-
-  async getAction(name: string): Promise<Action | undefined> {
-    return structuredClone(this.#actions.get(name));
-  }
-
-  async listActions(): Promise<Action[]> {
-    return byName(this.#actions);
-  }
-
-  async deleteAction(name: string): Promise<boolean> {
-    return this.#actions.delete(name);
-  }
-
-  async putService(service: Service): Promise<void> {
-    this.#services.set(service.spec.name, structuredClone(service));
-  }
-
-  async getService(name: string): Promise<Service | undefined> {
-    return structuredClone(this.#services.get(name));
-  }
-
-  async listServices(): Promise<Service[]> {
-    return byName(this.#services);
-  }
-
-  async deleteService(name: string): Promise<boolean> {
-    return this.#services.delete(name);
-  }
+  putAction = (action: Action) => this.#actions.put(action);
+  getAction = (name: string) => this.#actions.get(name);
+  listActions = () => this.#actions.list();
+  deleteAction = (name: string) => this.#actions.delete(name);
+  putService = (service: Service) => this.#services.put(service);
+  getService = (name: string) => this.#services.get(name);
+  listServices = () => this.#services.list();
+  deleteService = (name: string) => this.#services.delete(name);
 
   async close(): Promise<void> {}
 }
 
-const byName = <T>(map: Map<string, T>): T[] =>
-  [...map.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, value]) => structuredClone(value));
+/** Actions and services: definitions kept by name, handed out as copies. */
+class Definitions<T extends { spec: { name: string } }> {
+  readonly #byName = new Map<string, T>();
+
+  async put(definition: T): Promise<void> {
+    this.#byName.set(definition.spec.name, structuredClone(definition));
+  }
+
+  async get(name: string): Promise<T | undefined> {
+    return structuredClone(this.#byName.get(name));
+  }
+
+  async list(): Promise<T[]> {
+    return [...this.#byName.keys()].sort().map((name) => structuredClone(this.#byName.get(name)!));
+  }
+
+  async delete(name: string): Promise<boolean> {
+    return this.#byName.delete(name);
+  }
+}
 
 /** Index of the first element not less than `id`. */
 function sortedIndex(sorted: readonly string[], id: string): number {
