@@ -1,0 +1,158 @@
+// rpc: run.status round trips through the SDK against the daemon, vs a bare ws + json-rpc-2.0 server.
+import { performance } from 'node:perf_hooks';
+import { JSONRPCClient } from 'json-rpc-2.0';
+import WebSocket from 'ws';
+import { connect, type RunyardClient } from 'runyard/client';
+import { startBaselineServer, startBenchDaemon } from './daemon.js';
+import {
+  formatMs,
+  formatRate,
+  formatRatio,
+  higherIsBetter,
+  lowerIsBetter,
+  median,
+  percentile,
+  verdict,
+  type BenchRow,
+} from './table.js';
+
+const IN_FLIGHT = 64;
+const CONNECTIONS = 50;
+const ROUND_MS = 2_000;
+const ROUNDS = 5;
+const TARGET_RATIO = 0.7;
+
+/** Something that can call run.status: the SDK, or a bare json-rpc-2.0 client. */
+type StatusCall = () => Promise<unknown>;
+
+export async function run(): Promise<BenchRow[]> {
+  const daemon = await startBenchDaemon();
+  const closers: (() => Promise<unknown>)[] = [() => daemon.stop()];
+  try {
+    const setup = await connect({ url: daemon.url, token: daemon.token });
+    closers.unshift(() => setup.close());
+    const { runId } = await setup.run.start({ argv: ['/bin/true'] });
+    const record = await setup.run.wait({ runId });
+    const baseline = await startBaselineServer(record);
+    closers.unshift(() => baseline.stop());
+
+    // One connection, 64 calls in flight.
+    const sdk = await connect({ url: daemon.url, token: daemon.token });
+    closers.unshift(() => sdk.close());
+    const bare = await bareClient(baseline.url);
+    closers.unshift(() => bare.close());
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    await pipelined(() => sdk.run.status({ runId }), ROUND_MS / 2); // warm-up, both sides
+    await pipelined(() => bare.call(runId), ROUND_MS / 2);
+    for (let round = 0; round < ROUNDS; round++) {
+      ours.push(await pipelined(() => sdk.run.status({ runId }), ROUND_MS));
+      theirs.push(await pipelined(() => bare.call(runId), ROUND_MS));
+    }
+    const single = { ours: median(ours), theirs: median(theirs) };
+    const singleRatio = higherIsBetter(single.ours, single.theirs);
+
+    // 50 connections at once, one call in flight each.
+    const sdks = await Promise.all(
+      Array.from({ length: CONNECTIONS }, () => connect({ url: daemon.url, token: daemon.token })),
+    );
+    closers.unshift(() => Promise.all(sdks.map((client: RunyardClient) => client.close())));
+    const bares = await Promise.all(Array.from({ length: CONNECTIONS }, () => bareClient(baseline.url)));
+    closers.unshift(() => Promise.all(bares.map((client) => client.close())));
+    const oursMany = await fanOut(sdks.map((client) => () => client.run.status({ runId })));
+    const theirsMany = await fanOut(bares.map((client) => () => client.call(runId)));
+
+    const row = (
+      name: string,
+      ours: number,
+      theirs: number,
+      format: (value: number) => string,
+      lower = false,
+    ) => ({
+      name,
+      figure: format(ours),
+      baseline: format(theirs),
+      ratio: formatRatio(lower ? lowerIsBetter(ours, theirs) : higherIsBetter(ours, theirs)),
+    });
+    return [
+      {
+        ...row('rpc: run.status, 1 connection, 64 in flight', single.ours, single.theirs, (value) =>
+          formatRate(value, 'calls/s'),
+        ),
+        target: `ratio >= ${TARGET_RATIO}`,
+        note: verdict(singleRatio >= TARGET_RATIO),
+      },
+      row('rpc: 50 connections, 1 in flight each', oursMany.rate, theirsMany.rate, (value) =>
+        formatRate(value, 'calls/s'),
+      ),
+      row('rpc: 50 connections, p50 latency', oursMany.p50, theirsMany.p50, formatMs, true),
+      row('rpc: 50 connections, p99 latency', oursMany.p99, theirsMany.p99, formatMs, true),
+    ];
+  } finally {
+    for (const close of closers) await close();
+  }
+}
+
+/** Calls per second with `IN_FLIGHT` calls always outstanding, for `durationMs`. */
+async function pipelined(call: StatusCall, durationMs: number): Promise<number> {
+  let completed = 0;
+  const started = performance.now();
+  const until = started + durationMs;
+  const lane = async () => {
+    while (performance.now() < until) {
+      await call();
+      completed++;
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
+  return (completed * 1_000) / (performance.now() - started);
+}
+
+/** Every caller in a loop of one call at a time: rate and latency percentiles over all of them. */
+async function fanOut(callers: StatusCall[]): Promise<{ rate: number; p50: number; p99: number }> {
+  const measure = async (durationMs: number) => {
+    const latencies: number[] = [];
+    const started = performance.now();
+    const until = started + durationMs;
+    await Promise.all(
+      callers.map(async (call) => {
+        while (performance.now() < until) {
+          const before = performance.now();
+          await call();
+          latencies.push(performance.now() - before);
+        }
+      }),
+    );
+    return { latencies, elapsed: performance.now() - started };
+  };
+  await measure(ROUND_MS / 2); // warm-up
+  const { latencies, elapsed } = await measure(ROUND_MS * 2);
+  latencies.sort((a, b) => a - b);
+  return {
+    rate: (latencies.length * 1_000) / elapsed,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+  };
+}
+
+/** The baseline client: json-rpc-2.0's client over a plain ws socket. */
+async function bareClient(
+  url: string,
+): Promise<{ call: (runId: string) => Promise<unknown>; close: () => Promise<void> }> {
+  const socket = new WebSocket(url);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  const client = new JSONRPCClient((request) => socket.send(JSON.stringify(request)));
+  socket.on('message', (data) => client.receive(JSON.parse(data.toString())));
+  return {
+    call: async (runId) => client.request('run.status', { runId }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (socket.readyState === WebSocket.CLOSED) return resolve();
+        socket.once('close', () => resolve());
+        socket.close();
+      }),
+  };
+}
