@@ -5,16 +5,33 @@ import { EXIT, UsageError } from './usage.js';
 const HELP = `runyard — a local run daemon
 
 Usage:
-  runyard serve [--listen HOST:PORT] [--runs-dir DIR] [--state-dir DIR] [--allow-origin ORIGIN]...
+  runyard serve [--listen HOST:PORT] [--runs-dir DIR] [--state-dir DIR] [--config FILE]
+                [--allow-origin ORIGIN]...
   runyard run start [options] [--follow] -- CMD [ARGS...]
+  runyard run start ACTION [options] [--follow]
   runyard run status|cancel RUN_ID
   runyard run wait RUN_ID [--timeout-ms N]
   runyard run logs RUN_ID [--stderr] [--offset N] [--limit N] [--follow]
-  runyard run list [--status S]... [--label K=V]... [--limit N] [--cursor C]
+  runyard run list [--status S]... [--label K=V]... [--action NAME] [--service NAME]
+                   [--limit N] [--cursor C]
+
+  runyard action set NAME [--description D] [--cwd DIR] [--env K=V]... [--label K=V]... [--priority N]
+                     [--timeout-ms N] [--kill-grace-ms N] -- CMD [ARGS...]
+  runyard action set --file SPEC.json
+  runyard action get|delete NAME
+  runyard action list
+
+  runyard service set NAME --action ACTION[:never|on-failure|always]... [--description D]
+  runyard service set --file SPEC.json
+  runyard service get|delete|status|restart NAME
+  runyard service start NAME [--keep-jobs]
+  runyard service stop NAME [--remove-jobs]
+  runyard service list
 
   runyard index rebuild|prune [options]   offline maintenance of the run index
 
-Every run command takes --json for machine output, and --url/--token/--state-dir to find the daemon.
+Every run, action and service command takes --json for machine output, and --url/--token/--state-dir
+to find the daemon.
 Run \`runyard COMMAND --help\` for the options of one command.
 Exit codes: 0 success, 1 the request failed, 2 usage error, 141 stdout closed (e.g. \`| head\`).
 With --follow: the run's outcome (0 succeeded, 1 failed or interrupted, 124 timed out, 130 cancelled).`;
@@ -26,6 +43,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/serve.js')).serve(rest);
     case 'run':
       return (await import('./commands/run.js')).run(rest);
+    case 'action':
+      return (await import('./commands/action.js')).action(rest);
+    case 'service':
+      return (await import('./commands/service.js')).service(rest);
     case 'index':
       return (await import('./commands/maintain-index.js')).index(rest);
     case '--version':

@@ -1,4 +1,5 @@
-// Argument checks shared by the run subcommands: K=V pairs, integers, the one RUN_ID positional.
+// Argument checks shared by the run, action and service subcommands: K=V pairs, integers, the one positional,
+// the words before and after --.
 import { UsageError } from '../usage.js';
 
 /** `--label a=1 --label b=2` → `{ a: '1', b: '2' }`; the first `=` splits, so values may hold more. */
@@ -13,20 +14,47 @@ export function keyValues(flag: string, pairs: string[] | undefined): Record<str
   return result;
 }
 
-/** A whole number of at least `minimum`; digits only, so "1e3" and "0x10" are refused rather than guessed at. */
+/**
+ * A whole number of at least `minimum`; digits only (and a leading minus when `minimum` is negative),
+ * so "1e3" and "0x10" are refused rather than guessed at.
+ */
 export function integer(flag: string, value: string | undefined, minimum = 1): number | undefined {
   if (value === undefined) return undefined;
-  const number = /^\d+$/.test(value) ? Number(value) : NaN;
+  const digits = minimum < 0 ? /^-?\d+$/ : /^\d+$/;
+  const number = digits.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(number) || number < minimum) {
-    const kind = minimum === 0 ? 'a non-negative integer' : 'a positive integer';
+    const kind = minimum < 0 ? 'an integer' : minimum === 0 ? 'a non-negative integer' : 'a positive integer';
     throw new UsageError(`${flag} must be ${kind}, got "${value}"`);
   }
   return number;
 }
 
-export function onlyRunId(positionals: string[]): string {
-  if (positionals.length === 0) throw new UsageError('missing RUN_ID');
+/** The single positional a command takes, e.g. `only('RUN_ID', positionals)`. */
+export function only(what: string, positionals: string[]): string {
+  if (positionals.length === 0) throw new UsageError(`missing ${what}`);
   if (positionals.length > 1)
-    throw new UsageError(`expected one RUN_ID, got ${positionals.length} arguments`);
+    throw new UsageError(`expected one ${what}, got ${positionals.length} arguments`);
   return positionals[0]!;
+}
+
+export const onlyRunId = (positionals: string[]): string => only('RUN_ID', positionals);
+
+/** The parseArgs tokens that matter here; the others (options) only need their place. */
+type Token =
+  | { kind: 'positional'; index: number; value: string }
+  | { kind: 'option' | 'option-terminator'; index: number };
+
+/**
+ * Splits at `--`: the positionals before it, and every argument after it untouched. Requiring `--`
+ * keeps a command's own flags from ever being read as ours.
+ */
+export function splitAtTerminator(
+  args: string[],
+  tokens: readonly Token[],
+): { before: string[]; after: string[] } {
+  const terminator = tokens.find((token) => token.kind === 'option-terminator');
+  const before = tokens.flatMap((token) =>
+    token.kind === 'positional' && (!terminator || token.index < terminator.index) ? [token.value] : [],
+  );
+  return { before, after: terminator ? args.slice(terminator.index + 1) : [] };
 }

@@ -1,4 +1,5 @@
-// How the run subcommands print: JSON for machines, a status line, a record block and a table for people.
+// How the run subcommands print: JSON for machines, a status line, a record block and a table for people;
+// block and table also shape what the action and service subcommands print.
 import type { RunRecord } from '../../client/index.js';
 
 /** Resolves once the text is handed to the OS, so long outputs respect backpressure. */
@@ -34,13 +35,14 @@ export function recordBlock(run: RunRecord): string {
     ['finished', run.finishedAt ?? '-'],
     ['run dir', run.runDir],
     ['labels', labels.length > 0 ? labels.join(' ') : '-'],
+    ['action', run.actionId ?? '-'],
+    ['service', run.serviceId ?? '-'],
   ];
-  const width = Math.max(...rows.map(([name]) => name.length)) + 2;
-  return rows.map(([name, value]) => `${`${name}:`.padEnd(width)}${value}\n`).join('');
+  return block(rows);
 }
 
 export function runTable(runs: RunRecord[]): string {
-  const rows = [
+  return table([
     ['RUN ID', 'STATUS', 'CREATED', 'EXIT', 'COMMAND'],
     ...runs.map((run) => [
       run.runId,
@@ -49,7 +51,21 @@ export function runTable(runs: RunRecord[]): string {
       run.signal ?? (run.exitCode === null ? '-' : String(run.exitCode)),
       formatCommand(run.argv),
     ]),
-  ];
+  ]);
+}
+
+/** `name:  value` lines with the values aligned; a value's further lines are indented to match. */
+export function block(rows: [string, string][]): string {
+  const width = Math.max(...rows.map(([name]) => name.length)) + 2;
+  return rows
+    .map(
+      ([name, value]) => `${`${name}:`.padEnd(width)}${value.replaceAll('\n', '\n' + ' '.repeat(width))}\n`,
+    )
+    .join('');
+}
+
+/** Rows of cells in aligned columns, the first row being the header. */
+export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   // The last column is not padded, so lines carry no trailing spaces.
   return rows

@@ -1,4 +1,4 @@
-// `runyard run list`: one page of runs, newest first, filtered by status and labels.
+// `runyard run list`: one page of runs, newest first, filtered by status, labels, action and service.
 import { parseArgs } from 'node:util';
 import type { RunStatus } from '../../client/index.js';
 import { CLIENT_OPTIONS_HELP, clientOptions, parseFlags, withClient } from '../client-options.js';
@@ -12,6 +12,8 @@ Lists runs, newest first. When more remain, the last line on stderr says which -
 
   --status S              only runs with this status (repeatable: any of them)
   --label K=V             only runs with this label (repeatable: all of them)
+  --action NAME           only runs this action created (by run start ACTION or by a service)
+  --service NAME          only runs this service created
   --limit N               runs per page (default 50, at most 1000)
   --cursor C              the page after the one that printed "more: --cursor C"
 ${CLIENT_OPTIONS_HELP}`;
@@ -26,6 +28,8 @@ export async function runList(args: string[]): Promise<number> {
         ...clientOptions,
         status: { type: 'string', multiple: true },
         label: { type: 'string', multiple: true },
+        action: { type: 'string' },
+        service: { type: 'string' },
         limit: { type: 'string' },
         cursor: { type: 'string' },
       },
@@ -39,6 +43,8 @@ export async function runList(args: string[]): Promise<number> {
     // Status names are checked by the daemon, which owns the list of them.
     status: values.status as RunStatus[] | undefined,
     labels: keyValues('--label', values.label),
+    actionId: values.action,
+    serviceId: values.service,
     limit: integer('--limit', values.limit),
     cursor: values.cursor,
   };

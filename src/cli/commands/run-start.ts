@@ -1,14 +1,18 @@
-// `runyard run start`: queues everything after -- as a new run and prints its id, or follows it to its end.
+// `runyard run start`: queues an action, or everything after --, as a new run and prints its id, or follows
+// it to its end.
 import { parseArgs } from 'node:util';
 import { CLIENT_OPTIONS_HELP, clientOptions, parseFlags, withClient } from '../client-options.js';
 import { FOLLOW_EXIT_HELP, followToEnd } from '../follow-output.js';
 import { EXIT, UsageError } from '../usage.js';
-import { integer, keyValues } from './run-args.js';
+import { integer, keyValues, splitAtTerminator } from './run-args.js';
 import { print, printJson } from './run-format.js';
 
 const HELP = `Usage: runyard run start [options] -- CMD [ARGS...]
+       runyard run start ACTION [options]
 
-Queues CMD with ARGS as a new run, executed without a shell, and prints its run id.
+Queues CMD with ARGS as a new run, executed without a shell, or a run of the action ACTION
+(\`runyard action set\`), and prints its run id. With an action, the options below override its own
+fields, and --label and --env add to its labels and environment.
 With --follow, prints the run id on stderr instead and shows the run until it ends: its stdout and
 stderr as it writes them, progress and status changes on stderr.
 
@@ -48,17 +52,18 @@ export async function runStart(args: string[]): Promise<number> {
     await print(HELP + '\n');
     return EXIT.ok;
   }
-  const terminator = tokens.find((token) => token.kind === 'option-terminator');
-  // Requiring -- keeps the command's own flags from ever being read as ours.
-  const stray = tokens.find(
-    (token) => token.kind === 'positional' && (!terminator || token.index < terminator.index),
-  );
-  if (stray?.kind === 'positional') throw new UsageError(`put the command after --, e.g. -- ${stray.value}`);
-  const argv = terminator ? args.slice(terminator.index + 1) : [];
-  if (argv.length === 0)
-    throw new UsageError('missing command: runyard run start [options] -- CMD [ARGS...]');
+  const { before, after: argv } = splitAtTerminator(args, tokens);
+  if (before.length > 1)
+    throw new UsageError(`give one ACTION, or put the command after --, e.g. -- ${before.join(' ')}`);
+  const action = before[0];
+  if (action !== undefined && argv.length > 0)
+    throw new UsageError(`give an ACTION or a command after --, not both (got ${action} and -- ${argv[0]})`);
+  if (action === undefined && argv.length === 0)
+    throw new UsageError(
+      'missing command: runyard run start [options] -- CMD [ARGS...], or runyard run start ACTION',
+    );
   const params = {
-    argv,
+    ...(action === undefined ? { argv } : { action }),
     labels: keyValues('--label', values.label),
     env: keyValues('--env', values.env),
     cwd: values.cwd,

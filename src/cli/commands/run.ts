@@ -5,8 +5,10 @@ const HELP = `Usage: runyard run COMMAND [options]
 
 Commands:
   start [options] [--follow] -- CMD [ARGS...]       queue a command as a new run and print its id
+  start ACTION [options] [--follow]                 queue a run of an action, options overriding its own
   status RUN_ID                                     show one run
   list [--status S]... [--label K=V]...             list runs, newest first
+  list [--action NAME] [--service NAME]             list the runs an action or a service created
   cancel RUN_ID                                     cancel a queued, running or retrying run
   wait RUN_ID [--timeout-ms N]                      wait for a run to end; exit 0 only if it succeeded
   logs RUN_ID [--stderr] [--offset N] [--limit N]   print what a run wrote

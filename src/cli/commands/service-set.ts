@@ -1,0 +1,87 @@
+// `runyard service set`: creates or replaces a service, from --action flags or from a JSON file.
+import { parseArgs } from 'node:util';
+import type { ServiceAction, ServiceSpec } from '../../client/index.js';
+import { CLIENT_OPTIONS_HELP, clientOptions, parseFlags, withClient } from '../client-options.js';
+import { EXIT, UsageError } from '../usage.js';
+import { only } from './run-args.js';
+import { print, printJson } from './run-format.js';
+import { serviceBlock } from './service-format.js';
+import { readSpecFile } from './spec-file.js';
+
+const RESTART_POLICIES = ['never', 'on-failure', 'always'] as const;
+
+const HELP = `Usage: runyard service set NAME --action ACTION[:RESTART]... [options]
+       runyard service set --file SPEC.json
+
+Creates or replaces the service NAME, which starts one run of each ACTION, and prints it. Every
+action must exist already (\`runyard action set\`).
+
+  --action ACTION[:RESTART]   an action of the service (repeatable, in order); RESTART says what happens
+                              when its run ends: never (the default), on-failure or always,
+                              e.g. --action dev-server:always --action typecheck
+  --description D             what the service is for
+  --file SPEC.json            the whole ServiceSpec as JSON (\`-\` for stdin), e.g. to set backoff or
+                              startLimit; alone, without NAME, --action or --description
+${CLIENT_OPTIONS_HELP}`;
+
+export async function serviceSet(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(() =>
+    parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        ...clientOptions,
+        action: { type: 'string', multiple: true },
+        description: { type: 'string' },
+        file: { type: 'string' },
+      },
+    }),
+  );
+  if (values.help) {
+    await print(HELP + '\n');
+    return EXIT.ok;
+  }
+  let spec: object;
+  if (values.file !== undefined) {
+    const extras = [
+      ...(positionals.length > 0 ? ['NAME'] : []),
+      ...(values.action ? ['--action'] : []),
+      ...(values.description !== undefined ? ['--description'] : []),
+    ];
+    if (extras.length > 0)
+      throw new UsageError(`--file holds the whole spec; leave out ${extras.join(', ')}`);
+    spec = await readSpecFile(values.file);
+  } else {
+    const name = only('NAME', positionals);
+    if (!values.action) throw new UsageError('missing --action: a service needs at least one');
+    spec = {
+      name,
+      description: values.description,
+      actions: values.action.map(serviceAction),
+    } satisfies Partial<Record<keyof ServiceSpec, unknown>>;
+  }
+  return withClient(values, async (client) => {
+    // The daemon validates the spec against its schema, so a bad --file fails there with the rule it broke.
+    const service = await client.service.set(spec as ServiceSpec);
+    await (values.json ? printJson(service) : print(serviceBlock(service)));
+    return EXIT.ok;
+  });
+}
+
+/** `dev-server:always` → `{ action: 'dev-server', restart: 'always' }`; action names cannot hold a colon. */
+function serviceAction(flag: string): ServiceAction {
+  const split = flag.lastIndexOf(':');
+  if (split < 0) return { action: flag };
+  const restart = flag.slice(split + 1);
+  if (!isRestartPolicy(restart)) {
+    throw new UsageError(
+      `--action ${flag}: the restart policy must be never, on-failure or always, got "${restart}"`,
+    );
+  }
+  return { action: flag.slice(0, split), restart };
+}
+
+function isRestartPolicy(text: string): text is (typeof RESTART_POLICIES)[number] {
+  return (RESTART_POLICIES as readonly string[]).includes(text);
+}

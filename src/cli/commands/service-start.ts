@@ -1,0 +1,39 @@
+// `runyard service start NAME`: starts one run per action, by default replacing the service's old runs.
+import { parseArgs } from 'node:util';
+import { CLIENT_OPTIONS_HELP, clientOptions, parseFlags, withClient } from '../client-options.js';
+import { EXIT } from '../usage.js';
+import { only } from './run-args.js';
+import { print, printJson } from './run-format.js';
+import { statusView } from './service-format.js';
+
+const HELP = `Usage: runyard service start NAME [options]
+
+Starts one run per action of the service and prints its status. By default it starts clean: its
+active runs are cancelled and waited for, and its finished runs are removed from the index (their run
+directories stay on disk).
+
+  --keep-jobs             keep the old runs, active and finished, and add the new ones
+${CLIENT_OPTIONS_HELP}`;
+
+export async function serviceStart(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(() =>
+    parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: { ...clientOptions, 'keep-jobs': { type: 'boolean' } },
+    }),
+  );
+  if (values.help) {
+    await print(HELP + '\n');
+    return EXIT.ok;
+  }
+  const name = only('NAME', positionals);
+  // Without --keep-jobs the daemon's default (replace) applies.
+  const params = values['keep-jobs'] ? { name, replaceExistingJobs: false } : { name };
+  return withClient(values, async (client) => {
+    const status = await client.service.start(params);
+    await (values.json ? printJson(status) : print(statusView(status)));
+    return EXIT.ok;
+  });
+}

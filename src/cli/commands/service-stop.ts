@@ -1,0 +1,37 @@
+// `runyard service stop NAME`: cancels the service's active runs and waits for them to end.
+import { parseArgs } from 'node:util';
+import { CLIENT_OPTIONS_HELP, clientOptions, parseFlags, withClient } from '../client-options.js';
+import { EXIT } from '../usage.js';
+import { only } from './run-args.js';
+import { print, printJson } from './run-format.js';
+import { statusView } from './service-format.js';
+
+const HELP = `Usage: runyard service stop NAME [options]
+
+Cancels the service's active runs, waits for them to end and prints its status. Nothing restarts
+until the next \`runyard service start\`.
+
+  --remove-jobs           also remove its finished runs from the index (run directories stay on disk)
+${CLIENT_OPTIONS_HELP}`;
+
+export async function serviceStop(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(() =>
+    parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: { ...clientOptions, 'remove-jobs': { type: 'boolean' } },
+    }),
+  );
+  if (values.help) {
+    await print(HELP + '\n');
+    return EXIT.ok;
+  }
+  const name = only('NAME', positionals);
+  const params = values['remove-jobs'] ? { name, removeJobs: true } : { name };
+  return withClient(values, async (client) => {
+    const status = await client.service.stop(params);
+    await (values.json ? printJson(status) : print(statusView(status)));
+    return EXIT.ok;
+  });
+}
