@@ -16,6 +16,8 @@ export function typeOf(schema: JsonSchema, indent = ''): string {
   if ('const' in schema) return JSON.stringify(schema.const);
   if (Array.isArray(schema.enum)) return schema.enum.map((value) => JSON.stringify(value)).join(' | ');
   const union = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;
+  // On an object, oneOf only says which of its properties are required (run.start: argv or action).
+  if (union && schema.type === 'object') return requiringOneOf(schema, union, indent);
   if (union) return union.map((member) => typeOf(member, indent)).join(' | ');
   switch (schema.type) {
     case 'string':
@@ -55,4 +57,14 @@ function objectType(schema: JsonSchema, indent: string): string {
     members.push(`${inner}[key: string]: ${typeOf(value, inner)};\n`);
   if (members.length === 0) return 'Record<string, never>';
   return `{\n${members.join('')}${indent}}`;
+}
+
+/** `Base & ({ a: A } | { b: B })`: the object, with exactly the properties each alternative requires. */
+function requiringOneOf(schema: JsonSchema, alternatives: JsonSchema[], indent: string): string {
+  const properties = (schema.properties as Record<string, JsonSchema> | undefined) ?? {};
+  const branches = alternatives.map((alternative) => {
+    const names = (alternative.required as string[] | undefined) ?? [];
+    return `{ ${names.map((name) => `${name}: ${typeOf(properties[name]!, indent)}`).join('; ')} }`;
+  });
+  return `${objectType(schema, indent)} & (${branches.join(' | ')})`;
 }

@@ -33,7 +33,8 @@ function clientSource(): string {
     const result = referencedSchema(method.result, components);
     const paramsType = `${pascal(method.name)}Params`;
     components[paramsType] ??= params;
-    const hasRequired = ((method.params as { required?: string[] }).required ?? []).length > 0;
+    const { required = [], oneOf } = method.params as { required?: string[]; oneOf?: unknown[] };
+    const hasRequired = required.length > 0 || oneOf !== undefined;
     return { method, group, name, paramsType, resultType: typeOf(result), hasRequired };
   });
 

@@ -264,7 +264,31 @@ export type RunRecord = {
 };
 
 /** Give argv, or the name of an action; with an action, the other fields given here override its own (labels and env are merged). */
-export type RunStartParams = unknown | unknown;
+export type RunStartParams = {
+  /** Command and arguments, executed without a shell. argv[0] is a path or a name on PATH. */
+  argv?: string[];
+  action?: ActionName;
+  /** Working directory; relative paths resolve against the run directory (the default). */
+  cwd?: string;
+  /** Variables added to the daemon's environment. Only their names are recorded on disk. */
+  env?: {
+    [key: string]: string;
+  };
+  labels?: Labels;
+  /** Higher runs first; equal priorities run in the order they were started. Default: 0. */
+  priority?: number;
+  /** Kill an attempt that runs longer than this; it ends timed_out (and may be retried). */
+  timeoutMs?: number;
+  /** Time between SIGTERM and SIGKILL on cancel or timeout. Default: the daemon's --kill-grace-ms. */
+  killGraceMs?: number;
+  retry?: RetryPolicy;
+  /** Run directory to use instead of <runs-dir>/<run-id>; must resolve inside the runs directory. */
+  outputDir?: string;
+  /** Reuse a non-empty outputDir; its old contents are removed. Default: false. */
+  overwrite?: boolean;
+  /** Starting again with the same key returns the first run instead of starting a second one. */
+  idempotencyKey?: string;
+} & ({ argv: string[] } | { action: ActionName });
 
 /** Where a run is in its lifecycle; succeeded, failed, timed_out, cancelled and interrupted are terminal. */
 export type RunStatus = "queued" | "running" | "retrying" | "succeeded" | "failed" | "timed_out" | "cancelled" | "interrupted";
@@ -412,7 +436,7 @@ export interface RunyardMethods {
   };
   run: {
     /** Queue a command as a new run and return its record at once (status queued or running). */
-    start(params?: RunStartParams, options?: CallOptions): Promise<RunRecord>;
+    start(params: RunStartParams, options?: CallOptions): Promise<RunRecord>;
     /** The current record of one run. */
     status(params: RunStatusParams, options?: CallOptions): Promise<RunRecord>;
     /** Runs newest first, filtered by status and labels, one page at a time. */

@@ -49,50 +49,57 @@ export class ServiceManager {
   }
 
   start(name: string, replaceExistingJobs = true): Promise<ServiceStatus> {
-    return this.#serially(name, async () => {
-      const service = await this.#definitions.getService(name);
-      for (const { action } of service.spec.actions) await this.#definitions.getAction(action);
-      await this.#retire(name);
-      const generation: Generation = {
-        slots: service.spec.actions.map((policy) => ({
-          policy,
-          runId: null,
-          restarts: 0,
-          restartTimes: [],
-          nextRestartAt: null,
-          lastFailure: null,
-        })),
-        starting: true,
-        failed: false,
-        stopped: false,
-      };
-      this.#generations.set(name, generation);
-      try {
-        if (replaceExistingJobs) {
-          await this.#engine.cancelService(name);
-          await this.#engine.forgetFinished(name);
-        }
-        for (const slot of generation.slots) await this.#launch(name, generation, slot);
-      } finally {
-        generation.starting = false;
-      }
-      return this.#status(name);
-    });
+    return this.#serially(name, () => this.#startNow(name, replaceExistingJobs));
   }
 
   stop(name: string, removeJobs = false): Promise<ServiceStatus> {
-    return this.#serially(name, async () => {
-      await this.#definitions.getService(name);
-      await this.#retire(name);
-      await this.#engine.cancelService(name);
-      if (removeJobs) await this.#engine.forgetFinished(name);
-      return this.#status(name);
-    });
+    return this.#serially(name, () => this.#stopNow(name, removeJobs));
   }
 
-  async restart(name: string): Promise<ServiceStatus> {
-    await this.stop(name);
-    return this.start(name, true);
+  async #startNow(name: string, replaceExistingJobs: boolean): Promise<ServiceStatus> {
+    const service = await this.#definitions.getService(name);
+    for (const { action } of service.spec.actions) await this.#definitions.getAction(action);
+    await this.#retire(name);
+    const generation: Generation = {
+      slots: service.spec.actions.map((policy) => ({
+        policy,
+        runId: null,
+        restarts: 0,
+        restartTimes: [],
+        nextRestartAt: null,
+        lastFailure: null,
+      })),
+      starting: true,
+      failed: false,
+      stopped: false,
+    };
+    this.#generations.set(name, generation);
+    try {
+      if (replaceExistingJobs) {
+        await this.#engine.cancelService(name);
+        await this.#engine.forgetFinished(name);
+      }
+      for (const slot of generation.slots) await this.#launch(name, generation, slot);
+    } finally {
+      generation.starting = false;
+    }
+    return this.#status(name);
+  }
+
+  async #stopNow(name: string, removeJobs: boolean): Promise<ServiceStatus> {
+    await this.#definitions.getService(name);
+    await this.#retire(name);
+    await this.#engine.cancelService(name);
+    if (removeJobs) await this.#engine.forgetFinished(name);
+    return this.#status(name);
+  }
+
+  /** Stop, then start with replacement, as one step: no other start of the service gets in between. */
+  restart(name: string): Promise<ServiceStatus> {
+    return this.#serially(name, async () => {
+      await this.#stopNow(name, false);
+      return this.#startNow(name, true);
+    });
   }
 
   delete(name: string): Promise<boolean> {
