@@ -70,9 +70,11 @@ export async function readEvents(
   withText = true,
 ): Promise<RunEvent[]> {
   const events: RunEvent[] = [];
+  let input;
   let lines;
   try {
-    lines = createInterface({ input: createReadStream(join(runDir, runFiles.events)), crlfDelay: Infinity });
+    input = createReadStream(join(runDir, runFiles.events));
+    lines = createInterface({ input, crlfDelay: Infinity });
     for await (const line of lines) {
       if (!line) continue;
       let event: RunEvent;
@@ -89,6 +91,8 @@ export async function readEvents(
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   } finally {
     lines?.close();
+    // Closing readline leaves its input open; a page that stops before the end would leak the fd.
+    input?.destroy();
   }
   if (withText) await hydrateOutput(runDir, events);
   return events;
