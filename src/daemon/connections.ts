@@ -9,6 +9,12 @@ import { SubscriptionHub } from './subscriptions.js';
 
 // A peer that misses two pings in a row (a sleeping laptop, a dropped network) is dropped.
 const PING_INTERVAL_MS = 30_000;
+// A client that stops reading must not make the daemon hold its answers without bound: past
+// HIGH_WATER unsent bytes its socket is no longer read (TCP pushes back on its requests) until the
+// backlog drains below LOW_WATER. Subscriptions have their own limit (a run.gap) on top.
+const HIGH_WATER_BYTES = 8 * 1_048_576;
+const LOW_WATER_BYTES = 1_048_576;
+const DRAIN_POLL_MS = 20;
 
 export class Connections {
   readonly #sockets = new Set<WebSocket>();
@@ -49,7 +55,8 @@ export class Connections {
           : data.toString();
       this.#dispatcher.handle(text, context).then(
         (answer) => {
-          if (answer !== undefined && socket.readyState === socket.OPEN) socket.send(JSON.stringify(answer));
+          if (answer !== undefined && socket.readyState === socket.OPEN)
+            this.#send(socket, JSON.stringify(answer));
         },
         (error: unknown) => this.#log.error('dispatch failed', { connectionId: context.connectionId, error }),
       );
@@ -70,6 +77,18 @@ export class Connections {
           }),
       ),
     );
+  }
+
+  #send(socket: WebSocket, text: string): void {
+    socket.send(text);
+    if (socket.bufferedAmount <= HIGH_WATER_BYTES || socket.isPaused) return;
+    socket.pause();
+    const resumeWhenDrained = () => {
+      if (socket.readyState !== socket.OPEN) return;
+      if (socket.bufferedAmount > LOW_WATER_BYTES) setTimeout(resumeWhenDrained, DRAIN_POLL_MS).unref();
+      else socket.resume();
+    };
+    resumeWhenDrained();
   }
 
   #ping(): void {
