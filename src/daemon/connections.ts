@@ -33,9 +33,11 @@ export class Connections {
   }
 
   accept(socket: WebSocket): void {
+    const closed = new AbortController();
     const context: CallContext = {
       connectionId: randomUUID(),
       subscriptions: new SubscriptionHub(socket, this.#engine, this.#log),
+      signal: closed.signal,
     };
     this.#sockets.add(socket);
     this.#alive.add(socket);
@@ -43,6 +45,7 @@ export class Connections {
     socket.on('close', () => {
       this.#sockets.delete(socket);
       context.subscriptions.close();
+      closed.abort();
     });
     // ws closes the socket itself on protocol violations (1002) and oversize frames (1009).
     socket.on('error', (error) =>

@@ -115,15 +115,23 @@ export class RunEngine {
     }
   }
 
-  async wait(runId: string, timeoutMs: number): Promise<RunRecord> {
+  /** Resolves when the run has finished, `timeoutMs` passed, or `signal` (the caller went away) aborted. */
+  async wait(runId: string, timeoutMs: number, signal?: AbortSignal): Promise<RunRecord> {
     const active = this.#active.get(runId);
     if (!active) return this.get(runId);
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    let stopWaiting = () => {};
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      stopWaiting = () => resolve();
+      if (signal?.aborted) resolve();
+      else signal?.addEventListener('abort', stopWaiting, { once: true });
+    });
     try {
       await Promise.race([active.finished, timedOut]);
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', stopWaiting);
     }
     return this.get(runId);
   }

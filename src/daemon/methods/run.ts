@@ -7,7 +7,7 @@ export const runHandlers = (engine: RunEngine): GroupHandlers<'run'> => ({
   'run.status': ({ runId }) => engine.get(runId),
   'run.list': (params) => engine.list(params),
   'run.cancel': ({ runId }) => engine.cancel(runId),
-  'run.wait': ({ runId, timeoutMs }) => engine.wait(runId, timeoutMs ?? 30_000),
+  'run.wait': ({ runId, timeoutMs }, { signal }) => engine.wait(runId, timeoutMs ?? 30_000, signal),
   'run.logs': ({ runId, stream, offset, limit }) =>
     engine.readLog(runId, stream ?? 'stdout', offset ?? 0, limit ?? 65_536),
   'run.subscribe': ({ runId, fromSeq }, { subscriptions }) => subscriptions.subscribe(runId, fromSeq),

@@ -7,6 +7,8 @@ import type { SubscriptionHub } from '../subscriptions.js';
 export interface CallContext {
   connectionId: string;
   subscriptions: SubscriptionHub;
+  /** Aborted when the connection closes: a call that holds (run.wait) lets go instead of outliving it. */
+  signal: AbortSignal;
 }
 
 type Method = (typeof methods)[number];
