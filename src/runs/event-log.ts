@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { RunEvent } from '../schema/run-event.js';
+import { openLogFile } from './log-reader.js';
 import { runFiles } from './run-dir.js';
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
@@ -106,9 +107,9 @@ async function hydrateOutput(runDir: string, events: RunEvent[]): Promise<void> 
     for (const event of outputs) {
       let file = files.get(event.stream);
       if (!file) {
-        file = await open(join(runDir, runFiles[event.stream]), 'r').catch(() => undefined);
+        file = await openLogFile(join(runDir, runFiles[event.stream])).catch(() => undefined);
         if (!file) {
-          event.text = ''; // the log was removed by hand: the event stays, its bytes are gone
+          event.text = ''; // the log was removed or replaced by hand: the event stays, its bytes are gone
           continue;
         }
         files.set(event.stream, file);

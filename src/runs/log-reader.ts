@@ -1,5 +1,6 @@
-// Reads a byte range of a log file as text without splitting a UTF-8 character.
-import { open } from 'node:fs/promises';
+// Reads a run's log files: a byte range as text without splitting a UTF-8 character, never through a link.
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { RunLogsResult } from '../schema/run.js';
 import { completeUtf8Length } from './utf8.js';
 
@@ -11,13 +12,8 @@ export async function readLog(
   limit: number,
   finished: boolean,
 ): Promise<LogSlice> {
-  let file;
-  try {
-    file = await open(path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    return { text: '', offset, nextOffset: offset, size: 0, eof: finished };
-  }
+  const file = await openLogFile(path);
+  if (!file) return { text: '', offset, nextOffset: offset, size: 0, eof: finished };
   try {
     const { size } = await file.stat();
     const length = Math.max(0, Math.min(limit, size - offset));
@@ -38,4 +34,26 @@ export async function readLog(
   } finally {
     await file.close();
   }
+}
+
+// O_NOFOLLOW: a log swapped for a symlink could point anywhere outside the runs directory;
+// O_NONBLOCK: a log swapped for a FIFO would block the read (and a thread of the pool) forever.
+const LOG_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/**
+ * Opens a log the daemon wrote, or undefined when there is none to read: missing, or not a regular
+ * file any more (whoever can write into a run directory could have replaced it).
+ */
+export async function openLogFile(path: string): Promise<FileHandle | undefined> {
+  let file: FileHandle;
+  try {
+    file = await open(path, LOG_FLAGS);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ELOOP') return undefined;
+    throw error;
+  }
+  if ((await file.stat()).isFile()) return file;
+  await file.close();
+  return undefined;
 }
