@@ -41,13 +41,20 @@ export async function run(): Promise<BenchRow[]> {
     closers.unshift(() => sdk.close());
     const bare = await bareClient(baseline.url);
     closers.unshift(() => bare.close());
+    // Not part of the comparison: the bare client against the daemon splits the gap into the SDK's
+    // share and the daemon's.
+    const bareToDaemon = await bareClient(daemon.url, { authorization: `Bearer ${daemon.token}` });
+    closers.unshift(() => bareToDaemon.close());
     const ours: number[] = [];
     const theirs: number[] = [];
-    await pipelined(() => sdk.run.status({ runId }), ROUND_MS / 2); // warm-up, both sides
+    const split: number[] = [];
+    await pipelined(() => sdk.run.status({ runId }), ROUND_MS / 2); // warm-up, every pair
     await pipelined(() => bare.call(runId), ROUND_MS / 2);
+    await pipelined(() => bareToDaemon.call(runId), ROUND_MS / 2);
     for (let round = 0; round < ROUNDS; round++) {
       ours.push(await pipelined(() => sdk.run.status({ runId }), ROUND_MS));
       theirs.push(await pipelined(() => bare.call(runId), ROUND_MS));
+      split.push(await pipelined(() => bareToDaemon.call(runId), ROUND_MS));
     }
     const single = { ours: median(ours), theirs: median(theirs) };
     const singleRatio = higherIsBetter(single.ours, single.theirs);
@@ -81,6 +88,12 @@ export async function run(): Promise<BenchRow[]> {
         ),
         target: `ratio >= ${TARGET_RATIO}`,
         note: verdict(singleRatio >= TARGET_RATIO),
+      },
+      {
+        ...row('rpc: same, bare client instead of the SDK', median(split), single.theirs, (value) =>
+          formatRate(value, 'calls/s'),
+        ),
+        note: 'diagnostic: the daemon without the SDK; the rest of the gap is the SDK',
       },
       row('rpc: 50 connections, 1 in flight each', oursMany.rate, theirsMany.rate, (value) =>
         formatRate(value, 'calls/s'),
@@ -138,8 +151,9 @@ async function fanOut(callers: StatusCall[]): Promise<{ rate: number; p50: numbe
 /** The baseline client: json-rpc-2.0's client over a plain ws socket. */
 async function bareClient(
   url: string,
+  headers: Record<string, string> = {},
 ): Promise<{ call: (runId: string) => Promise<unknown>; close: () => Promise<void> }> {
-  const socket = new WebSocket(url);
+  const socket = new WebSocket(url, { headers });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
     socket.once('error', reject);

@@ -1,5 +1,5 @@
 // `npm run bench [-- NAME...]`: runs the benchmarks one after another and prints one table.
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { formatTable, type BenchRow } from './table.js';
 
 /** Every benchmark, in the order of the table; each is bench/<name>.ts exporting `run()`. */
@@ -30,6 +30,8 @@ async function main(names: string[]): Promise<number> {
   const selected = names.length > 0 ? names : [...BENCHMARKS];
   const rows: BenchRow[] = [];
   const began = Date.now();
+  // Other work on the machine moves every figure: the load average says how much there was.
+  const loadBefore = loadavg()[0]!;
   let failed = false;
   for (const name of selected) {
     const module = await load(name);
@@ -54,7 +56,8 @@ async function main(names: string[]): Promise<number> {
   console.log(
     `runyard benchmarks: ${availableParallelism()} cores (${cpu}), ` +
       `${(totalmem() / 1_073_741_824).toFixed(1)} GiB memory, Node ${process.version}, ${process.platform}; ` +
-      `${((Date.now() - began) / 1_000).toFixed(0)} s\n`,
+      `${((Date.now() - began) / 1_000).toFixed(0)} s, load average ${loadBefore.toFixed(1)} before and ` +
+      `${loadavg()[0]!.toFixed(1)} after\n`,
   );
   console.log(formatTable(rows));
   return failed ? 1 : 0;
