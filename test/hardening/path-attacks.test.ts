@@ -144,7 +144,11 @@ t.test(
           `ln -s ${join(outside, 'secret.txt')} "$RUNYARD_ARTIFACTS_DIR/leak"; ln -s ../../../outside "$RUNYARD_REPORTS_DIR/up"`,
       ],
     });
-    t.equal((await client.run.wait({ runId: finished.runId })).status, 'succeeded');
+    t.equal(
+      (await client.run.wait({ runId: finished.runId })).status,
+      'succeeded',
+      'the fixture run succeeded',
+    );
     const before = snapshot(home);
 
     const discovered = (await client.call('rpc.discover')) as { methods: DiscoveredMethod[] };
@@ -199,7 +203,7 @@ t.test('a log replaced by a symlink or a FIFO is read as absent, never followed 
   await mkdir(outside);
   await writeFile(join(outside, 'secret.txt'), SECRET);
   const run = await client.run.start({ argv: ['sh', '-c', 'echo hello; echo oops >&2'] });
-  t.equal((await client.run.wait({ runId: run.runId })).status, 'succeeded');
+  t.equal((await client.run.wait({ runId: run.runId })).status, 'succeeded', 'the fixture run succeeded');
   // Whoever can write into a run directory (the run itself, another process) swaps the logs.
   await rm(join(run.runDir, 'logs', 'stdout.log'));
   await symlink(join(outside, 'secret.txt'), join(run.runDir, 'logs', 'stdout.log'));
@@ -243,27 +247,34 @@ interface Target {
  * Every param of every method (read from rpc.discover, so methods added later are attacked too) that
  * names a run or a path, with valid other params taken from the method's first example.
  */
+/** Params attacked whatever rpc.discover says (an openrpc.json that lists no params must not hide them). */
+const KNOWN_PARAMS: Record<string, string[]> = {
+  'run.start': ['argv', 'cwd', 'outputDir'],
+  'action.set': ['name', 'argv', 'cwd'],
+};
+
 function attackTargets(methods: DiscoveredMethod[]): Target[] {
   const targets: Target[] = [];
   for (const method of methods) {
     if (method['x-notification']) continue;
-    for (const param of method.params) {
-      const kind =
-        param.name === 'runId' ? 'runId' : /(path|dir|cwd|file)$/i.test(param.name) ? 'path' : undefined;
+    const names = [
+      ...new Set([...method.params.map((param) => param.name), ...(KNOWN_PARAMS[method.name] ?? [])]),
+    ];
+    const example = Object.fromEntries(
+      (method.examples?.[0]?.params ?? []).map((entry) => [entry.name, entry.value]),
+    );
+    for (const name of names) {
+      const kind = name === 'runId' ? 'runId' : /(path|dir|cwd|file)$/i.test(name) ? 'path' : undefined;
       if (!kind) continue;
-      const example = Object.fromEntries(
-        (method.examples?.[0]?.params ?? []).map((entry) => [entry.name, entry.value]),
-      );
       targets.push({
         method: method.name,
-        param: param.name,
+        param: name,
         kind,
         baseParams: (runId) => {
           const params: Record<string, unknown> = { ...example };
-          if ('runId' in params || method.params.some((other) => other.name === 'runId' && other.required))
-            params.runId = runId;
+          if (names.includes('runId')) params.runId = runId;
           // Nothing an attack starts may do anything but exit.
-          if (method.params.some((other) => other.name === 'argv')) params.argv = ['true'];
+          if (names.includes('argv')) params.argv = ['true'];
           if (method.name === 'action.set') params.name = 'path-attack';
           return params;
         },

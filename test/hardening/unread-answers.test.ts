@@ -11,7 +11,7 @@ t.test(
     const client = await daemon.client();
     // 1 MiB of output: each run.logs answer carries all of it.
     const big = await client.run.start({ argv: ['sh', '-c', 'head -c 1048576 /dev/zero | tr "\\0" x'] });
-    t.equal((await client.run.wait({ runId: big.runId })).status, 'succeeded');
+    t.equal((await client.run.wait({ runId: big.runId })).status, 'succeeded', 'the 1 MiB run succeeded');
     const rssBefore = residentBytes(daemon.child.pid!);
     const connection = await openRaw(daemon.url, daemon.token);
     connection.socket.pause(); // never read another byte
