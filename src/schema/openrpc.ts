@@ -9,7 +9,10 @@ import { version } from './version.js';
 export function buildOpenRpcDocument(): JsonSchema {
   const schemas: Record<string, JsonSchema> = {};
   const describeParams = (schema: MethodDescriptor['params']) => {
-    const params = referencedSchema(schema, schemas) as { properties?: Record<string, JsonSchema>; required?: string[] };
+    // OpenRPC lists params member by member: a named params object (RunStartParams) must not collapse
+    // into one $ref, which would leave the method with no params at all.
+    const members = { ...schema, $id: undefined } as MethodDescriptor['params'];
+    const params = referencedSchema(members, schemas) as { properties?: Record<string, JsonSchema>; required?: string[] };
     const required = new Set(params.required ?? []);
     return Object.entries(params.properties ?? {}).map(([name, property]) => ({
       name,
