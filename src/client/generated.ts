@@ -45,6 +45,14 @@ export type ActionSpec = {
   retry?: RetryPolicy;
 };
 
+export type ArtifactEntry = {
+  /** Relative to the run directory, e.g. "artifacts/out/data.bin". */
+  path: string;
+  size: number;
+  sha256: string;
+  mediaType: string;
+};
+
 export type DaemonInfo = {
   /** runyard package version. */
   version: string;
@@ -83,6 +91,134 @@ export type Progress = {
   message: string | null;
   at: Timestamp;
 };
+
+export type RetainedArtifactManifest = {
+  runId: RunId;
+  /** "recorded": read from what the daemon wrote when the run finished; "generated": computed now because the directory lacks that record (an older or partial directory), which is left unmodified. */
+  source: "recorded" | "generated";
+  createdAt: Timestamp | null;
+  /** Sorted by path. */
+  artifacts: ArtifactEntry[];
+  /** Entries of the recorded manifest left out because they are malformed or break a path rule. */
+  omitted: number;
+};
+
+export type RetainedArtifactManifestParams = {
+  /** A run id (ULID); anything else is refused with run_id_invalid. */
+  runId: string;
+};
+
+export type RetainedChunk = {
+  runId: RunId;
+  path: string;
+  mediaType: string;
+  /** Bytes in the whole file. */
+  size: number;
+  offset: number;
+  /** Bytes in data. */
+  length: number;
+  /** offset + length: where the next read starts. */
+  nextOffset: number;
+  /** True when nextOffset is the end of the file. */
+  eof: boolean;
+  /** The bytes, base64-encoded. */
+  data: string;
+};
+
+export type RetainedLatestParams = {
+  /** Any of these. */
+  status?: RetainedStatus[];
+  actionId?: string | null;
+  serviceId?: string | null;
+  labels?: Labels;
+  since?: Timestamp;
+  until?: Timestamp;
+};
+
+export type RetainedListParams = {
+  /** Any of these. */
+  status?: RetainedStatus[];
+  actionId?: string | null;
+  serviceId?: string | null;
+  labels?: Labels;
+  since?: Timestamp;
+  until?: Timestamp;
+  /** Also list directories with run.json but no retention-summary.json, as status incomplete. Default: false. */
+  includePartial?: boolean;
+  /** Default: 50. */
+  limit?: number;
+  /** nextCursor of the previous page. */
+  cursor?: string;
+};
+
+export type RetainedListResult = {
+  runs: RetainedRun[];
+  nextCursor: string | null;
+  /** Directories in the whole runs directory whose summary (or run.json) could not be read. */
+  skipped: number;
+  /** Directories in the whole runs directory with run.json but no summary (see includePartial). */
+  incomplete: number;
+};
+
+export type RetainedReadArtifactParams = RetainedReadParams;
+
+export type RetainedReadParams = {
+  /** A run id (ULID); anything else is refused with run_id_invalid. */
+  runId: string;
+  /** Relative to the run directory, under reports/ or artifacts/, e.g. "reports/report.md". */
+  path: string;
+  /** Default: 0. */
+  offset?: number;
+  /** At most 1 MiB. Default: 1048576. */
+  length?: number;
+};
+
+export type RetainedReport = {
+  /** Relative to the run directory, e.g. "reports/report.md". */
+  path: string;
+  size: number;
+  mediaType: string;
+};
+
+export type RetainedReportsParams = {
+  /** A run id (ULID); anything else is refused with run_id_invalid. */
+  runId: string;
+};
+
+export type RetainedReportsResult = {
+  runId: RunId;
+  /** "recorded": read from what the daemon wrote when the run finished; "generated": computed now because the directory lacks that record (an older or partial directory), which is left unmodified. */
+  source: "recorded" | "generated";
+  /** Sorted by path. */
+  reports: RetainedReport[];
+  /** Recorded reports left out: missing now, not a regular file, or a path that breaks a path rule. */
+  omitted: number;
+};
+
+export type RetainedRun = {
+  runId: RunId;
+  /** The run directory relative to the runs directory: the run id, or the outputDir it chose. */
+  dir: string;
+  status: RetainedStatus;
+  recordedStatus: RunStatus | null;
+  actionId: string | null;
+  serviceId: string | null;
+  labels: Labels;
+  createdAt: Timestamp | null;
+  startedAt: Timestamp | null;
+  finishedAt: Timestamp | null;
+  durationMs: number | null;
+  attempts: number;
+  exitCode: number | null;
+  signal: string | null;
+  error: ErrorInfo | null;
+  schemaVersion: number | null;
+  /** Compatibility marker: the fields this directory did not record, which hold their documented defaults (docs/recovery.md). Empty for a directory written by this version. */
+  defaulted: string[];
+};
+
+/** The status retention-summary.json records; "incomplete" for a directory that has run.json but no summary. */
+export type RetainedStatus = "queued" | "running" | "retrying" | "succeeded" | "failed" | "timed_out" | "cancelled" | "interrupted" | "incomplete";
 
 export type RetryPolicy = {
   /** Attempts in all, the first included. Default: 1. */
@@ -456,6 +592,18 @@ export interface RunyardMethods {
     /** A page of a run's event log, for catching up after a run.gap without a subscription. */
     events(params: RunEventsParams, options?: CallOptions): Promise<RunEventsResult>;
   };
+  retained: {
+    /** Retained runs newest first (by finish time), filtered, one page at a time. */
+    list(params?: RetainedListParams, options?: CallOptions): Promise<RetainedListResult>;
+    /** The newest retained run that matches the filters, or null. */
+    latest(params?: RetainedLatestParams, options?: CallOptions): Promise<RetainedRun | null>;
+    /** A run's reports: path relative to the run directory, size and media type, sorted by path. */
+    reports(params: RetainedReportsParams, options?: CallOptions): Promise<RetainedReportsResult>;
+    /** Every artifact of a run (path, size, sha256, media type), from its manifest or computed for older runs. */
+    artifactManifest(params: RetainedArtifactManifestParams, options?: CallOptions): Promise<RetainedArtifactManifest>;
+    /** Bytes of one report or artifact, base64, at most 1 MiB per call; read on from nextOffset until eof. */
+    readArtifact(params: RetainedReadArtifactParams, options?: CallOptions): Promise<RetainedChunk>;
+  };
   action: {
     /** Create or replace a named action. */
     set(params: ActionSetParams, options?: CallOptions): Promise<Action>;
@@ -510,6 +658,13 @@ export function bindMethods(call: Call): RunyardMethods {
       unsubscribe: (params, options) => call('run.unsubscribe', params ?? {}, options),
       events: (params, options) => call('run.events', params ?? {}, options),
     },
+    retained: {
+      list: (params, options) => call('retained.list', params ?? {}, options),
+      latest: (params, options) => call('retained.latest', params ?? {}, options),
+      reports: (params, options) => call('retained.reports', params ?? {}, options),
+      artifactManifest: (params, options) => call('retained.artifactManifest', params ?? {}, options),
+      readArtifact: (params, options) => call('retained.readArtifact', params ?? {}, options),
+    },
     action: {
       set: (params, options) => call('action.set', params ?? {}, options),
       get: (params, options) => call('action.get', params ?? {}, options),
@@ -551,6 +706,11 @@ export const retrySafe: Record<string, boolean | string> = {
   'run.subscribe': true,
   'run.unsubscribe': true,
   'run.events': true,
+  'retained.list': true,
+  'retained.latest': true,
+  'retained.reports': true,
+  'retained.artifactManifest': true,
+  'retained.readArtifact': true,
   'action.set': true,
   'action.get': true,
   'action.list': true,
@@ -598,6 +758,45 @@ export class OutputDirNotEmptyError extends RpcError {}
 /** outputDir is the directory of a run that has not finished; even overwrite cannot take it. (code 1103) */
 export class OutputDirBusyError extends RpcError {}
 
+/** A retained.* call named something that is not a run id; nothing was looked up. (code 1104) */
+export class RunIdInvalidError extends RpcError {}
+
+/** retained.readArtifact: the path holds a NUL byte. (code 1105) */
+export class PathNulByteError extends RpcError {}
+
+/** retained.readArtifact: the path holds a backslash. (code 1106) */
+export class PathBackslashError extends RpcError {}
+
+/** retained.readArtifact: the path holds %XX; paths are taken literally, never decoded. (code 1107) */
+export class PathPercentEncodedError extends RpcError {}
+
+/** retained.readArtifact: the path starts with "/". (code 1108) */
+export class PathAbsoluteError extends RpcError {}
+
+/** retained.readArtifact: a part of the path is "..". (code 1109) */
+export class PathParentSegmentError extends RpcError {}
+
+/** retained.readArtifact: the path holds "//", "./" or ends with "/". (code 1110) */
+export class PathNotNormalizedError extends RpcError {}
+
+/** retained.readArtifact: the path, or what its symlinks resolve to, is outside reports/ and artifacts/. (code 1111) */
+export class PathNotServedError extends RpcError {}
+
+/** A symlink somewhere along the path points outside the run directory (to a sibling run, or anywhere else). (code 1112) */
+export class PathSymlinkEscapeError extends RpcError {}
+
+/** retained.readArtifact: the path names a directory, a device, a socket or a FIFO. (code 1113) */
+export class PathNotFileError extends RpcError {}
+
+/** No directory in the runs directory holds this run (never written, deleted, or replaced by another run). (code 1201) */
+export class RetainedRunNotFoundError extends RpcError {}
+
+/** retained.readArtifact: the run has no file at this path. (code 1202) */
+export class ArtifactNotFoundError extends RpcError {}
+
+/** retained.list: the cursor was not taken from a nextCursor. (code 1203) */
+export class ListCursorInvalidError extends RpcError {}
+
 /** No action has this name (run.start with action, service.set naming it, action.get/delete). (code 1301) */
 export class ActionNotFoundError extends RpcError {}
 
@@ -627,6 +826,19 @@ export const errorClasses: Record<number, new (code: number, message: string, da
   1101: PathOutsideRunsDirError,
   1102: OutputDirNotEmptyError,
   1103: OutputDirBusyError,
+  1104: RunIdInvalidError,
+  1105: PathNulByteError,
+  1106: PathBackslashError,
+  1107: PathPercentEncodedError,
+  1108: PathAbsoluteError,
+  1109: PathParentSegmentError,
+  1110: PathNotNormalizedError,
+  1111: PathNotServedError,
+  1112: PathSymlinkEscapeError,
+  1113: PathNotFileError,
+  1201: RetainedRunNotFoundError,
+  1202: ArtifactNotFoundError,
+  1203: ListCursorInvalidError,
   1301: ActionNotFoundError,
   1302: ActionInUseError,
   1401: ServiceNotFoundError,

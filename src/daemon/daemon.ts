@@ -15,6 +15,8 @@ import { hasRetention, pruneRuns, type RetentionPolicy } from '../store/prune.js
 import { Connections } from './connections.js';
 import { daemonHandlers } from './methods/daemon.js';
 import { runHandlers } from './methods/run.js';
+import { retainedHandlers } from './methods/retained.js';
+import { RetainedIndex } from '../retained/retained-index.js';
 import { actionHandlers } from './methods/action.js';
 import { serviceHandlers } from './methods/service.js';
 import { Definitions } from '../services/definitions.js';
@@ -66,6 +68,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Da
     log,
   );
   if (rebuilt) log.info('rebuilt the index from the run directories', { ...rebuilt });
+  const retained = await RetainedIndex.open(runsDir, { watch: true, log });
   const engine = new RunEngine({
     runsDir,
     store,
@@ -73,10 +76,13 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Da
     maxQueued: config.maxQueued,
     killGraceMs: config.killGraceMs,
     log,
+    onFinished: (run) => retained.addRunDir(run.runDir),
   });
   const recovered = await engine.recover();
   if (recovered.requeued + recovered.interrupted > 0)
     log.info('recovered runs of the previous daemon', recovered);
+  // Not awaited: run.* is served at once; retained.* answers once this first scan is done.
+  retained.start().catch((error: unknown) => log.error('indexing retained runs failed', { error }));
   const prune = async () => {
     const { runs, removedDirs } = await pruneRuns(store, runsDir, config.retention);
     if (runs.length > 0) log.info('pruned finished runs', { runs: runs.length, removedDirs });
@@ -110,6 +116,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Da
   const handlers: MethodHandlers & { 'rpc.discover': Handler<CallContext> } = {
     ...daemonHandlers(info),
     ...runHandlers(engine),
+    ...retainedHandlers(retained),
     ...actionHandlers(definitions),
     ...serviceHandlers(definitions, services),
     'rpc.discover': async () => JSON.parse(openrpcJson),
@@ -142,6 +149,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Da
         clearInterval(pruner);
         services.close(); // before the engine cancels runs, so no restart policy answers the cancels
         await engine.close();
+        await retained.close();
         await connections.close();
         await server.close();
         await store.close();

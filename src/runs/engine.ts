@@ -28,6 +28,8 @@ export interface EngineOptions {
   maxQueued: number;
   killGraceMs: number;
   log: Logger;
+  /** Awaited for each finished run once its directory is complete, before anyone sees it finished. */
+  onFinished?: (run: RunRecord) => Promise<void>;
 }
 
 export type EventListener = (runId: string, event: RunEvent) => void;
@@ -541,6 +543,11 @@ export class RunEngine {
       await this.#options.store.update(storedRunOf(active, final));
     } catch (error) {
       this.#options.log.error('could not index a finished run', { runId: final.runId, error });
+    }
+    try {
+      await this.#options.onFinished?.(final);
+    } catch (error) {
+      this.#options.log.error('could not index a retained run', { runId: final.runId, error });
     }
     this.#active.delete(final.runId);
     active.resolveFinished(this.#view(final));

@@ -154,7 +154,7 @@ export async function listFiles(runDir: string, sub: string): Promise<FileEntry[
   );
 }
 
-async function sha256Of(path: string): Promise<string> {
+export async function sha256Of(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');

@@ -2,10 +2,11 @@
 import { actionMethods } from './action.js';
 import { daemonMethods } from './daemon.js';
 import { eventMethods, notifications } from './run-event.js';
+import { retainedMethods } from './retained.js';
 import { runMethods } from './run.js';
 import { serviceMethods } from './service.js';
 
-export const methods = [...daemonMethods, ...runMethods, ...eventMethods, ...actionMethods, ...serviceMethods] as const;
+export const methods = [...daemonMethods, ...runMethods, ...eventMethods, ...retainedMethods, ...actionMethods, ...serviceMethods] as const;
 export { notifications };
 
 export { errorRegistry, RunyardError, type ErrorReason } from './errors.js';

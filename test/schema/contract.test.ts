@@ -66,8 +66,15 @@ t.test("every method's example runs on a real daemon and its answer fits the res
   const daemon = await startDaemon(t);
   const client = await daemon.client();
   const ajv = createAjv();
-  // Examples name a run id that does not exist here; they run against a real finished run instead.
-  const existing = await client.run.start({ argv: ['echo', 'hello'] });
+  // Examples name a run id that does not exist here; they run against a real finished run instead,
+  // one that wrote the report and the artifact the retained.* examples name.
+  const existing = await client.run.start({
+    argv: [
+      'sh',
+      '-c',
+      'echo hello; printf "# all ok\\n" > reports/report.md; mkdir artifacts/out; printf "a,b\\n" > artifacts/out/data.csv',
+    ],
+  });
   // Service examples name these actions; long-running, as a service's actions usually are.
   for (const name of ['dev-server', 'typecheck-watch']) await client.action.set({ name, argv: ['sleep', '300'] });
   await client.run.wait({ runId: existing.runId });

@@ -1,0 +1,374 @@
+// The in-memory index of retained runs: built by a scan, kept current by the engine, fs.watch and rescans.
+import { statSync, watch, type FSWatcher } from 'node:fs';
+import { lstat, realpath } from 'node:fs/promises';
+import { isAbsolute, relative, sep } from 'node:path';
+import type { Logger } from '../log.js';
+import type { RetainedRun } from '../schema/retained.js';
+import { readRunDir, type DirReading } from './read-run-dir.js';
+import { isRunId } from './safe-path.js';
+import { scanRunsDir } from './scan.js';
+import { SortedRuns } from './sorted-runs.js';
+
+export interface RetainedIndexOptions {
+  /** Notice directories other processes add or remove (fs.watch plus periodic rescans). Default false. */
+  watch?: boolean;
+  /** Time between rescans while watching; stretched to 20 times the last scan's duration. Default 60 s. */
+  rescanMs?: number;
+  log?: Logger;
+}
+
+// Directories that appeared without a summary are looked at again when their mtime changes: how
+// another process's run is seen finishing. Polled rather than watched, because a watch on a run
+// directory fires for every line appended to its events.jsonl; the mtime changes only when an entry
+// (run.json, the summary) is renamed into it.
+const MAX_PENDING_DIRS = 256;
+const PENDING_POLL_MS = 1_000;
+// Events come in bursts (mkdir, then files); one look after the burst sees the result.
+const SETTLE_MS = 50;
+
+export class RetainedIndex {
+  /** Real path of the runs directory. */
+  readonly runsDir: string;
+  readonly #options: Required<Omit<RetainedIndexOptions, 'log'>> & { log: Logger | undefined };
+  /** The one run each run id stands for: retained wins over incomplete, then the directory named for it. */
+  readonly #byId = new Map<string, RetainedRun>();
+  /** Directory → run id, for the directories not named after their run (outputDir). */
+  readonly #otherDirs = new Map<string, string>();
+  readonly #skipped = new Set<string>();
+  readonly #retained = new SortedRuns();
+  readonly #incomplete = new SortedRuns();
+  #isBuilding = true;
+  #ready: Promise<void> | undefined;
+  #isClosed = false;
+  #watcher: FSWatcher | undefined;
+  /** Directory → its mtime when last read (-1: gone). */
+  readonly #pending = new Map<string, number>();
+  #poller: NodeJS.Timeout | undefined;
+  readonly #dirty = new Set<string>();
+  #settleTimer: NodeJS.Timeout | undefined;
+  #rescan: NodeJS.Timeout | undefined;
+  #lastScanMs = 0;
+  #work: Promise<void> = Promise.resolve();
+
+  private constructor(runsDir: string, options: RetainedIndexOptions) {
+    this.runsDir = runsDir;
+    this.#options = {
+      watch: options.watch ?? false,
+      rescanMs: options.rescanMs ?? 60_000,
+      log: options.log,
+    };
+  }
+
+  /** An index of `runsDir`, empty until `start()`. */
+  static async open(runsDir: string, options: RetainedIndexOptions = {}): Promise<RetainedIndex> {
+    return new RetainedIndex(await realpath(runsDir), options);
+  }
+
+  /** Starts the first scan (and, with `watch`, watching); resolves when the index is ready. Idempotent. */
+  start(): Promise<void> {
+    this.#ready ??= this.#build();
+    return this.#ready;
+  }
+
+  /**
+   * For a question about one run offline: when `<runs-dir>/<runId>` holds that run, retained, the
+   * index is ready with it alone, without a scan. That directory is the one a full scan would pick
+   * for the id, so the answer is the same. False (and nothing changed) otherwise.
+   */
+  probe(runId: string): boolean {
+    if (this.#ready || !isRunId(runId)) return false;
+    const reading = readRunDir(this.runsDir, runId);
+    if (reading.kind !== 'retained' || reading.run.runId !== runId) return false;
+    this.#apply(runId, reading);
+    this.#retained.reset([reading.run]);
+    this.#isBuilding = false;
+    this.#ready = Promise.resolve();
+    return true;
+  }
+
+  /** Resolves once the first scan is done; answers never wait for later rescans. */
+  ready(): Promise<void> {
+    return this.start();
+  }
+
+  get retained(): SortedRuns {
+    return this.#retained;
+  }
+
+  get incomplete(): SortedRuns {
+    return this.#incomplete;
+  }
+
+  /** Directories whose summary (or run.json) could not be read. */
+  get skippedCount(): number {
+    return this.#skipped.size;
+  }
+
+  find(runId: string): RetainedRun | undefined {
+    return this.#byId.get(runId);
+  }
+
+  /** Reads one run directory (absolute, inside the runs directory) again, e.g. when a run has finished. */
+  async addRunDir(runDir: string): Promise<void> {
+    const dir = relative(this.runsDir, runDir).split(sep).join('/');
+    if (dir === '' || dir.startsWith('..') || isAbsolute(dir)) return;
+    this.refresh(dir);
+  }
+
+  /** Reads one directory again and makes the index agree; returns what it found. */
+  refresh(dir: string): DirReading {
+    const reading = this.#settle(dir, readRunDir(this.runsDir, dir));
+    if (reading.kind === 'retained' || reading.kind === 'none') this.#unwatch(dir);
+    return reading;
+  }
+
+  /** Scans everything again; runs found gone are dropped. Runs queued behind other index work. */
+  rescan(): Promise<void> {
+    const done = this.#work.then(() => this.#rescanNow());
+    this.#work = done.catch(() => {});
+    return done;
+  }
+
+  async close(): Promise<void> {
+    this.#isClosed = true;
+    clearTimeout(this.#settleTimer);
+    clearTimeout(this.#rescan);
+    this.#watcher?.close();
+    clearInterval(this.#poller);
+    this.#pending.clear();
+    await this.#work;
+    await this.#ready?.catch(() => {});
+  }
+
+  async #build(): Promise<void> {
+    const started = performance.now();
+    if (this.#options.watch) this.#watchRunsDir();
+    await scanRunsDir(this.runsDir, [''], { isCancelled: () => this.#isClosed }, (dir, reading) =>
+      this.#settle(dir, reading),
+    );
+    const retained: RetainedRun[] = [];
+    const incomplete: RetainedRun[] = [];
+    for (const run of this.#byId.values()) (run.status === 'incomplete' ? incomplete : retained).push(run);
+    this.#retained.reset(retained);
+    this.#incomplete.reset(incomplete);
+    this.#isBuilding = false;
+    this.#lastScanMs = performance.now() - started;
+    this.#options.log?.info('retained runs indexed', {
+      retained: retained.length,
+      incomplete: incomplete.length,
+      skipped: this.#skipped.size,
+      ms: Math.round(this.#lastScanMs),
+    });
+    this.#scheduleRescan();
+  }
+
+  async #rescanNow(): Promise<void> {
+    if (this.#isClosed) return;
+    await this.start();
+    const started = performance.now();
+    const seen = new Set<string>();
+    await scanRunsDir(this.runsDir, [''], { isCancelled: () => this.#isClosed }, (dir, reading) => {
+      seen.add(dir);
+      return this.#settle(dir, reading);
+    });
+    // What the scan did not meet is gone, or arrived during the scan: one look tells which.
+    const unseen = [...this.#byId.values()].map((run) => run.dir).filter((dir) => !seen.has(dir));
+    const recheck = [...unseen, ...[...this.#skipped].filter((dir) => !seen.has(dir))];
+    for (let done = 0; done < recheck.length; done++) {
+      if (this.#isClosed) return;
+      this.refresh(recheck[done]!);
+      // Many at once (a whole directory tree deleted): let requests through now and then.
+      if (done % 1_000 === 999) await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.#lastScanMs = performance.now() - started;
+  }
+
+  #scheduleRescan(): void {
+    if (!this.#options.watch || this.#isClosed) return;
+    const delay = Math.max(this.#options.rescanMs, 20 * this.#lastScanMs);
+    this.#rescan = setTimeout(() => {
+      if (!this.#watcher) this.#watchRunsDir();
+      this.rescan()
+        .catch((error: unknown) =>
+          this.#options.log?.error('rescanning the runs directory failed', { error }),
+        )
+        .finally(() => this.#scheduleRescan());
+    }, delay);
+    this.#rescan.unref();
+  }
+
+  #watchRunsDir(): void {
+    try {
+      this.#watcher = watch(this.runsDir, { persistent: false }, (_event, name) => {
+        if (name === null) return void this.rescan().catch(() => {});
+        if (!name.startsWith('.')) this.#noticed(name);
+      });
+      this.#watcher.on('error', (error) => {
+        this.#options.log?.warn('watching the runs directory failed; rescans continue', { error });
+        this.#watcher?.close();
+        this.#watcher = undefined;
+      });
+    } catch (error) {
+      this.#options.log?.warn('cannot watch the runs directory; relying on rescans', { error });
+    }
+  }
+
+  #noticed(dir: string): void {
+    this.#dirty.add(dir);
+    this.#settleTimer ??= setTimeout(() => {
+      this.#settleTimer = undefined;
+      const dirs = [...this.#dirty];
+      this.#dirty.clear();
+      const done = this.#work.then(async () => {
+        for (const dir of dirs) await this.#refreshTree(dir);
+      });
+      this.#work = done.catch((error: unknown) =>
+        this.#options.log?.error('updating the retained index failed', { error }),
+      );
+    }, SETTLE_MS);
+    // Housekeeping only: it must not keep a stopping daemon alive.
+    this.#settleTimer.unref();
+  }
+
+  /** Reads `top` and everything below it again; entries under it that are gone are dropped. */
+  async #refreshTree(top: string): Promise<void> {
+    if (this.#isClosed) return;
+    await this.start();
+    const isDirectory = await lstat(`${this.runsDir}/${top}`).then(
+      (info) => info.isDirectory(),
+      () => false,
+    );
+    const seen = new Set<string>();
+    if (isDirectory) {
+      await scanRunsDir(this.runsDir, [top], {}, (dir, found, isLeaf) => {
+        seen.add(dir);
+        const reading = this.#settle(dir, found);
+        if (
+          reading.kind === 'incomplete' ||
+          reading.kind === 'skipped' ||
+          (reading.kind === 'none' && isLeaf)
+        )
+          this.#watchPending(dir);
+        else this.#unwatch(dir);
+      });
+    }
+    const under = (dir: string) => dir === top || dir.startsWith(`${top}/`);
+    const owned = [top, ...this.#otherDirs.keys(), ...this.#skipped].filter(
+      (dir) => under(dir) && !seen.has(dir),
+    );
+    for (const dir of owned) {
+      this.#settle(dir, { kind: 'none' });
+      this.#unwatch(dir);
+    }
+  }
+
+  #watchPending(dir: string): void {
+    if (this.#pending.has(dir) || this.#isClosed) return;
+    // Beyond the limit the oldest is left to the rescans.
+    if (this.#pending.size >= MAX_PENDING_DIRS) this.#pending.delete(this.#pending.keys().next().value!);
+    this.#pending.set(dir, this.#mtimeOf(dir));
+    this.#poller ??= setInterval(() => this.#pollPending(), PENDING_POLL_MS).unref();
+  }
+
+  #unwatch(dir: string): void {
+    this.#pending.delete(dir);
+    if (this.#pending.size > 0) return;
+    clearInterval(this.#poller);
+    this.#poller = undefined;
+  }
+
+  #pollPending(): void {
+    for (const [dir, seen] of this.#pending) {
+      const mtime = this.#mtimeOf(dir);
+      if (mtime === seen) continue;
+      this.#pending.set(dir, mtime);
+      this.#noticed(dir);
+    }
+  }
+
+  #mtimeOf(dir: string): number {
+    try {
+      return statSync(`${this.runsDir}/${dir}`).mtimeMs;
+    } catch {
+      return -1;
+    }
+  }
+
+  /** The run whose directory is `dir`, if the index holds one. */
+  #ownerOf(dir: string): RetainedRun | undefined {
+    const runId = isRunId(dir) ? dir : this.#otherDirs.get(dir);
+    const run = runId === undefined ? undefined : this.#byId.get(runId);
+    return run?.dir === dir ? run : undefined;
+  }
+
+  /**
+   * Applies a reading, unless it would take a retained run away: a tree refresh that passed a
+   * directory before its run finished must not undo the engine's word that it has. Summaries only
+   * ever appear, so such a reading is checked by reading the directory once more.
+   */
+  #settle(dir: string, reading: DirReading): DirReading {
+    const owner = this.#ownerOf(dir);
+    const current =
+      owner && isRetained(owner) && reading.kind !== 'retained' ? readRunDir(this.runsDir, dir) : reading;
+    this.#apply(dir, current);
+    return current;
+  }
+
+  /** Makes the index agree with what one directory holds now. */
+  #apply(dir: string, reading: DirReading): void {
+    const owner = this.#ownerOf(dir);
+    if (reading.kind === 'none' || reading.kind === 'skipped') {
+      if (owner) this.#drop(owner);
+      if (reading.kind === 'skipped') this.#skipped.add(dir);
+      else this.#skipped.delete(dir);
+      return;
+    }
+    const { run } = reading;
+    this.#skipped.delete(dir);
+    const holder = this.#byId.get(run.runId);
+    if (holder && holder !== owner && !isPreferred(run, holder)) {
+      if (owner) this.#drop(owner);
+      return;
+    }
+    if (holder && holder !== owner) this.#drop(holder);
+    if (owner && owner.runId === run.runId && isRetained(owner) === isRetained(run)) {
+      this.#swap(owner, run);
+      return;
+    }
+    if (owner) this.#drop(owner);
+    this.#put(run);
+  }
+
+  #put(run: RetainedRun): void {
+    this.#byId.set(run.runId, run);
+    if (run.dir !== run.runId) this.#otherDirs.set(run.dir, run.runId);
+    if (!this.#isBuilding) this.#sortedFor(run).insert(run);
+  }
+
+  #swap(old: RetainedRun, run: RetainedRun): void {
+    this.#byId.set(run.runId, run);
+    if (!this.#isBuilding) this.#sortedFor(run).replace(old, run);
+  }
+
+  #drop(run: RetainedRun): void {
+    if (this.#byId.get(run.runId) === run) this.#byId.delete(run.runId);
+    if (this.#otherDirs.get(run.dir) === run.runId) this.#otherDirs.delete(run.dir);
+    if (!this.#isBuilding) this.#sortedFor(run).remove(run);
+  }
+
+  #sortedFor(run: RetainedRun): SortedRuns {
+    return isRetained(run) ? this.#retained : this.#incomplete;
+  }
+}
+
+const isRetained = (run: RetainedRun) => run.status !== 'incomplete';
+
+/**
+ * Which of two directories stands for a run id: a retained one over an incomplete one, then the one
+ * named for the run, then the first by name; so every scan order picks the same.
+ */
+function isPreferred(run: RetainedRun, other: RetainedRun): boolean {
+  if (isRetained(run) !== isRetained(other)) return isRetained(run);
+  if ((run.dir === run.runId) !== (other.dir === other.runId)) return run.dir === run.runId;
+  return run.dir < other.dir;
+}
