@@ -29,6 +29,8 @@ Usage:
   runyard service list
 
   runyard index rebuild|prune [options]   offline maintenance of the run index
+  runyard runs list|latest|reports|artifacts|cat [options] --runs-dir DIR
+                                          retained runs read from the disk, no daemon needed
 
 Every run, action and service command takes --json for machine output, and --url/--token/--state-dir
 to find the daemon.
@@ -49,6 +51,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/service.js')).service(rest);
     case 'index':
       return (await import('./commands/maintain-index.js')).index(rest);
+    case 'runs':
+      return (await import('./commands/runs.js')).runs(rest);
     case '--version':
     case '-v':
       console.log((await import('../schema/version.js')).version);

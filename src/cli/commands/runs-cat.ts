@@ -1,0 +1,69 @@
+// `runyard runs cat RUN_ID PATH`: one report or artifact, chunk by chunk through retained.readArtifact, offline.
+import { parseArgs } from 'node:util';
+import { readArtifact } from '../../retained/read-artifact.js';
+import { RetainedReadParams } from '../../schema/retained.js';
+import { parseFlags } from '../client-options.js';
+import { EXIT, UsageError } from '../usage.js';
+import { integer } from './run-args.js';
+import { print, printJson } from './run-format.js';
+import {
+  methodParams,
+  OFFLINE_OPTIONS_HELP,
+  offlineOptions,
+  openRunsDir,
+  reportingRefusals,
+} from './runs-offline.js';
+
+const HELP = `Usage: runyard runs cat RUN_ID PATH [options]
+
+Writes one file of a run to stdout, as raw bytes. PATH is relative to the run directory and must lie
+under reports/ or artifacts/ (see \`runyard runs reports RUN_ID\`).
+
+  --offset N              start at this byte (default 0)
+  --length N              with --json: bytes in the one chunk printed (default and most 1048576)
+${OFFLINE_OPTIONS_HELP.replace('print the result exactly', 'print one chunk exactly')}`;
+
+export async function runsCat(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(() =>
+    parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: { ...offlineOptions, offset: { type: 'string' }, length: { type: 'string' } },
+    }),
+  );
+  if (values.help) {
+    await print(HELP + '\n');
+    return EXIT.ok;
+  }
+  if (positionals.length !== 2)
+    throw new UsageError(`expected RUN_ID and PATH, got ${positionals.length} arguments`);
+  if (values.length !== undefined && !values.json) throw new UsageError('--length needs --json');
+  const [runId, path] = positionals as [string, string];
+  const params = methodParams<RetainedReadParams>(RetainedReadParams, {
+    runId,
+    path,
+    offset: integer('--offset', values.offset, 0),
+    length: integer('--length', values.length),
+  });
+  const index = await openRunsDir(values['runs-dir']);
+  return reportingRefusals(async () => {
+    index.probe(runId);
+    let chunk = await readArtifact(index, params);
+    if (values.json) {
+      await printJson(chunk);
+      return EXIT.ok;
+    }
+    for (;;) {
+      await write(Buffer.from(chunk.data, 'base64'));
+      if (chunk.eof || chunk.length === 0) return EXIT.ok;
+      chunk = await readArtifact(index, { ...params, offset: chunk.nextOffset });
+    }
+  });
+}
+
+function write(bytes: Buffer): Promise<void> {
+  return new Promise((resolve, reject) =>
+    process.stdout.write(bytes, (error) => (error ? reject(error) : resolve())),
+  );
+}

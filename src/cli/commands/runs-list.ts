@@ -1,0 +1,113 @@
+// `runyard runs list|latest`: retained.list and retained.latest over a runs directory, offline.
+import { parseArgs } from 'node:util';
+import { latestRetained, listRetained } from '../../retained/list.js';
+import {
+  RetainedLatestParams,
+  RetainedListParams,
+  type RetainedListParams as ListParams,
+} from '../../schema/retained.js';
+import { parseFlags } from '../client-options.js';
+import { EXIT } from '../usage.js';
+import { integer, keyValues } from './run-args.js';
+import { print, printJson } from './run-format.js';
+import { retainedBlock, retainedTable } from './runs-format.js';
+import {
+  methodParams,
+  OFFLINE_OPTIONS_HELP,
+  offlineOptions,
+  openRunsDir,
+  reportingRefusals,
+} from './runs-offline.js';
+
+const FILTERS_HELP = `  --status S              only runs with this status (repeatable: any of them)
+  --label K=V             only runs with this label (repeatable: all of them)
+  --action ID             only runs of this action
+  --service ID            only runs of this service
+  --since TIME            only runs that finished at or after TIME (ISO 8601)
+  --until TIME            only runs that finished before TIME`;
+
+const HELP = {
+  list: `Usage: runyard runs list [options]
+
+Lists retained runs (directories holding retention-summary.json), newest first by finish time.
+When more remain, the last line on stderr says which --cursor shows them.
+
+${FILTERS_HELP}
+  --include-partial       also list directories with run.json but no summary, as status incomplete
+  --limit N               runs per page (default 50, at most 1000)
+  --cursor C              the page after the one that printed "more: --cursor C"
+${OFFLINE_OPTIONS_HELP}`,
+  latest: `Usage: runyard runs latest [options]
+
+Shows the newest retained run that matches; exit 1 when none does.
+
+${FILTERS_HELP}
+${OFFLINE_OPTIONS_HELP}`,
+};
+
+export async function runsList(command: 'list' | 'latest', args: string[]): Promise<number> {
+  const { values } = parseFlags(() =>
+    parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        ...offlineOptions,
+        status: { type: 'string', multiple: true },
+        label: { type: 'string', multiple: true },
+        action: { type: 'string' },
+        service: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        ...(command === 'list'
+          ? { 'include-partial': { type: 'boolean' }, limit: { type: 'string' }, cursor: { type: 'string' } }
+          : {}),
+      },
+    }),
+  );
+  if (values.help) {
+    await print(HELP[command] + '\n');
+    return EXIT.ok;
+  }
+  const filters = {
+    status: values.status,
+    labels: keyValues('--label', values.label),
+    actionId: values.action,
+    serviceId: values.service,
+    since: values.since,
+    until: values.until,
+  };
+  const index = await openRunsDir(values['runs-dir']);
+  return reportingRefusals(async () => {
+    if (command === 'latest') {
+      const run = await latestRetained(index, methodParams(RetainedLatestParams, filters));
+      if (values.json) await printJson(run);
+      else if (run) await print(retainedBlock(run));
+      else await print('no retained run matches\n', process.stderr);
+      return run ? EXIT.ok : EXIT.failed;
+    }
+    const params = methodParams<ListParams>(RetainedListParams, {
+      ...filters,
+      includePartial: values['include-partial'],
+      limit: integer('--limit', values.limit as string | undefined),
+      cursor: values.cursor,
+    });
+    const page = await listRetained(index, params);
+    if (values.json) {
+      await printJson(page);
+      return EXIT.ok;
+    }
+    await print(retainedTable(page.runs));
+    const notes = [
+      page.nextCursor !== null ? `more: --cursor ${page.nextCursor}` : '',
+      page.skipped > 0
+        ? `skipped ${page.skipped} unreadable run director${page.skipped === 1 ? 'y' : 'ies'}`
+        : '',
+      page.incomplete > 0 && !params.includePartial
+        ? `${page.incomplete} incomplete run director${page.incomplete === 1 ? 'y' : 'ies'} (--include-partial lists them)`
+        : '',
+    ].filter(Boolean);
+    if (notes.length > 0) await print(notes.map((note) => `${note}\n`).join(''), process.stderr);
+    return EXIT.ok;
+  });
+}

@@ -1,0 +1,51 @@
+// What the offline `runyard runs` commands share: the runs directory, params checked like the daemon's, errors.
+import { realpath } from 'node:fs/promises';
+import type { TSchema } from '@sinclair/typebox';
+import { RetainedIndex } from '../../retained/retained-index.js';
+import { RunyardError } from '../../schema/errors.js';
+import { compileSchema, createAjv, describeViolations } from '../../schema/validator.js';
+import { UsageError, EXIT } from '../usage.js';
+
+export const offlineOptions = {
+  'runs-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const OFFLINE_OPTIONS_HELP = `  --runs-dir DIR          the runs directory (env RUNYARD_RUNS_DIR; default ./runs)
+  --json                  print the result exactly as the retained.* method answers it
+  -h, --help              show this help`;
+
+/** An index of the runs directory, not yet scanned: one-run commands may not need a scan at all. */
+export async function openRunsDir(flag: string | undefined): Promise<RetainedIndex> {
+  const runsDir = flag ?? process.env.RUNYARD_RUNS_DIR ?? 'runs';
+  await realpath(runsDir).catch(() => {
+    throw new UsageError(`runs directory ${runsDir} does not exist`);
+  });
+  return RetainedIndex.open(runsDir);
+}
+
+/**
+ * Params as the daemon's transport would hand them to the method: checked against the method's
+ * schema, with its defaults filled in, so the result is the one the daemon would give.
+ */
+export function methodParams<T>(schema: TSchema, params: Record<string, unknown>): T {
+  const defined = Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined));
+  const validate = compileSchema(createAjv(), schema);
+  if (!validate(defined)) {
+    const problems = describeViolations(validate.errors ?? []).map((v) => `${v.path} ${v.message}`);
+    throw new UsageError(`invalid options: ${problems.join('; ')}`);
+  }
+  return defined as T;
+}
+
+/** Runs `use`; a refusal of the retained code (not found, a path rule) is printed like the daemon's, exit 1. */
+export async function reportingRefusals(use: () => Promise<number>): Promise<number> {
+  try {
+    return await use();
+  } catch (error) {
+    if (!(error instanceof RunyardError)) throw error;
+    console.error(`runyard: ${error.message} (${error.reason})`);
+    return EXIT.failed;
+  }
+}
