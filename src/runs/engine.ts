@@ -389,6 +389,13 @@ export class RunEngine {
       startedAt: record.startedAt ?? startedAt,
       nextAttemptAt: null,
     });
+    // The index learns of the process now, not after run.json is written: a daemon killed in between left
+    // the run indexed as queued, so the next one started it again while this process lived on, untracked.
+    void this.#options.store
+      .update(storedRunOf(active))
+      .catch((error: unknown) =>
+        this.#options.log.error('could not record a run change', { runId: record.runId, error }),
+      );
     active.events.append({
       type: 'attempt',
       attempt,

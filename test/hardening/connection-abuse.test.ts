@@ -10,6 +10,8 @@ import { makeProbe, openFds, type ProbeReading } from '../helpers/probe.js';
 import { encodeFrame, handshakeRequest, OPCODE, openRaw } from '../helpers/raw-ws.js';
 
 const LONG = isLongRun();
+// The long variant outlasts tap's per-file timeout of 120 s.
+if (isLongRun()) t.setTimeout(1_800_000);
 const SCALE = LONG ? 10 : 1;
 const seed = seedFromEnv(0x5eed0002);
 /** Heap growth (after a full GC) allowed once every abusive connection is gone. */
