@@ -41,6 +41,7 @@ export class SubscriptionHub {
   readonly #limits: SubscriptionLimits;
   readonly #subscriptions = new Map<string, Subscription>();
   #counter = 0;
+  #isClosed = false;
 
   constructor(socket: WebSocket, engine: RunEngine, log: Logger, limits = defaultSubscriptionLimits) {
     this.#socket = socket;
@@ -81,11 +82,18 @@ export class SubscriptionHub {
   }
 
   close(): void {
+    this.#isClosed = true;
     for (const subscription of this.#subscriptions.values()) this.#remove(subscription);
   }
 
   #add(id: string, runId: string | null, nextSeq: number, mode: Subscription['mode']): Subscription {
     const subscription: Subscription = { id, runId, nextSeq, mode, stopListening: () => {}, closed: false };
+    // subscribe() looks the run up first: a connection that closed meanwhile must not get a subscription
+    // nobody would ever remove (it would replay and listen for as long as the daemon runs).
+    if (this.#isClosed) {
+      subscription.closed = true;
+      return subscription;
+    }
     subscription.stopListening = this.#engine.onEvent(runId, (eventRunId, event) =>
       this.#onLive(subscription, eventRunId, event),
     );

@@ -15,7 +15,7 @@ if (isLongRun()) t.setTimeout(1_800_000);
 const SCALE = LONG ? 10 : 1;
 const seed = seedFromEnv(0x5eed0002);
 /** Heap growth (after a full GC) allowed once every abusive connection is gone. */
-const HEAP_MARGIN_BYTES = 3 * 1_048_576;
+const HEAP_MARGIN_BYTES = 2 * 1_048_576;
 
 t.comment(`seed ${seed} (replay with RUNYARD_HARDENING_SEED=${seed})`);
 
@@ -70,7 +70,7 @@ t.test(
     t.match(await client.daemon.info(), { pid: daemon.child.pid }, 'the daemon still answers');
     const fdsBack = await eventually(
       () => (openFds(daemon.child.pid!) <= fdsBefore ? true : undefined),
-      20_000,
+      30_000, // requests of connections already gone are still being answered (into the void) meanwhile
     ).catch(() => false);
     t.ok(fdsBack, 'file descriptors are back to where they were', {
       opened: openFiles(daemon.child.pid!).filter((file) => !filesBefore.includes(file)),
@@ -142,7 +142,7 @@ async function dropMidRequest(daemon: TestDaemon, random: Random, quietRunId: st
     { method: 'run.wait', params: { runId: chattyRunId } },
     { method: 'rpc.discover' },
     { method: 'run.logs', params: { runId: chattyRunId, limit: 1_048_576 } },
-    { method: 'run.events', params: { runId: chattyRunId, limit: 10_000 } },
+    { method: 'run.events', params: { runId: chattyRunId, limit: 1_000 } },
     { method: 'run.list', params: { limit: 1_000 } },
   ];
   const request = random.pick(requests);
@@ -185,7 +185,11 @@ async function neverRead(daemon: TestDaemon, random: Random, chattyRunId: string
     encodeFrame(OPCODE.text, Buffer.from(JSON.stringify({ jsonrpc: '2.0', id, method, params })));
   connection.socket.write(frame(1, 'run.subscribe', { runId: chattyRunId, fromSeq: 1 }));
   for (let id = 2; id < 2 + random.int(20); id++) {
-    connection.socket.write(frame(id, random.pick(['rpc.discover', 'run.events']), { runId: chattyRunId }));
+    connection.socket.write(
+      random.chance(0.5)
+        ? frame(id, 'rpc.discover', {})
+        : frame(id, 'run.events', { runId: chattyRunId, limit: 50 }),
+    );
   }
   await new Promise((resolve) => setTimeout(resolve, random.int(200)));
   connection.socket.destroy();
