@@ -40,7 +40,8 @@ t.test(
       `${id} requests; daemon RSS ${mb(rssBefore)} before, peak ${mb(peak)} while the client did not read`,
     );
     t.ok(
-      peak - rssBefore < 256 * 1_048_576,
+      // Without the pause this grew by 1.5 GB in 6 s; GC slack under a loaded CI machine reached 322 MiB.
+      peak - rssBefore < 640 * 1_048_576,
       `the daemon's memory stayed bounded (grew ${mb(peak - rssBefore)})`,
     );
     connection.socket.destroy();
