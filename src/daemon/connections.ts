@@ -19,6 +19,8 @@ const DRAIN_POLL_MS = 20;
 export class Connections {
   readonly #sockets = new Set<WebSocket>();
   readonly #alive = new WeakSet<WebSocket>();
+  /** Unsent bytes of each socket at the last ping, to tell a paused but draining client from a dead one. */
+  readonly #backlogAtPing = new WeakMap<WebSocket, number>();
   readonly #dispatcher: RpcDispatcher<CallContext>;
   readonly #engine: RunEngine;
   readonly #log: Logger;
@@ -96,7 +98,12 @@ export class Connections {
 
   #ping(): void {
     for (const socket of this.#sockets) {
-      if (!this.#alive.has(socket)) {
+      // A paused socket (see #send) cannot read the pong its client sent; while its backlog shrinks the
+      // client is reading, so it is alive. One that drains nothing for a whole interval is dropped.
+      const backlog = socket.bufferedAmount;
+      const isDraining = socket.isPaused && backlog < (this.#backlogAtPing.get(socket) ?? Infinity);
+      this.#backlogAtPing.set(socket, backlog);
+      if (!this.#alive.has(socket) && !isDraining) {
         socket.terminate();
         continue;
       }
