@@ -12,7 +12,8 @@ import { connect } from '../src/client/index.js';
 import { newRunId } from '../src/runs/ids.js';
 import { latestRetained, listRetained } from '../src/retained/list.js';
 import { RetainedIndex } from '../src/retained/retained-index.js';
-import { scanRunsDir } from '../src/retained/scan.js';
+import { readRetainedRun } from '../src/retained/retained-run.js';
+import { walkRunsDir } from '../src/run-dir/walk.js';
 import type { RetentionSummary } from '../src/schema/run-dir.js';
 import type { RetainedRun } from '../src/schema/retained.js';
 import { formatTable, verdict, type BenchRow } from './table.js';
@@ -126,7 +127,14 @@ async function createFixture(runsDir: string, count: number): Promise<void> {
 async function measureInProcess(runsDir: string) {
   const scanStarted = performance.now();
   let read = 0;
-  await scanRunsDir(await realpath(runsDir), [''], {}, () => read++);
+  const real = await realpath(runsDir);
+  await walkRunsDir(
+    real,
+    [''],
+    (dir) => readRetainedRun(real, dir),
+    {},
+    () => read++,
+  );
   const fullScanMs = performance.now() - scanStarted;
   if (read !== RUNS) throw new Error(`scanned ${read} directories, expected ${RUNS}`);
 
@@ -189,9 +197,15 @@ async function measureMemory(runsDir: string) {
   gc();
   const before = process.memoryUsage().heapUsed;
   let records: RetainedRun[] | undefined = [];
-  await scanRunsDir(real, [''], {}, (_dir, reading) => {
-    if (reading.kind === 'retained') records!.push(reading.run);
-  });
+  await walkRunsDir(
+    real,
+    [''],
+    (dir) => readRetainedRun(real, dir),
+    {},
+    (_dir, reading) => {
+      if (reading.kind === 'retained') records!.push(reading.run);
+    },
+  );
   gc();
   const recordBytes = process.memoryUsage().heapUsed - before;
   records = undefined;

@@ -93,7 +93,7 @@ export type Progress = {
 };
 
 export type RetainedArtifactManifest = {
-  runId: RunId;
+  runId: RetainedRunName;
   /** "recorded": read from what the daemon wrote when the run finished; "generated": computed now because the directory lacks that record (an older or partial directory), which is left unmodified. */
   source: "recorded" | "generated";
   createdAt: Timestamp | null;
@@ -104,12 +104,12 @@ export type RetainedArtifactManifest = {
 };
 
 export type RetainedArtifactManifestParams = {
-  /** A run id (ULID); anything else is refused with run_id_invalid. */
+  /** The run: its id, or its directory relative to the runs directory. 1-8 "/"-separated parts of 1-255 characters, none starting with "."; no NUL, control characters or backslashes. Anything else is refused with run_id_invalid. */
   runId: string;
 };
 
 export type RetainedChunk = {
-  runId: RunId;
+  runId: RetainedRunName;
   path: string;
   mediaType: string;
   /** Bytes in the whole file. */
@@ -160,10 +160,25 @@ export type RetainedListResult = {
   incomplete: number;
 };
 
+export type RetainedProblemsParams = {
+  /** Default: 100. */
+  limit?: number;
+  /** nextCursor of the previous page. */
+  cursor?: string;
+};
+
+export type RetainedProblemsResult = {
+  /** Sorted by directory, then file. */
+  problems: RunDirProblem[];
+  /** Problems in the whole runs directory. */
+  total: number;
+  nextCursor: string | null;
+};
+
 export type RetainedReadArtifactParams = RetainedReadParams;
 
 export type RetainedReadParams = {
-  /** A run id (ULID); anything else is refused with run_id_invalid. */
+  /** The run: its id, or its directory relative to the runs directory. 1-8 "/"-separated parts of 1-255 characters, none starting with "."; no NUL, control characters or backslashes. Anything else is refused with run_id_invalid. */
   runId: string;
   /** Relative to the run directory, under reports/ or artifacts/, e.g. "reports/report.md". */
   path: string;
@@ -181,12 +196,12 @@ export type RetainedReport = {
 };
 
 export type RetainedReportsParams = {
-  /** A run id (ULID); anything else is refused with run_id_invalid. */
+  /** The run: its id, or its directory relative to the runs directory. 1-8 "/"-separated parts of 1-255 characters, none starting with "."; no NUL, control characters or backslashes. Anything else is refused with run_id_invalid. */
   runId: string;
 };
 
 export type RetainedReportsResult = {
-  runId: RunId;
+  runId: RetainedRunName;
   /** "recorded": read from what the daemon wrote when the run finished; "generated": computed now because the directory lacks that record (an older or partial directory), which is left unmodified. */
   source: "recorded" | "generated";
   /** Sorted by path. */
@@ -196,7 +211,7 @@ export type RetainedReportsResult = {
 };
 
 export type RetainedRun = {
-  runId: RunId;
+  runId: RetainedRunName;
   /** The run directory relative to the runs directory: the run id, or the outputDir it chose. */
   dir: string;
   status: RetainedStatus;
@@ -216,6 +231,9 @@ export type RetainedRun = {
   /** Compatibility marker: the fields this directory did not record, which hold their documented defaults (docs/recovery.md). Empty for a directory written by this version. */
   defaulted: string[];
 };
+
+/** A retained run: its run id, or its directory relative to the runs directory. 1-8 "/"-separated parts of 1-255 characters, none starting with "."; no NUL, control characters or backslashes. */
+export type RetainedRunName = string;
 
 /** The status retention-summary.json records; "incomplete" for a directory that has run.json but no summary. */
 export type RetainedStatus = "queued" | "running" | "retrying" | "succeeded" | "failed" | "timed_out" | "cancelled" | "interrupted" | "incomplete";
@@ -237,6 +255,16 @@ export type RetryPolicy = {
 
 export type RunCancelParams = {
   runId: RunId;
+};
+
+export type RunDirProblem = {
+  /** The directory relative to the runs directory; bytes that are not UTF-8 are shown as \xNN. */
+  dir: string;
+  file: string | null;
+  field: string | null;
+  /** unreadable: the file or directory could not be read; missing_file: a file the directory needs is not there (plan.json of an unfinished run); not_regular_file: a FIFO, socket, device or directory in place of a file; symlink: a symlink in place of a file (never followed); outside_runs_dir: it resolves outside the runs directory; too_large, too_deep: above the documented limits; not_json, not_object: not a JSON object; invalid_field: a field without a default has the wrong shape; name_not_utf8, name_not_accepted: the directory cannot be named by a run name; duplicate_run: another directory holds the same run and stands for it. */
+  reason: "unreadable" | "missing_file" | "not_regular_file" | "symlink" | "outside_runs_dir" | "too_large" | "too_deep" | "not_json" | "not_object" | "invalid_field" | "name_not_utf8" | "name_not_accepted" | "duplicate_run";
+  message: string;
 };
 
 export type RunEvent = {
@@ -603,6 +631,8 @@ export interface RunyardMethods {
     artifactManifest(params: RetainedArtifactManifestParams, options?: CallOptions): Promise<RetainedArtifactManifest>;
     /** Bytes of one report or artifact, base64, at most 1 MiB per call; read on from nextOffset until eof. */
     readArtifact(params: RetainedReadArtifactParams, options?: CallOptions): Promise<RetainedChunk>;
+    /** Run directories that cannot be (fully) read, each with the file, the field and the reason. */
+    problems(params?: RetainedProblemsParams, options?: CallOptions): Promise<RetainedProblemsResult>;
   };
   action: {
     /** Create or replace a named action. */
@@ -664,6 +694,7 @@ export function bindMethods(call: Call): RunyardMethods {
       reports: (params, options) => call('retained.reports', params ?? {}, options),
       artifactManifest: (params, options) => call('retained.artifactManifest', params ?? {}, options),
       readArtifact: (params, options) => call('retained.readArtifact', params ?? {}, options),
+      problems: (params, options) => call('retained.problems', params ?? {}, options),
     },
     action: {
       set: (params, options) => call('action.set', params ?? {}, options),
@@ -711,6 +742,7 @@ export const retrySafe: Record<string, boolean | string> = {
   'retained.reports': true,
   'retained.artifactManifest': true,
   'retained.readArtifact': true,
+  'retained.problems': true,
   'action.set': true,
   'action.get': true,
   'action.list': true,
@@ -758,7 +790,7 @@ export class OutputDirNotEmptyError extends RpcError {}
 /** outputDir is the directory of a run that has not finished; even overwrite cannot take it. (code 1103) */
 export class OutputDirBusyError extends RpcError {}
 
-/** A retained.* call named something that is not a run id; nothing was looked up. (code 1104) */
+/** A retained.* call named a run in a way no run directory can be named (a ".." or dot part, a NUL, too long); nothing was looked up. (code 1104) */
 export class RunIdInvalidError extends RpcError {}
 
 /** retained.readArtifact: the path holds a NUL byte. (code 1105) */

@@ -17,6 +17,7 @@ import { daemonHandlers } from './methods/daemon.js';
 import { runHandlers } from './methods/run.js';
 import { retainedHandlers } from './methods/retained.js';
 import { RetainedIndex } from '../retained/retained-index.js';
+import { RunDirProblems } from '../run-dir/problems.js';
 import { actionHandlers } from './methods/action.js';
 import { serviceHandlers } from './methods/service.js';
 import { Definitions } from '../services/definitions.js';
@@ -60,15 +61,21 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Da
   const runsDir = await realpath(config.runsDir);
   const startedAt = new Date().toISOString();
 
+  // What any reader finds wrong in the runs directory: logged once, listed by retained.problems.
+  const problems = new RunDirProblems(log);
   const { store, rebuilt } = await openStore(
     config.store,
     stateDir,
     runsDir,
     await loadOrCreateNodeId(stateDir),
     log,
+    problems,
   );
-  if (rebuilt) log.info('rebuilt the index from the run directories', { ...rebuilt });
-  const retained = await RetainedIndex.open(runsDir, { watch: true, log });
+  if (rebuilt) {
+    const { problems: _named, ...counts } = rebuilt;
+    log.info('rebuilt the index from the run directories', counts);
+  }
+  const retained = await RetainedIndex.open(runsDir, { watch: true, log, problems });
   const engine = new RunEngine({
     runsDir,
     store,

@@ -1,63 +1,40 @@
 // Finding a retained run's directory for a request, and proving it still holds that run.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { runFiles } from '../runs/run-dir.js';
 import { RunyardError } from '../schema/errors.js';
 import type { RetainedRun } from '../schema/retained.js';
+import type { RetentionSummary } from '../schema/run-dir.js';
 import type { RetainedIndex } from './retained-index.js';
-import { namedRunId, runIdIn } from './read-run-dir.js';
-import { assertRunId, isGone, realRunDirOf } from './safe-path.js';
+import { readRetainedRun } from './retained-run.js';
+import { assertRunName, realRunDirOf } from './safe-path.js';
 
 export interface LocatedRun {
   run: RetainedRun;
   /** Real path of the run directory, strictly inside the runs directory. */
   realRunDir: string;
-  /** The parsed retention-summary.json; undefined for an incomplete directory. */
-  summary: Record<string, unknown> | undefined;
+  /** The checked fields of retention-summary.json; undefined for an incomplete directory. */
+  summary: Partial<RetentionSummary> | undefined;
 }
 
 /**
- * The run `runId` names, read from its directory as it is now. A directory deleted, emptied or
- * taken over by another run since the index saw it answers retained_run_not_found (and the index
- * learns it), so a stale index never serves another run's files.
+ * The run `name` names (its run id, or its directory), read from its directory as it is now. A
+ * directory deleted, emptied or taken over by another run since the index saw it answers
+ * retained_run_not_found (and the index learns it), so a stale index never serves another run's files.
  */
-export async function locateRun(index: RetainedIndex, runId: string): Promise<LocatedRun> {
-  assertRunId(runId);
+export async function locateRun(index: RetainedIndex, name: string): Promise<LocatedRun> {
+  assertRunName(name);
   await index.ready();
-  const notFound = new RunyardError('retained_run_not_found', { runId });
-  const run = index.find(runId);
+  const notFound = new RunyardError('retained_run_not_found', { runId: name });
+  const run = index.find(name);
   if (!run) throw notFound;
   const realRunDir = await realRunDirOf(index.runsDir, run.dir);
-  const summary = realRunDir === undefined ? undefined : await readSummary(realRunDir);
-  const named =
-    realRunDir === undefined
-      ? undefined
-      : summary
-        ? namedRunId(summary, realRunDir)
-        : runIdIn(realRunDir, runFiles.run);
-  if (named !== runId || (summary !== undefined) !== (run.status !== 'incomplete')) {
-    const reading = index.refresh(run.dir);
-    const current = index.find(runId);
-    if (reading.kind === 'none' || reading.kind === 'skipped' || !current || named !== runId) throw notFound;
-    return { run: current, realRunDir: realRunDir!, summary };
-  }
-  return { run, realRunDir: realRunDir!, summary };
-}
-
-async function readSummary(realRunDir: string): Promise<Record<string, unknown> | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(realRunDir, runFiles.summary), 'utf8');
-  } catch (error) {
-    if (isGone(error)) return undefined;
-    throw error;
-  }
-  try {
-    const value: unknown = JSON.parse(text);
-    if (value !== null && typeof value === 'object' && !Array.isArray(value))
-      return value as Record<string, unknown>;
-  } catch {
-    // Not JSON: the directory is treated as having no summary, like one that never got one.
-  }
-  return undefined;
+  const reading = realRunDir === undefined ? undefined : readRetainedRun(index.runsDir, run.dir);
+  const isSameRun = reading !== undefined && 'run' in reading && reading.run.runId === run.runId;
+  // Finished, emptied or taken over since the index saw it: the index learns it now.
+  if (!isSameRun || reading.run.status !== run.status) index.refresh(run.dir);
+  if (!isSameRun) throw notFound;
+  const summary = reading.reader.summary();
+  return {
+    run: reading.run,
+    realRunDir: realRunDir!,
+    summary: summary.state === 'read' ? summary.fields : undefined,
+  };
 }

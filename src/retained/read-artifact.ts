@@ -6,16 +6,16 @@ import { RunyardError } from '../schema/errors.js';
 import { MAX_READ_BYTES, type RetainedChunk, type RetainedReadParams } from '../schema/retained.js';
 import { locateRun } from './locate.js';
 import type { RetainedIndex } from './retained-index.js';
-import { assertRunId, checkServedPath, isGone, resolveServedFile } from './safe-path.js';
+import { assertRunName, checkServedPath, isGone, resolveServedFile } from './safe-path.js';
 
 export async function readArtifact(index: RetainedIndex, params: RetainedReadParams): Promise<RetainedChunk> {
   const { runId, path } = params;
   const offset = params.offset ?? 0;
   const length = Math.min(params.length ?? MAX_READ_BYTES, MAX_READ_BYTES);
   // The path's text is judged before anything on disk is looked at.
-  assertRunId(runId);
+  assertRunName(runId);
   checkServedPath(runId, path);
-  const { realRunDir } = await locateRun(index, runId);
+  const { run, realRunDir } = await locateRun(index, runId);
   const resolved = await resolveServedFile(realRunDir, runId, path);
   let file;
   try {
@@ -45,7 +45,7 @@ export async function readArtifact(index: RetainedIndex, params: RetainedReadPar
     }
     const nextOffset = offset + filled;
     return {
-      runId,
+      runId: run.runId,
       path,
       mediaType: mediaTypeOf(path),
       size: info.size,

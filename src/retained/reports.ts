@@ -1,20 +1,24 @@
 // retained.reports and retained.artifactManifest: what a run recorded, or what its directory holds now.
-import { readFile } from 'node:fs/promises';
+import { Type } from '@sinclair/typebox';
 import { mediaTypeOf } from '../fs/media-type.js';
-import { listFiles, runFiles, sha256Of } from '../runs/run-dir.js';
+import { artifactEntries, listFiles } from '../run-dir/artifacts.js';
+import { runFiles } from '../run-dir/files.js';
+import { readRunFile } from '../run-dir/read.js';
 import { RunyardError } from '../schema/errors.js';
-import type { ArtifactEntry } from '../schema/run-dir.js';
+import { ArtifactEntry } from '../schema/run-dir.js';
+import { shapeChecker } from '../run-dir/check.js';
 import type { RetainedArtifactManifest, RetainedReport, RetainedReportsResult } from '../schema/retained.js';
-import { asTime } from './read-run-dir.js';
 import { locateRun } from './locate.js';
 import type { RetainedIndex } from './retained-index.js';
 import { checkPathText, resolveInRunDir, resolveServedFile, servedRoots } from './safe-path.js';
 
-const SHA256 = /^[0-9a-f]{64}$/;
+// Other producers may record more about an artifact; what the contract names is checked and served.
+const isArtifactEntry = shapeChecker(Type.Object(ArtifactEntry.properties));
 
-export async function reportsOf(index: RetainedIndex, runId: string): Promise<RetainedReportsResult> {
-  const { realRunDir, summary } = await locateRun(index, runId);
-  const recorded = stringList(summary?.reports);
+export async function reportsOf(index: RetainedIndex, name: string): Promise<RetainedReportsResult> {
+  const { run, realRunDir, summary } = await locateRun(index, name);
+  const { runId } = run;
+  const recorded = summary?.reports;
   if (!recorded) {
     const files = (await hasServedDir(realRunDir, runId, 'reports'))
       ? await listFiles(realRunDir, runFiles.reports)
@@ -39,11 +43,17 @@ export async function reportsOf(index: RetainedIndex, runId: string): Promise<Re
 
 export async function artifactManifestOf(
   index: RetainedIndex,
-  runId: string,
+  name: string,
 ): Promise<RetainedArtifactManifest> {
-  const { realRunDir, summary } = await locateRun(index, runId);
-  const named = typeof summary?.artifactManifest === 'string' ? summary.artifactManifest : runFiles.manifest;
-  const manifest = await readManifest(realRunDir, runId, named);
+  const { run, realRunDir, summary } = await locateRun(index, name);
+  const { runId } = run;
+  const manifest = await readManifest(
+    index.runsDir,
+    run.dir,
+    realRunDir,
+    runId,
+    summary?.artifactManifest ?? runFiles.manifest,
+  );
   if (manifest) {
     const artifacts: ArtifactEntry[] = [];
     let omitted = 0;
@@ -56,18 +66,9 @@ export async function artifactManifestOf(
     return { runId, source: 'recorded', createdAt: manifest.createdAt, artifacts, omitted };
   }
   // An older run without a manifest: computed the way the daemon computes one, written nowhere.
-  const files = (await hasServedDir(realRunDir, runId, 'artifacts'))
-    ? await listFiles(realRunDir, runFiles.artifacts)
+  const artifacts = (await hasServedDir(realRunDir, runId, 'artifacts'))
+    ? await artifactEntries(realRunDir)
     : [];
-  const artifacts: ArtifactEntry[] = [];
-  for (const file of files) {
-    artifacts.push({
-      path: file.path,
-      size: file.size,
-      sha256: await sha256Of(`${realRunDir}/${file.path}`),
-      mediaType: file.mediaType,
-    });
-  }
   return { runId, source: 'generated', createdAt: null, artifacts, omitted: 0 };
 }
 
@@ -91,42 +92,29 @@ async function hasServedDir(realRunDir: string, runId: string, root: (typeof ser
 }
 
 /** The recorded manifest, when the run has a readable one at a path that keeps the path rules. */
-async function readManifest(realRunDir: string, runId: string, path: string) {
-  let text: string;
+async function readManifest(runsDir: string, dir: string, realRunDir: string, runId: string, path: string) {
+  let real: string;
   try {
     const file = await resolveInRunDir(realRunDir, runId, path, checkPathText(runId, path));
     if (!file.isFile) return undefined;
-    text = await readFile(file.real, 'utf8');
+    real = file.real;
   } catch (error) {
     // A manifest that is missing, or named by a path that breaks a rule, is one the run does not have.
     if (error instanceof RunyardError) return undefined;
     throw error;
   }
-  let manifest: unknown;
-  try {
-    manifest = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  const { artifacts, createdAt } = (manifest ?? {}) as Record<string, unknown>;
-  if (!Array.isArray(artifacts)) return undefined;
-  return { artifacts: artifacts as unknown[], createdAt: asTime(createdAt) ?? null };
+  const manifest = readRunFile(runsDir, dir, path, real, 'manifest');
+  if (manifest.state !== 'read' || manifest.fields.artifacts === undefined) return undefined;
+  return { artifacts: manifest.fields.artifacts, createdAt: manifest.fields.createdAt ?? null };
 }
 
 function asArtifact(runId: string, entry: unknown): ArtifactEntry | undefined {
-  if (entry === null || typeof entry !== 'object') return undefined;
-  const { path, size, sha256, mediaType } = entry as Record<string, unknown>;
-  if (typeof path !== 'string' || !path.startsWith(`${runFiles.artifacts}/`)) return undefined;
-  if (!Number.isSafeInteger(size) || (size as number) < 0) return undefined;
-  if (typeof sha256 !== 'string' || !SHA256.test(sha256) || typeof mediaType !== 'string') return undefined;
+  if (!isArtifactEntry(entry) || !entry.path.startsWith(`${runFiles.artifacts}/`)) return undefined;
   try {
-    checkPathText(runId, path);
+    checkPathText(runId, entry.path);
   } catch {
     return undefined;
   }
-  return { path, size: size as number, sha256, mediaType };
-}
-
-function stringList(value: unknown): string[] | undefined {
-  return Array.isArray(value) && value.every((item) => typeof item === 'string') ? value : undefined;
+  const { path, size, sha256, mediaType } = entry;
+  return { path, size, sha256, mediaType };
 }

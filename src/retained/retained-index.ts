@@ -1,12 +1,15 @@
 // The in-memory index of retained runs: built by a scan, kept current by the engine, fs.watch and rescans.
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { lstat, realpath } from 'node:fs/promises';
-import { isAbsolute, relative, sep } from 'node:path';
+import { relative, sep } from 'node:path';
+import { isInside } from '../fs/contain.js';
 import type { Logger } from '../log.js';
+import { RunDirProblems } from '../run-dir/problems.js';
+import { walkRunsDir, type WalkOptions } from '../run-dir/walk.js';
+import type { RunDirProblem } from '../schema/run-dir.js';
 import type { RetainedRun } from '../schema/retained.js';
-import { readRunDir, type DirReading } from './read-run-dir.js';
-import { isRunId } from './safe-path.js';
-import { scanRunsDir } from './scan.js';
+import { readRetainedRun, type DirReading } from './retained-run.js';
+import { isRunName } from './safe-path.js';
 import { SortedRuns } from './sorted-runs.js';
 
 export interface RetainedIndexOptions {
@@ -15,6 +18,8 @@ export interface RetainedIndexOptions {
   /** Time between rescans while watching; stretched to 20 times the last scan's duration. Default 60 s. */
   rescanMs?: number;
   log?: Logger;
+  /** Where unreadable directories are reported (and logged); the daemon shares one with the index rebuild. */
+  problems?: RunDirProblems;
 }
 
 // Directories that appeared without a summary are looked at again when their mtime changes: how
@@ -30,6 +35,8 @@ export class RetainedIndex {
   /** Real path of the runs directory. */
   readonly runsDir: string;
   readonly #options: Required<Omit<RetainedIndexOptions, 'log'>> & { log: Logger | undefined };
+  /** Problems the walk itself met (unlistable directories, names that are not UTF-8), by directory. */
+  #walkProblems = new Map<string, RunDirProblem>();
   /** The one run each run id stands for: retained wins over incomplete, then the directory named for it. */
   readonly #byId = new Map<string, RetainedRun>();
   /** Directory → run id, for the directories not named after their run (outputDir). */
@@ -56,6 +63,7 @@ export class RetainedIndex {
       watch: options.watch ?? false,
       rescanMs: options.rescanMs ?? 60_000,
       log: options.log,
+      problems: options.problems ?? new RunDirProblems(options.log),
     };
   }
 
@@ -76,8 +84,8 @@ export class RetainedIndex {
    * for the id, so the answer is the same. False (and nothing changed) otherwise.
    */
   probe(runId: string): boolean {
-    if (this.#ready || !isRunId(runId)) return false;
-    const reading = readRunDir(this.runsDir, runId);
+    if (this.#ready || !isRunName(runId)) return false;
+    const reading = readRetainedRun(this.runsDir, runId);
     if (reading.kind !== 'retained' || reading.run.runId !== runId) return false;
     this.#apply(runId, reading);
     this.#retained.reset([reading.run]);
@@ -104,20 +112,25 @@ export class RetainedIndex {
     return this.#skipped.size;
   }
 
-  find(runId: string): RetainedRun | undefined {
-    return this.#byId.get(runId);
+  /** What is wrong with the directories of the runs directory, as this index (and whoever shares its book) found it. */
+  get problems(): RunDirProblems {
+    return this.#options.problems;
+  }
+
+  /** The run `name` names: a run id first, else the directory (relative to the runs directory) that holds it. */
+  find(name: string): RetainedRun | undefined {
+    return this.#byId.get(name) ?? this.#ownerOf(name);
   }
 
   /** Reads one run directory (absolute, inside the runs directory) again, e.g. when a run has finished. */
   async addRunDir(runDir: string): Promise<void> {
-    const dir = relative(this.runsDir, runDir).split(sep).join('/');
-    if (dir === '' || dir.startsWith('..') || isAbsolute(dir)) return;
-    this.refresh(dir);
+    if (!isInside(this.runsDir, runDir)) return;
+    this.refresh(relative(this.runsDir, runDir).split(sep).join('/'));
   }
 
   /** Reads one directory again and makes the index agree; returns what it found. */
   refresh(dir: string): DirReading {
-    const reading = this.#settle(dir, readRunDir(this.runsDir, dir));
+    const reading = this.#settle(dir, readRetainedRun(this.runsDir, dir));
     if (reading.kind === 'retained' || reading.kind === 'none') this.#unwatch(dir);
     return reading;
   }
@@ -143,9 +156,8 @@ export class RetainedIndex {
   async #build(): Promise<void> {
     const started = performance.now();
     if (this.#options.watch) this.#watchRunsDir();
-    await scanRunsDir(this.runsDir, [''], { isCancelled: () => this.#isClosed }, (dir, reading) =>
-      this.#settle(dir, reading),
-    );
+    await this.#walk([''], (dir, reading) => this.#settle(dir, reading));
+    this.#publishWalkProblems();
     const retained: RetainedRun[] = [];
     const incomplete: RetainedRun[] = [];
     for (const run of this.#byId.values()) (run.status === 'incomplete' ? incomplete : retained).push(run);
@@ -167,10 +179,12 @@ export class RetainedIndex {
     await this.start();
     const started = performance.now();
     const seen = new Set<string>();
-    await scanRunsDir(this.runsDir, [''], { isCancelled: () => this.#isClosed }, (dir, reading) => {
+    this.#walkProblems = new Map();
+    await this.#walk([''], (dir, reading) => {
       seen.add(dir);
       return this.#settle(dir, reading);
     });
+    this.#publishWalkProblems();
     // What the scan did not meet is gone, or arrived during the scan: one look tells which.
     const unseen = [...this.#byId.values()].map((run) => run.dir).filter((dir) => !seen.has(dir));
     const recheck = [...unseen, ...[...this.#skipped].filter((dir) => !seen.has(dir))];
@@ -189,9 +203,7 @@ export class RetainedIndex {
     this.#rescan = setTimeout(() => {
       if (!this.#watcher) this.#watchRunsDir();
       this.rescan()
-        .catch((error: unknown) =>
-          this.#options.log?.error('rescanning the runs directory failed', { error }),
-        )
+        .catch((error: unknown) => this.#rescanFailed(error))
         .finally(() => this.#scheduleRescan());
     }, delay);
     this.#rescan.unref();
@@ -200,7 +212,7 @@ export class RetainedIndex {
   #watchRunsDir(): void {
     try {
       this.#watcher = watch(this.runsDir, { persistent: false }, (_event, name) => {
-        if (name === null) return void this.rescan().catch(() => {});
+        if (name === null) return void this.rescan().catch((error: unknown) => this.#rescanFailed(error));
         if (!name.startsWith('.')) this.#noticed(name);
       });
       this.#watcher.on('error', (error) => {
@@ -240,7 +252,7 @@ export class RetainedIndex {
     );
     const seen = new Set<string>();
     if (isDirectory) {
-      await scanRunsDir(this.runsDir, [top], {}, (dir, found, isLeaf) => {
+      await this.#walk([top], (dir, found, isLeaf) => {
         seen.add(dir);
         const reading = this.#settle(dir, found);
         if (
@@ -251,6 +263,7 @@ export class RetainedIndex {
           this.#watchPending(dir);
         else this.#unwatch(dir);
       });
+      this.#publishWalkProblems();
     }
     const under = (dir: string) => dir === top || dir.startsWith(`${top}/`);
     const owned = [top, ...this.#otherDirs.keys(), ...this.#skipped].filter(
@@ -294,10 +307,26 @@ export class RetainedIndex {
     }
   }
 
+  #walk(roots: readonly string[], visit: (dir: string, reading: DirReading, isLeaf: boolean) => unknown) {
+    const options: WalkOptions = {
+      isCancelled: () => this.#isClosed,
+      onProblem: (problem) => this.#walkProblems.set(problem.dir, problem),
+    };
+    return walkRunsDir(this.runsDir, roots, (dir) => readRetainedRun(this.runsDir, dir), options, visit);
+  }
+
+  #publishWalkProblems(): void {
+    this.#options.problems.replaceAll('walk', this.#walkProblems.values());
+  }
+
+  #rescanFailed(error: unknown): void {
+    this.#options.log?.error('rescanning the runs directory failed', { error });
+  }
+
   /** The run whose directory is `dir`, if the index holds one. */
   #ownerOf(dir: string): RetainedRun | undefined {
-    const runId = isRunId(dir) ? dir : this.#otherDirs.get(dir);
-    const run = runId === undefined ? undefined : this.#byId.get(runId);
+    const named = this.#byId.get(dir);
+    const run = named?.dir === dir ? named : this.#byId.get(this.#otherDirs.get(dir) ?? '');
     return run?.dir === dir ? run : undefined;
   }
 
@@ -309,7 +338,9 @@ export class RetainedIndex {
   #settle(dir: string, reading: DirReading): DirReading {
     const owner = this.#ownerOf(dir);
     const current =
-      owner && isRetained(owner) && reading.kind !== 'retained' ? readRunDir(this.runsDir, dir) : reading;
+      owner && isRetained(owner) && reading.kind !== 'retained'
+        ? readRetainedRun(this.runsDir, dir)
+        : reading;
     this.#apply(dir, current);
     return current;
   }
@@ -317,6 +348,7 @@ export class RetainedIndex {
   /** Makes the index agree with what one directory holds now. */
   #apply(dir: string, reading: DirReading): void {
     const owner = this.#ownerOf(dir);
+    this.#options.problems.set('retained', dir, reading.kind === 'none' ? [] : reading.problems);
     if (reading.kind === 'none' || reading.kind === 'skipped') {
       if (owner) this.#drop(owner);
       if (reading.kind === 'skipped') this.#skipped.add(dir);

@@ -1,23 +1,24 @@
 // Path safety for retained runs: which names may be asked for, and resolving them without leaving a run directory.
 import { lstat, readlink, realpath } from 'node:fs/promises';
 import { isAbsolute, join, sep } from 'node:path';
+import { isInside, isInsideOrAt } from '../fs/contain.js';
 import { RunyardError } from '../schema/errors.js';
-import { RunId } from '../schema/common.js';
+import { RetainedRunName } from '../schema/common.js';
 
-const RUN_ID = new RegExp(RunId.pattern!);
+// As ajv compiles the contract's patterns: with the u flag, so an unpaired surrogate is one character.
+const RUN_NAME = new RegExp(RetainedRunName.pattern!, 'u');
 // Linux gives up after 40 links in one lookup (ELOOP); a longer chain (a loop) resolves to nothing here too.
 const MAX_LINKS = 40;
 
 /** The directories whose files retained.readArtifact serves. */
 export const servedRoots = ['reports', 'artifacts'] as const;
 
-export const isRunId = (text: string) => RUN_ID.test(text);
+/** Whether a retained.* call may name a run so: a run id, or a directory under the runs directory. */
+export const isRunName = (text: string) => text.length <= RetainedRunName.maxLength! && RUN_NAME.test(text);
 
-export function assertRunId(runId: string): void {
-  if (!isRunId(runId)) throw new RunyardError('run_id_invalid', { runId });
+export function assertRunName(runId: string): void {
+  if (!isRunName(runId)) throw new RunyardError('run_id_invalid', { runId });
 }
-
-const isInsideOrAt = (root: string, path: string) => path === root || path.startsWith(root + sep);
 
 /**
  * The checks that need no disk, in a fixed order so one path always gets the same answer. Paths are
@@ -108,7 +109,7 @@ export async function resolveInRunDir(
     let base = current;
     if (isAbsolute(target)) {
       // An absolute target must name the run directory by its real path; anything else leaves it.
-      const inside = target.startsWith(realRunDir + sep) ? target.slice(realRunDir.length + 1) : undefined;
+      const inside = isInside(realRunDir, target) ? target.slice(realRunDir.length + 1) : undefined;
       if (inside === undefined && target !== realRunDir) throw failure('path_symlink_escape', runId, path);
       base = realRunDir;
       pending.unshift(...(inside ?? '').split(sep));
@@ -137,7 +138,7 @@ export async function resolveServedFile(
   const segments = checkServedPath(runId, path);
   const resolved = await resolveInRunDir(realRunDir, runId, path, segments);
   // Links may move a path between reports/ and artifacts/, never onto run.json, logs or the like.
-  if (!servedRoots.some((root) => resolved.real.startsWith(join(realRunDir, root) + sep)))
+  if (!servedRoots.some((root) => isInside(join(realRunDir, root), resolved.real)))
     throw failure('path_not_served', runId, path);
   if (!resolved.isFile) throw failure('path_not_file', runId, path);
   return resolved;
@@ -155,8 +156,7 @@ export async function realRunDirOf(realRunsDir: string, dir: string): Promise<st
     if (isGone(error)) return undefined;
     throw error;
   }
-  if (!real.startsWith(realRunsDir + sep))
-    throw new RunyardError('path_outside_runs_dir', { field: 'runDir' });
+  if (!isInside(realRunsDir, real)) throw new RunyardError('path_outside_runs_dir', { field: 'runDir' });
   return real;
 }
 

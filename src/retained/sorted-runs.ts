@@ -1,7 +1,7 @@
 // Retained runs in list order (newest first), with binary search for cursors and for updates in place.
 import { RunyardError } from '../schema/errors.js';
 import type { RetainedRun } from '../schema/retained.js';
-import { isRunId } from './safe-path.js';
+import { isRunName } from './safe-path.js';
 
 /** What a run sorts by: when it finished; for an incomplete directory without a finish, when it was created. */
 export const sortKeyOf = (run: RetainedRun): string => run.finishedAt ?? run.createdAt ?? '';
@@ -108,10 +108,11 @@ export const encodeCursor = (run: RetainedRun): string =>
 
 export function decodeCursor(cursor: string): Position {
   const text = Buffer.from(cursor, 'base64url').toString();
-  const split = text.lastIndexOf('|');
+  // The key is a timestamp (or empty), which never holds "|"; a run name may.
+  const split = text.indexOf('|');
   const key = text.slice(0, split);
   const runId = text.slice(split + 1);
-  if (split < 0 || !isRunId(runId) || (key !== '' && Number.isNaN(Date.parse(key))))
+  if (split < 0 || !isRunName(runId) || (key !== '' && Number.isNaN(Date.parse(key))))
     throw new RunyardError('list_cursor_invalid', { cursor });
   return { key, runId };
 }

@@ -1,12 +1,11 @@
 // The in-memory state of a run the engine still supervises, and what of it the store keeps.
 import type { RunEvent } from '../schema/run-event.js';
-import type { AttemptRecord } from '../schema/run-dir.js';
+import type { AttemptRecord, RunPlan } from '../schema/run-dir.js';
 import type { RunRecord, RunSpec } from '../schema/run.js';
 import type { ProcessIdentity, RunResults, StoredRun } from '../store/store.js';
 import { EventLog } from './event-log.js';
 import type { OutputStream, RunningProcess } from './process.js';
 import type { ResolvedRetry } from './retry.js';
-import type { RunPlan } from './run-dir.js';
 
 export type ErrorInfo = NonNullable<RunRecord['error']>;
 
@@ -24,7 +23,7 @@ export interface ActiveRun {
   processIdentity: ProcessIdentity | null;
   results: RunResults | null;
   /** Why the current attempt is being stopped, once we have signalled it. */
-  stopping?: { status: 'cancelled' | 'timed_out'; error: ErrorInfo };
+  stopping?: { status: 'cancelled' | 'timed_out' | 'failed'; error: ErrorInfo };
   /** Set by a cancel: no further attempt may start. */
   cancelled?: ErrorInfo;
   timers: NodeJS.Timeout[];
@@ -45,6 +44,8 @@ export interface ActiveRunParts {
   /** Seq of the last event already in events.jsonl (a revived run continues its log). */
   lastSeq: number;
   onEvent: (event: RunEvent) => void;
+  /** The event log cannot be written any more. */
+  onLogFailed: (error: Error) => void;
   /** Frees the run directory for others once the run has finished. */
   release: () => void;
 }
@@ -58,7 +59,11 @@ export function makeActiveRun(parts: ActiveRunParts): ActiveRun {
     plan: parts.plan,
     request: parts.request,
     retry: parts.retry,
-    events: new EventLog(parts.record.runDir, parts.onEvent, parts.lastSeq),
+    events: new EventLog(
+      parts.record.runDir,
+      { event: parts.onEvent, failed: parts.onLogFailed },
+      parts.lastSeq,
+    ),
     attempts: parts.attempts,
     logSizes: parts.logSizes,
     processIdentity: null,
@@ -71,10 +76,20 @@ export function makeActiveRun(parts: ActiveRunParts): ActiveRun {
   };
 }
 
+/**
+ * What the store keeps of a run. Env values only while it is queued: a restarted daemon needs them
+ * to start it, and nothing needs them once it has started (retries take them from memory).
+ */
 export const storedRunOf = (active: ActiveRun, record = active.record): StoredRun => ({
   record,
-  request: active.request,
+  request: record.status === 'queued' ? active.request : withoutEnvValues(active.request),
   attempts: active.attempts,
   process: active.processIdentity,
   results: active.results,
 });
+
+function withoutEnvValues(request: RunSpec): RunSpec {
+  if (request.env === undefined) return request;
+  const { env: _env, ...rest } = request;
+  return rest;
+}

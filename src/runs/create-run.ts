@@ -2,21 +2,15 @@
 import { rm } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { RunyardError } from '../schema/errors.js';
-import { RUN_DIR_SCHEMA_VERSION } from '../schema/run-dir.js';
+import { runFiles } from '../run-dir/files.js';
+import { writePlan, writeRunJson } from '../run-dir/write.js';
+import { RUN_DIR_SCHEMA_VERSION, type RunPlan } from '../schema/run-dir.js';
 import type { RunRecord, RunSpec } from '../schema/run.js';
 import { isDirectory, resolveCommand } from './command.js';
 import { newRunId } from './ids.js';
 import { resolveRetry, type ResolvedRetry } from './retry.js';
 import type { RunDirClaims } from './run-dir-claims.js';
-import {
-  createRunDir,
-  emptyDir,
-  failedDirectory,
-  runFiles,
-  writePlan,
-  writeRunJson,
-  type RunPlan,
-} from './run-dir.js';
+import { createRunDir, emptyDir, failedDirectory } from './run-dir.js';
 
 export interface NewRun {
   record: RunRecord;

@@ -1,25 +1,35 @@
 // The run engine: creates runs, queues them by priority, supervises attempts, retries, and completes directories.
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import type { Logger } from '../log.js';
+import { readEvents, repairEventLog } from '../run-dir/events.js';
+import { runFiles } from '../run-dir/files.js';
+import { readLog } from '../run-dir/logs.js';
+import { completePlan, isProblem } from '../run-dir/plan.js';
+import { RunDirReader } from '../run-dir/read.js';
+import { writeRetention, writeRunJson } from '../run-dir/write.js';
 import { RunyardError } from '../schema/errors.js';
 import type { RunEvent, RunEventsResult } from '../schema/run-event.js';
 import { runStatuses } from '../schema/run-record.js';
-import type { RunListParams, RunListResult, RunRecord, RunStartParams, RunStatus } from '../schema/run.js';
+import type {
+  RunListParams,
+  RunListResult,
+  RunLogsResult,
+  RunRecord,
+  RunStartParams,
+  RunStatus,
+} from '../schema/run.js';
 import type { RunStore, StoredRun } from '../store/store.js';
 import { makeActiveRun, storedRunOf, type ActiveRun, type ErrorInfo } from './active-run.js';
 import { createRun, runyardEnv } from './create-run.js';
 import { applyAction, plainSpec } from './run-spec.js';
-import { readEvents, repairEventLog } from './event-log.js';
 import { assertTransition, isTerminal } from './lifecycle.js';
-import { readLog, type LogSlice } from './log-reader.js';
-import { spawnProcess, type OutputStream, type ProcessExit } from './process.js';
+import { spawnProcess, unstartedProcess, type OutputStream, type ProcessExit } from './process.js';
 import { identify, terminateGroup } from './process-identity.js';
 import { parseProgressLine } from './progress.js';
 import { RunQueue } from './queue.js';
 import { resolveRetry, retryDelayMs, shouldRetry } from './retry.js';
 import { RunDirClaims } from './run-dir-claims.js';
-import { readPlan, runFiles, writeRetention, writeRunJson } from './run-dir.js';
 
 export interface EngineOptions {
   runsDir: string;
@@ -138,9 +148,15 @@ export class RunEngine {
     return this.get(runId);
   }
 
-  async readLog(runId: string, stream: OutputStream, offset: number, limit: number): Promise<LogSlice> {
+  async readLog(runId: string, stream: OutputStream, offset: number, limit: number): Promise<RunLogsResult> {
     const run = await this.get(runId);
-    return readLog(join(run.runDir, runFiles[stream]), offset, limit, isTerminal(run.status));
+    return readLog(
+      this.#options.runsDir,
+      join(run.runDir, runFiles[stream]),
+      offset,
+      limit,
+      isTerminal(run.status),
+    );
   }
 
   /** A page of a run's event log as it is on disk, waiting first for events not yet written. */
@@ -148,7 +164,7 @@ export class RunEngine {
     const run = await this.get(runId);
     const active = this.#active.get(runId);
     await active?.events.writtenThrough();
-    const events = await readEvents(run.runDir, fromSeq, limit);
+    const events = await readEvents(this.#options.runsDir, run.runDir, fromSeq, limit);
     const oldest = events[0]?.seq;
     if (oldest !== undefined && oldest > fromSeq) {
       throw new RunyardError('seq_not_available', { runId, fromSeq, oldestSeq: oldest });
@@ -166,7 +182,10 @@ export class RunEngine {
     const active = this.#active.get(runId);
     if (active) return active.events.lastSeq;
     const run = await this.get(runId);
-    return (await readEvents(run.runDir, 1, Number.MAX_SAFE_INTEGER, false)).at(-1)?.seq ?? 0;
+    return (
+      (await readEvents(this.#options.runsDir, run.runDir, 1, Number.MAX_SAFE_INTEGER, false)).at(-1)?.seq ??
+      0
+    );
   }
 
   /** True when every event before `nextSeq` has been emitted and the run is still producing events. */
@@ -203,15 +222,15 @@ export class RunEngine {
       try {
         active = await this.#revive(stored);
       } catch (error) {
-        // The directory is gone or unreadable: the index still must not show a run as active.
+        // The directory is gone or unreadable: the index still must not show a run as active, and
+        // nothing is written into a directory that no longer holds what this run left there.
+        const message = `the run directory could not be continued after a restart: ${(error as Error).message}`;
         this.#options.log.warn('run directory unusable; marking the run interrupted', {
           runId: record.runId,
-          error,
+          runDir: record.runDir,
+          error: (error as Error).message,
         });
-        const error_ = {
-          reason: 'run_dir_missing',
-          message: 'the run directory could not be read after a restart',
-        };
+        const error_ = { reason: 'run_dir_missing', message };
         const finishedAt = new Date().toISOString();
         await this.#options.store.update({
           ...stored,
@@ -303,6 +322,7 @@ export class RunEngine {
       logSizes: { stdout: 0, stderr: 0 },
       lastSeq: 0,
       onEvent: (event) => this.#emit(record.runId, event),
+      onLogFailed: (error) => this.#logFailed(record.runId, runFiles.events, error),
     });
     this.#active.set(record.runId, active);
     active.events.append({ type: 'status', status: 'queued' });
@@ -311,11 +331,16 @@ export class RunEngine {
     return this.#view(active.record);
   }
 
-  /** Rebuilds the in-memory state of a run from the store and its run directory. */
+  /** Rebuilds the in-memory state of a run from the store and its run directory; throws when the directory cannot serve. */
   async #revive(stored: StoredRun): Promise<ActiveRun> {
     const { record } = stored;
-    const plan = await readPlan(record.runDir);
-    const lastSeq = await repairEventLog(record.runDir);
+    const { runsDir } = this.#options;
+    const dir = relative(runsDir, record.runDir).split(sep).join('/');
+    const reader = new RunDirReader(runsDir, dir);
+    const plan = completePlan(reader.plan(), dir);
+    if (isProblem(plan)) throw new Error(plan.message);
+    if (plan.runId !== record.runId) throw new Error(`${runFiles.plan} is the plan of run ${plan.runId}`);
+    const lastSeq = await repairEventLog(runsDir, record.runDir);
     const sizeOf = (file: string) =>
       stat(join(record.runDir, file)).then(
         (info) => info.size,
@@ -330,6 +355,7 @@ export class RunEngine {
       logSizes: { stdout: await sizeOf(runFiles.stdout), stderr: await sizeOf(runFiles.stderr) },
       lastSeq,
       onEvent: (event) => this.#emit(record.runId, event),
+      onLogFailed: (error) => this.#logFailed(record.runId, runFiles.events, error),
       release: this.#claims.hold(record.runDir, record.runId),
     });
     this.#active.set(record.runId, active);
@@ -350,29 +376,32 @@ export class RunEngine {
     const { record, plan } = active;
     const attempt = record.attempt + 1;
     const startedAt = new Date().toISOString();
-    const child = spawnProcess(
-      {
-        command: plan.command,
-        argv: plan.argv,
-        cwd: plan.cwd,
-        env: { ...process.env, ...active.request.env, ...runyardEnv(record, attempt) },
-        logs: {
-          stdout: { path: join(record.runDir, runFiles.stdout), offset: active.logSizes.stdout },
-          stderr: { path: join(record.runDir, runFiles.stderr), offset: active.logSizes.stderr },
-        },
+    const spec = {
+      command: plan.command,
+      argv: plan.argv,
+      cwd: plan.cwd,
+      env: { ...process.env, ...active.request.env, ...runyardEnv(record, attempt) },
+      logs: {
+        stdout: { path: join(record.runDir, runFiles.stdout), offset: active.logSizes.stdout },
+        stderr: { path: join(record.runDir, runFiles.stderr), offset: active.logSizes.stderr },
       },
-      {
-        output: (stream, offset, bytes) =>
-          active.events.append({
-            type: 'output',
-            stream,
-            offset,
-            length: bytes.length,
-            text: bytes.toString('utf8'),
-          }),
-        progressLine: (line) => this.#progress(active, line),
-      },
-    );
+    };
+    const logFailure = active.events.failure;
+    // A run whose event log cannot be written is not started: nothing it did could be recorded.
+    const child = logFailure
+      ? unstartedProcess({ reason: 'io_error', message: `${runFiles.events}: ${logFailure.message}` }, spec)
+      : spawnProcess(spec, {
+          output: (stream, offset, bytes) =>
+            active.events.append({
+              type: 'output',
+              stream,
+              offset,
+              length: bytes.length,
+              text: bytes.toString('utf8'),
+            }),
+          progressLine: (line) => this.#progress(active, line),
+          logFailed: (stream, error) => this.#logFailed(record.runId, runFiles[stream], error),
+        });
     active.process = child;
     active.processIdentity = identify(child.pid);
     active.attempts.push({
@@ -447,7 +476,23 @@ export class RunEngine {
     return active.finished;
   }
 
-  #stopAttempt(active: ActiveRun, status: 'cancelled' | 'timed_out', error: ErrorInfo): void {
+  /**
+   * A file of the run cannot be written (a full disk, an IO error): the attempt is stopped and the
+   * run fails with reason io_error. The daemon and every other run go on.
+   */
+  #logFailed(runId: string, file: string, error: Error): void {
+    const message = `could not write ${file}: ${(error as NodeJS.ErrnoException).code ?? error.message}`;
+    this.#options.log.error('a run file cannot be written; failing the run', {
+      runId,
+      file,
+      error: error.message,
+    });
+    const active = this.#active.get(runId);
+    if (active?.record.status === 'running')
+      this.#stopAttempt(active, 'failed', { reason: 'io_error', message });
+  }
+
+  #stopAttempt(active: ActiveRun, status: 'cancelled' | 'timed_out' | 'failed', error: ErrorInfo): void {
     const child = active.process;
     if (!child || active.stopping) return;
     active.stopping = { status, error };
@@ -463,11 +508,12 @@ export class RunEngine {
     active.processIdentity = null;
     const { stopping } = active;
     active.stopping = undefined;
-    const outcome: RunStatus = stopping?.status ?? (exit.exitCode === 0 ? 'succeeded' : 'failed');
+    const outcome: RunStatus =
+      stopping?.status ?? (exit.exitCode === 0 && !exit.failure ? 'succeeded' : 'failed');
     const error: ErrorInfo | null = stopping
       ? stopping.error
-      : exit.spawnError
-        ? { reason: 'spawn_failed', message: exit.spawnError.message }
+      : exit.failure
+        ? exit.failure
         : exit.exitCode === 0
           ? null
           : exit.exitCode === null
@@ -491,7 +537,14 @@ export class RunEngine {
       stderrOffset: exit.logSizes.stderr,
     });
     const result = { exitCode: exit.exitCode, signal: exit.signal, error };
-    if (!active.cancelled && !this.#closing && shouldRetry(active.retry, outcome, attempt.attempt)) {
+    // A run whose files cannot be written would only fail the same way again.
+    const isRetryable = error?.reason !== 'io_error';
+    if (
+      isRetryable &&
+      !active.cancelled &&
+      !this.#closing &&
+      shouldRetry(active.retry, outcome, attempt.attempt)
+    ) {
       this.#scheduleRetry(active, result);
     } else {
       void this.#finish(active, outcome, result);

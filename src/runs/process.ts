@@ -1,9 +1,11 @@
 // One attempt's child process: its own process group, output appended to the log files, progress on fd 3.
-import { spawn } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { open, type FileHandle } from 'node:fs/promises';
+import type { WriteStream } from 'node:fs';
+import { APPEND_FLAGS } from '../run-dir/open-file.js';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
-import { completeUtf8Length } from './utf8.js';
+import { completeUtf8Length } from '../run-dir/utf8.js';
 
 export type OutputStream = 'stdout' | 'stderr';
 
@@ -20,13 +22,15 @@ export interface ProcessListener {
   output(stream: OutputStream, offset: number, bytes: Buffer): void;
   /** One line the process wrote to fd 3. */
   progressLine(line: string): void;
+  /** Output could not be written to its log (a full disk, an IO error): what follows is dropped, not written. */
+  logFailed(stream: OutputStream, error: Error): void;
 }
 
 export interface ProcessExit {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   /** Set when the process could not be started at all. */
-  spawnError?: Error;
+  failure?: { reason: 'spawn_failed' | 'io_error'; message: string };
   /** Bytes in each log file after this attempt. */
   logSizes: Record<OutputStream, number>;
 }
@@ -42,15 +46,34 @@ export interface RunningProcess {
 // A progress line longer than this is not a progress report; dropping it bounds our memory.
 const MAX_PROGRESS_LINE = 65_536;
 
+/** An attempt that never got a process: it ends at once with `failure`, its logs as they were. */
+export function unstartedProcess(
+  failure: NonNullable<ProcessExit['failure']>,
+  spec: ProcessSpec,
+): RunningProcess {
+  const logSizes = { stdout: spec.logs.stdout.offset, stderr: spec.logs.stderr.offset };
+  return {
+    pid: undefined,
+    exited: Promise.resolve({ exitCode: null, signal: null, failure, logSizes }),
+    signalGroup() {},
+  };
+}
+
 export function spawnProcess(spec: ProcessSpec, listener: ProcessListener): RunningProcess {
-  // detached: the child leads a new process group, so one kill(-pid) reaches everything it started.
-  const child = spawn(spec.command, spec.argv.slice(1), {
-    argv0: spec.argv[0],
-    cwd: spec.cwd,
-    env: spec.env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-  });
+  let child: ChildProcess;
+  try {
+    // detached: the child leads a new process group, so one kill(-pid) reaches everything it started.
+    child = spawn(spec.command, spec.argv.slice(1), {
+      argv0: spec.argv[0],
+      cwd: spec.cwd,
+      env: spec.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    // Node refuses some requests before forking (E2BIG: argv and env too large for execve).
+    return unstartedProcess({ reason: 'spawn_failed', message: (error as Error).message }, spec);
+  }
   const copies = (['stdout', 'stderr'] as const).map((stream) =>
     copyOutput(child[stream]!, stream, spec.logs[stream], listener),
   );
@@ -70,7 +93,9 @@ export function spawnProcess(spec: ProcessSpec, listener: ProcessListener): Runn
         resolve({
           exitCode,
           signal,
-          ...(spawnError && child.pid === undefined ? { spawnError } : {}),
+          ...(spawnError && child.pid === undefined
+            ? { failure: { reason: 'spawn_failed' as const, message: spawnError.message } }
+            : {}),
           logSizes: { stdout: stdout!, stderr: stderr! },
         }),
       );
@@ -101,23 +126,43 @@ async function copyOutput(
   log: { path: string; offset: number },
   listener: ProcessListener,
 ): Promise<number> {
-  const file = createWriteStream(log.path, { flags: 'a' });
   let reported = log.offset;
   let carry: Buffer = Buffer.alloc(0);
+  let failed = false;
   const report = (bytes: Buffer) => {
-    if (bytes.length === 0) return;
+    if (bytes.length === 0 || failed) return;
     listener.output(stream, reported, bytes);
     reported += bytes.length;
   };
+  const fail = (error: Error) => {
+    if (failed) return;
+    // The pipe is drained into nothing from now on, so the child never blocks on a log we cannot write.
+    failed = true;
+    source.resume();
+    listener.logFailed(stream, error);
+  };
+  // A log a run replaced by a symlink or a FIFO (retries reopen it) is refused, never followed or blocked on.
+  let handle: FileHandle;
+  try {
+    handle = await open(log.path, APPEND_FLAGS, 0o644);
+  } catch (error) {
+    fail(error as Error);
+    await once(source, 'close');
+    return reported;
+  }
+  const file = handle.createWriteStream();
+  file.on('error', fail);
   source.on('data', (chunk: Buffer) => {
+    if (failed) return;
     // The write callback runs once the bytes are in the file, so a reader at the reported offset finds them.
-    const flushed = file.write(chunk, () => {
+    const flushed = file.write(chunk, (error) => {
+      if (error) return;
       const pending = carry.length ? Buffer.concat([carry, chunk]) : chunk;
       const cut = completeUtf8Length(pending);
       carry = pending.subarray(cut);
       report(pending.subarray(0, cut));
     });
-    if (!flushed) {
+    if (!flushed && !failed) {
       source.pause();
       file.once('drain', () => source.resume());
     }
@@ -154,5 +199,6 @@ function readLines(source: Readable, onLine: (line: string) => void): void {
 async function closed(stream: WriteStream): Promise<void> {
   if (stream.closed) return;
   if (!stream.writableEnded) stream.end();
-  await once(stream, 'close');
+  // Not events.once: it rejects on 'error', which the stream's own listener has already reported.
+  await new Promise<void>((resolve) => stream.once('close', () => resolve()));
 }

@@ -1,19 +1,11 @@
 // Retry policy: which outcomes are retried and how long to wait before the next attempt.
+import { DEFAULT_RETRY, type ResolvedRetry } from '../schema/run-dir.js';
 import type { RetryPolicy, RunStatus } from '../schema/run-record.js';
 
-export type ResolvedRetry = Required<RetryPolicy>;
-
-export const defaultRetry: ResolvedRetry = {
-  maxAttempts: 1,
-  initialDelayMs: 1_000,
-  factor: 2,
-  maxDelayMs: 60_000,
-  jitter: 'full',
-  on: ['failed', 'timed_out'],
-};
+export type { ResolvedRetry };
 
 export const resolveRetry = (policy: RetryPolicy | undefined): ResolvedRetry => ({
-  ...defaultRetry,
+  ...DEFAULT_RETRY,
   ...policy,
 });
 

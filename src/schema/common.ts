@@ -8,6 +8,26 @@ export const RunId = Type.String({
   description: 'Run id (a ULID): sortable by creation time and safe as a directory name.',
 });
 
+/**
+ * The name of a retained run: a run id, or the path of its directory under the runs directory, as
+ * any producer names them (time stamps, slugs, nested outputDirs). 1 to 8 parts separated by "/",
+ * each 1-255 characters, none starting with "." (so no "." or ".." parts), and no NUL, control
+ * character, backslash or unpaired surrogate (the name is valid UTF-8).
+ */
+const NAME_PART = '(?!\\.)[^/\\\\\\u0000-\\u001f\\u007f\\ud800-\\udfff]{1,255}';
+export const RetainedRunName = Type.String({
+  $id: 'RetainedRunName',
+  minLength: 1,
+  maxLength: 2_047,
+  pattern: `^${NAME_PART}(?:/${NAME_PART}){0,7}$`,
+  description:
+    'A retained run: its run id, or its directory relative to the runs directory. 1-8 "/"-separated parts of ' +
+    '1-255 characters, none starting with "."; no NUL, control characters or backslashes.',
+});
+
+/** A string that can reach a process: execve cannot pass a NUL byte, so none is accepted. */
+export const NO_NUL = '^[^\\u0000]*$';
+
 export const Timestamp = Type.String({
   $id: 'Timestamp',
   format: 'date-time',
@@ -17,6 +37,8 @@ export const Timestamp = Type.String({
 export const Labels = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,63}$' }), Type.String({ maxLength: 256 }), {
   $id: 'Labels',
   maxProperties: 32,
+  // Without it, keys outside the pattern pass: patternProperties only constrains the keys it matches.
+  additionalProperties: false,
   description: 'Free-form key/value tags for filtering; keys are 1-63 of [A-Za-z0-9_.-].',
 });
 

@@ -69,9 +69,13 @@ export const errorRegistry = {
   },
   run_id_invalid: {
     code: 1104,
-    message: 'runId must be a run id: 26 characters of Crockford base 32',
+    message:
+      'runId must name a run: its run id or its directory, 1-8 "/"-separated parts of 1-255 characters, none ' +
+      'starting with "." and none holding NUL, control characters or backslashes',
     data: Type.Object({ runId: Type.String() }),
-    description: 'A retained.* call named something that is not a run id; nothing was looked up.',
+    description:
+      'A retained.* call named a run in a way no run directory can be named (a ".." or dot part, a NUL, ' +
+      'too long); nothing was looked up.',
   },
   path_nul_byte: {
     code: 1105,

@@ -1,9 +1,9 @@
 // The retained.* contract: finished runs served from their run directories, with or without the daemon.
 import { Type, type Static } from '@sinclair/typebox';
-import { ErrorInfo, Labels, Nullable, RunId, StringEnum, Timestamp } from './common.js';
+import { ErrorInfo, Labels, Nullable, RetainedRunName, StringEnum, Timestamp } from './common.js';
 import { defineMethod } from './method.js';
 import { exampleRun, RunStatus, runStatuses } from './run-record.js';
-import { ArtifactEntry } from './run-dir.js';
+import { ArtifactEntry, RunDirProblem } from './run-dir.js';
 
 /** Largest chunk retained.readArtifact returns: 1 MiB of bytes, about 1.4 MB as base64. */
 export const MAX_READ_BYTES = 1_048_576;
@@ -19,7 +19,8 @@ export type RetainedStatus = Static<typeof RetainedStatus>;
 
 export const RetainedRun = Type.Object(
   {
-    runId: RunId,
+    // The id its summary (or run.json) records, else its directory: ULIDs for runyard's runs, anything for others.
+    runId: RetainedRunName,
     dir: Type.String({
       description: 'The run directory relative to the runs directory: the run id, or the outputDir it chose.',
     }),
@@ -106,8 +107,11 @@ export type RetainedListResult = Static<typeof RetainedListResult>;
 export const RetainedRunRef = Type.Object(
   {
     runId: Type.String({
-      maxLength: 256,
-      description: 'A run id (ULID); anything else is refused with run_id_invalid.',
+      maxLength: RetainedRunName.maxLength,
+      description:
+        'The run: its id, or its directory relative to the runs directory. 1-8 "/"-separated parts of 1-255 ' +
+        'characters, none starting with "."; no NUL, control characters or backslashes. Anything else is ' +
+        'refused with run_id_invalid.',
     }),
   },
   { additionalProperties: false },
@@ -131,7 +135,7 @@ export type RetainedReport = Static<typeof RetainedReport>;
 
 export const RetainedReportsResult = Type.Object(
   {
-    runId: RunId,
+    runId: RetainedRunName,
     source: Source,
     reports: Type.Array(RetainedReport, { description: 'Sorted by path.' }),
     omitted: Type.Integer({
@@ -145,7 +149,7 @@ export type RetainedReportsResult = Static<typeof RetainedReportsResult>;
 
 export const RetainedArtifactManifest = Type.Object(
   {
-    runId: RunId,
+    runId: RetainedRunName,
     source: Source,
     // When the recorded manifest was written; null when generated.
     createdAt: Nullable(Timestamp),
@@ -178,7 +182,7 @@ export type RetainedReadParams = Static<typeof RetainedReadParams>;
 
 export const RetainedChunk = Type.Object(
   {
-    runId: RunId,
+    runId: RetainedRunName,
     path: Type.String(),
     mediaType: Type.String(),
     size: Type.Integer({ minimum: 0, description: 'Bytes in the whole file.' }),
@@ -191,6 +195,25 @@ export const RetainedChunk = Type.Object(
   { $id: 'RetainedChunk', additionalProperties: false },
 );
 export type RetainedChunk = Static<typeof RetainedChunk>;
+
+export const RetainedProblemsParams = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000, default: 100 })),
+    cursor: Type.Optional(Type.String({ maxLength: 16_384, description: 'nextCursor of the previous page.' })),
+  },
+  { $id: 'RetainedProblemsParams', additionalProperties: false },
+);
+export type RetainedProblemsParams = Static<typeof RetainedProblemsParams>;
+
+export const RetainedProblemsResult = Type.Object(
+  {
+    problems: Type.Array(RunDirProblem, { description: 'Sorted by directory, then file.' }),
+    total: Type.Integer({ minimum: 0, description: 'Problems in the whole runs directory.' }),
+    nextCursor: Nullable(Type.String({ description: 'Pass as cursor for the next page; null on the last.' })),
+  },
+  { $id: 'RetainedProblemsResult', additionalProperties: false },
+);
+export type RetainedProblemsResult = Static<typeof RetainedProblemsResult>;
 
 export const exampleRetainedRun: RetainedRun = {
   runId: exampleRun.runId,
@@ -343,10 +366,45 @@ export const retainedReadArtifact = defineMethod({
   ],
 });
 
+export const retainedProblems = defineMethod({
+  name: 'retained.problems',
+  retrySafe: true,
+  summary: 'Run directories that cannot be (fully) read, each with the file, the field and the reason.',
+  description:
+    'What the daemon found wrong in the runs directory: files that are torn, garbage, too large or too deep, ' +
+    'symlinks or FIFOs in place of files, fields without a default of the wrong shape, directory names no run ' +
+    'name can hold, two directories holding one run. Kept current by the same scans as retained.list, plus ' +
+    'what the index rebuild at this start found. Such a directory is never fatal: it is left out, and ' +
+    'everything else is served.',
+  params: RetainedProblemsParams,
+  result: RetainedProblemsResult,
+  errors: ['list_cursor_invalid'],
+  examples: [
+    {
+      name: 'a torn summary',
+      params: {},
+      result: {
+        problems: [
+          {
+            dir: '2025-06-01-nightly',
+            file: 'retention-summary.json',
+            field: null,
+            reason: 'not_json',
+            message: 'retention-summary.json is not JSON (torn, truncated or garbage)',
+          },
+        ],
+        total: 1,
+        nextCursor: null,
+      },
+    },
+  ],
+});
+
 export const retainedMethods = [
   retainedList,
   retainedLatest,
   retainedReports,
   retainedArtifactManifest,
   retainedReadArtifact,
+  retainedProblems,
 ] as const;

@@ -8,65 +8,78 @@ const Seq = Type.Integer({ minimum: 1, description: "Position in the run's event
 const eventHead = { seq: Seq, time: Timestamp };
 const OutputStream = StringEnum(['stdout', 'stderr']);
 
-export const RunEvent = Type.Union(
-  [
-    Type.Object(
-      {
-        ...eventHead,
-        type: Type.Literal('status'),
-        status: RunStatus,
-        reason: Type.Optional(Type.String({ description: 'error.reason of a run that ended badly.' })),
-        nextAttemptAt: Type.Optional(Timestamp),
-      },
-      { additionalProperties: false },
-    ),
-    Type.Object(
-      {
-        ...eventHead,
-        type: Type.Literal('attempt'),
-        attempt: Type.Integer({ minimum: 1 }),
-        phase: StringEnum(['start', 'end']),
-        pid: Type.Optional(Nullable(Type.Integer())),
-        exitCode: Type.Optional(Nullable(Type.Integer())),
-        signal: Type.Optional(Nullable(Type.String())),
-        outcome: Type.Optional(RunStatus),
-        stdoutOffset: Type.Integer({ minimum: 0, description: 'Size of logs/stdout.log at this boundary.' }),
-        stderrOffset: Type.Integer({ minimum: 0, description: 'Size of logs/stderr.log at this boundary.' }),
-      },
-      { additionalProperties: false },
-    ),
-    Type.Object(
-      {
-        ...eventHead,
-        type: Type.Literal('progress'),
-        progress: Nullable(Type.Number({ minimum: 0, maximum: 1 })),
-        message: Nullable(Type.String()),
-      },
-      { additionalProperties: false },
-    ),
-    Type.Object(
-      {
-        ...eventHead,
-        type: Type.Literal('output'),
-        stream: OutputStream,
-        offset: Type.Integer({ minimum: 0, description: 'Byte offset of this chunk in its log file.' }),
-        length: Type.Integer({ minimum: 0, description: 'Bytes in this chunk.' }),
-        text: Type.String({ description: 'The chunk as UTF-8; chunks never split a character.' }),
-      },
-      { additionalProperties: false },
-    ),
-    Type.Object(
-      { ...eventHead, type: Type.Literal('note'), message: Type.String() },
-      { additionalProperties: false, description: 'Something the daemon wants on record, e.g. unreadable fd 3 input.' },
-    ),
-    Type.Object(
-      { ...eventHead, type: Type.Literal('end'), status: RunStatus },
-      { additionalProperties: false, description: 'The last event of a finished run; nothing follows it.' },
-    ),
-  ],
-  { $id: 'RunEvent' },
+const StatusEvent = Type.Object(
+  {
+    ...eventHead,
+    type: Type.Literal('status'),
+    status: RunStatus,
+    reason: Type.Optional(Type.String({ description: 'error.reason of a run that ended badly.' })),
+    nextAttemptAt: Type.Optional(Timestamp),
+  },
+  { additionalProperties: false },
 );
+const AttemptEvent = Type.Object(
+  {
+    ...eventHead,
+    type: Type.Literal('attempt'),
+    attempt: Type.Integer({ minimum: 1 }),
+    phase: StringEnum(['start', 'end']),
+    pid: Type.Optional(Nullable(Type.Integer())),
+    exitCode: Type.Optional(Nullable(Type.Integer())),
+    signal: Type.Optional(Nullable(Type.String())),
+    outcome: Type.Optional(RunStatus),
+    stdoutOffset: Type.Integer({ minimum: 0, description: 'Size of logs/stdout.log at this boundary.' }),
+    stderrOffset: Type.Integer({ minimum: 0, description: 'Size of logs/stderr.log at this boundary.' }),
+  },
+  { additionalProperties: false },
+);
+const ProgressEvent = Type.Object(
+  {
+    ...eventHead,
+    type: Type.Literal('progress'),
+    progress: Nullable(Type.Number({ minimum: 0, maximum: 1 })),
+    message: Nullable(Type.String()),
+  },
+  { additionalProperties: false },
+);
+const outputFields = {
+  ...eventHead,
+  type: Type.Literal('output'),
+  stream: OutputStream,
+  offset: Type.Integer({ minimum: 0, description: 'Byte offset of this chunk in its log file.' }),
+  length: Type.Integer({ minimum: 0, description: 'Bytes in this chunk.' }),
+};
+const OutputEvent = Type.Object(
+  {
+    ...outputFields,
+    text: Type.String({ description: 'The chunk as UTF-8; chunks never split a character.' }),
+  },
+  { additionalProperties: false },
+);
+const NoteEvent = Type.Object(
+  { ...eventHead, type: Type.Literal('note'), message: Type.String() },
+  { additionalProperties: false, description: 'Something the daemon wants on record, e.g. unreadable fd 3 input.' },
+);
+const EndEvent = Type.Object(
+  { ...eventHead, type: Type.Literal('end'), status: RunStatus },
+  { additionalProperties: false, description: 'The last event of a finished run; nothing follows it.' },
+);
+
+export const RunEvent = Type.Union([StatusEvent, AttemptEvent, ProgressEvent, OutputEvent, NoteEvent, EndEvent], {
+  $id: 'RunEvent',
+});
 export type RunEvent = Static<typeof RunEvent>;
+
+/** An event as a line of events.jsonl holds it: output events name their bytes in logs/ instead of carrying them. */
+export const StoredRunEvent = Type.Union([
+  StatusEvent,
+  AttemptEvent,
+  ProgressEvent,
+  Type.Object(outputFields, { additionalProperties: false }),
+  NoteEvent,
+  EndEvent,
+]);
+export type StoredRunEvent = Static<typeof StoredRunEvent>;
 
 const SubscriptionId = Type.String({ minLength: 1, maxLength: 64, description: 'Unique within the connection.' });
 

@@ -1,6 +1,6 @@
 // The run record and what a client may ask of a run: status, retry policy, priority, start params.
 import { Type, type Static } from '@sinclair/typebox';
-import { ActionName, ErrorInfo, Labels, Nullable, RunId, StringEnum, Timestamp } from './common.js';
+import { ActionName, ErrorInfo, Labels, NO_NUL, Nullable, RunId, StringEnum, Timestamp } from './common.js';
 
 export const runStatuses = [
   'queued',
@@ -49,7 +49,7 @@ export const RetryPolicy = Type.Object(
 );
 export type RetryPolicy = Static<typeof RetryPolicy>;
 
-export const Argv = Type.Array(Type.String({ maxLength: 32_768 }), {
+export const Argv = Type.Array(Type.String({ maxLength: 32_768, pattern: NO_NUL }), {
   minItems: 1,
   maxItems: 4_096,
   description: 'Command and arguments, executed without a shell. argv[0] is a path or a name on PATH.',
@@ -61,12 +61,14 @@ export const runTemplateFields = {
     Type.String({
       minLength: 1,
       maxLength: 4_096,
+      pattern: NO_NUL,
       description: 'Working directory; relative paths resolve against the run directory (the default).',
     }),
   ),
   env: Type.Optional(
-    Type.Record(Type.String({ pattern: EnvName }), Type.String({ maxLength: 131_072 }), {
+    Type.Record(Type.String({ pattern: EnvName }), Type.String({ maxLength: 131_072, pattern: NO_NUL }), {
       maxProperties: 1_024,
+      additionalProperties: false,
       description: "Variables added to the daemon's environment. Only their names are recorded on disk.",
     }),
   ),
@@ -105,6 +107,7 @@ export const RunStartParams = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 4_096,
+        pattern: NO_NUL,
         description: 'Run directory to use instead of <runs-dir>/<run-id>; must resolve inside the runs directory.',
       }),
     ),

@@ -1,6 +1,7 @@
 // The one ajv configuration: the daemon validates params with it, tests validate results with it.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
+import { NO_NUL } from './common.js';
 import { inlineSchema } from './json-schema.js';
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -20,9 +21,15 @@ export interface SchemaViolation {
   message: string;
 }
 
-/** ajv's errors as `path` + `message`, with the offending property named in the path. */
+const depthOf = (error: ErrorObject) => error.instancePath.split('/').length;
+
+/**
+ * ajv's errors as `path` + `message`, with the offending property named in the path. The
+ * shallowest come first, so 40 bad label keys cannot hide a wrong top-level field past the cap.
+ */
 export function describeViolations(errors: readonly ErrorObject[], max = 20): SchemaViolation[] {
-  return errors.slice(0, max).map((error) => {
+  const ordered = [...errors].sort((a, b) => depthOf(a) - depthOf(b));
+  return ordered.slice(0, max).map((error) => {
     switch (error.keyword) {
       case 'required':
         return { path: `${error.instancePath}/${error.params.missingProperty}`, message: 'is required' };
@@ -30,6 +37,10 @@ export function describeViolations(errors: readonly ErrorObject[], max = 20): Sc
         return { path: `${error.instancePath}/${error.params.additionalProperty}`, message: 'is not allowed here' };
       case 'oneOf':
         return { path: error.instancePath || '/', message: 'must give exactly one of the alternatives above' };
+      case 'pattern':
+        // The one pattern whose wording would puzzle: it is there because execve cannot pass a NUL byte.
+        if (error.params.pattern === NO_NUL) return { path: error.instancePath, message: 'must not contain NUL bytes' };
+        return { path: error.instancePath || '/', message: error.message ?? error.keyword };
       case 'enum':
         return {
           path: error.instancePath || '/',

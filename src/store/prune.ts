@@ -16,6 +16,8 @@ export interface PruneResult {
   removedDirs: number;
 }
 
+const PRUNE_BATCH = 100;
+
 export const hasRetention = (policy: RetentionPolicy) =>
   policy.keepRuns !== undefined || policy.keepDays !== undefined;
 
@@ -34,16 +36,21 @@ export async function pruneRuns(
       : {}),
   });
   if (dryRun || runs.length === 0) return { runs, removedDirs: 0 };
-  await store.delete(runs.map((run) => run.runId));
   let removedDirs = 0;
-  if (policy.pruneDirs) {
-    for (const run of runs) {
-      // Re-checked at deletion time: a directory swapped for a symlink since must not take us outside.
-      const dir = await resolveInside(runsDir, run.runDir).catch(() => undefined);
-      if (dir === undefined) continue;
-      await rm(dir, { recursive: true, force: true });
-      removedDirs++;
+  // Directories go before their index rows: a prune killed midway leaves rows the next prune finds
+  // again, never directories that the index no longer knows of.
+  for (let start = 0; start < runs.length; start += PRUNE_BATCH) {
+    const batch = runs.slice(start, start + PRUNE_BATCH);
+    if (policy.pruneDirs) {
+      for (const run of batch) {
+        // Re-checked at deletion time: a directory swapped for a symlink since must not take us outside.
+        const dir = await resolveInside(runsDir, run.runDir).catch(() => undefined);
+        if (dir === undefined) continue;
+        await rm(dir, { recursive: true, force: true });
+        removedDirs++;
+      }
     }
+    await store.delete(batch.map((run) => run.runId));
   }
   return { runs, removedDirs };
 }

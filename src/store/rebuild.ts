@@ -1,10 +1,19 @@
-// Rebuilding the index from run directories, the authority for every run they hold.
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { RetentionSummary } from '../schema/run-dir.js';
+// Rebuilding the index from run directories, the authority for every run runyard ran in them.
+import { statSync } from 'node:fs';
+import { runFiles } from '../run-dir/files.js';
+import { completePlan, firstDefined, isProblem } from '../run-dir/plan.js';
+import type { RunDirProblems } from '../run-dir/problems.js';
+import { fieldProblem, fieldsOf, problemOf, RunDirReader } from '../run-dir/read.js';
+import { walkRunsDir } from '../run-dir/walk.js';
+import { RunId } from '../schema/common.js';
+import {
+  terminalStatuses,
+  type RetentionSummary,
+  type RunDirProblem,
+  type RunJson,
+  type RunPlan,
+} from '../schema/run-dir.js';
 import type { RunRecord, RunSpec } from '../schema/run.js';
-import type { RunPlan } from '../runs/run-dir.js';
-import { runFiles } from '../runs/run-dir.js';
 import type { RunStore, StoredRun } from './store.js';
 
 export interface RebuildCounts {
@@ -12,136 +21,230 @@ export interface RebuildCounts {
   found: number;
   added: number;
   updated: number;
-  /** Run directories whose files could not be read or parsed; skipped. */
+  /** Run directories of another producer: served by retained.*, never indexed, run or rewritten. */
+  foreign: number;
+  /** Run directories that could not be read, or make no run of ours; skipped and named in `problems`. */
   unreadable: number;
+  /** Why each unreadable directory was skipped, and what else the walk could not use. */
+  problems: RunDirProblem[];
 }
 
-// Run directories sit at <runs-dir>/<id> or, with outputDir, deeper; deeper than this is not a layout we write.
-const MAX_DEPTH = 8;
-const PARALLEL_READS = 16;
+export type StoredReading =
+  | { kind: 'none' }
+  | { kind: 'run'; stored: StoredRun }
+  | { kind: 'foreign' }
+  | { kind: 'unreadable'; problems: RunDirProblem[] };
 
-/** Scans `runsDir` and makes the index agree with what the run directories say. Idempotent. */
-export async function rebuildIndex(store: RunStore, runsDir: string): Promise<RebuildCounts> {
-  const counts: RebuildCounts = { found: 0, added: 0, updated: 0, unreadable: 0 };
-  const dirs: string[] = [];
-  await collectRunDirs(runsDir, 0, dirs);
-  counts.found = dirs.length;
-  for (let i = 0; i < dirs.length; i += PARALLEL_READS) {
-    const batch = await Promise.all(dirs.slice(i, i + PARALLEL_READS).map(readStoredRun));
-    for (const stored of batch) {
-      if (!stored) {
-        counts.unreadable++;
-        continue;
-      }
-      const existing = await store.get(stored.record.runId);
-      if (!existing) {
-        await store.insert(stored);
-        counts.added++;
-      } else if (JSON.stringify(existing) !== JSON.stringify(stored.record)) {
-        await store.update(stored);
-        counts.updated++;
-      }
+const ULID = new RegExp(RunId.pattern!);
+
+/**
+ * Scans `runsDir` (a real path) and makes the index agree with what the run directories say.
+ * Idempotent, and never stopped by what a directory holds: one that cannot be read is counted,
+ * named in `problems` (and in `book`, which logs it), and skipped.
+ */
+export async function rebuildIndex(
+  store: RunStore,
+  runsDir: string,
+  book?: RunDirProblems,
+): Promise<RebuildCounts> {
+  const counts: RebuildCounts = { found: 0, added: 0, updated: 0, foreign: 0, unreadable: 0, problems: [] };
+  const report = (dir: string, problems: RunDirProblem[]) => {
+    counts.problems.push(...problems);
+    book?.set('index', dir, problems);
+  };
+  // Which directory stands for each run so far: two copies of one run make one index entry.
+  const holders = new Map<string, string>();
+  const visit = async (dir: string, reading: StoredReading) => {
+    if (reading.kind === 'none') return;
+    counts.found++;
+    if (reading.kind === 'foreign') return void counts.foreign++;
+    if (reading.kind === 'unreadable') {
+      counts.unreadable++;
+      return report(dir, reading.problems);
     }
-  }
+    const { runId } = reading.stored.record;
+    const holder = holders.get(runId);
+    if (holder !== undefined) {
+      const [kept, other] = prefersDir(runId, dir, holder) ? [dir, holder] : [holder, dir];
+      counts.unreadable++;
+      report(other, [
+        problemOf(other, null, 'duplicate_run', `holds run ${runId}, which ${kept} stands for`),
+      ]);
+      if (kept !== dir) return;
+    }
+    holders.set(runId, dir);
+    const problem = await indexRun(store, dir, reading.stored, counts);
+    if (problem) report(dir, [problem]);
+  };
+  await walkRunsDir(
+    runsDir,
+    [''],
+    (dir) => readStoredRun(runsDir, dir),
+    { onProblem: (problem) => report(problem.dir, [problem]) },
+    visit,
+  );
   return counts;
 }
 
-async function collectRunDirs(dir: string, depth: number, found: string[]): Promise<void> {
-  let entries;
+/** Adds or updates one run; returns what went wrong, if anything did. */
+async function indexRun(
+  store: RunStore,
+  dir: string,
+  stored: StoredRun,
+  counts: RebuildCounts,
+): Promise<RunDirProblem | undefined> {
+  let problem: RunDirProblem | undefined;
+  const key = stored.record.idempotencyKey;
+  const holder = key === null ? undefined : await store.findByIdempotencyKey(key);
+  // Two runs cannot share a key: the one indexed first keeps it, the other stays a run without one.
+  if (holder && holder.runId !== stored.record.runId) {
+    problem = fieldProblem(dir, runFiles.run, 'idempotencyKey', {
+      field: 'idempotencyKey',
+      message: `/idempotencyKey is the key of run ${holder.runId} too, which keeps it`,
+    });
+    stored = { ...stored, record: { ...stored.record, idempotencyKey: null } };
+  }
   try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  const names = new Set(entries.map((entry) => entry.name));
-  if (depth > 0 && (names.has(runFiles.run) || names.has(runFiles.summary))) {
-    found.push(dir);
-    return;
-  }
-  if (depth >= MAX_DEPTH) return;
-  for (const entry of entries) {
-    // Symlinks are not followed: a link must not pull directories from outside into the index.
-    if (entry.isDirectory() && !entry.name.startsWith('.'))
-      await collectRunDirs(join(dir, entry.name), depth + 1, found);
+    const existing = await store.get(stored.record.runId);
+    if (!existing) {
+      await store.insert(stored);
+      counts.added++;
+    } else if (JSON.stringify(existing) !== JSON.stringify(stored.record)) {
+      await store.update(stored);
+      counts.updated++;
+    }
+    return problem;
+  } catch (error) {
+    counts.unreadable++;
+    return problemOf(dir, null, 'unreadable', `could not be indexed: ${(error as Error).message}`);
   }
 }
 
-const readJson = async <T>(path: string): Promise<T | undefined> => {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-};
+/** Which of two directories stands for a run: the one named for it, then the first by name, whatever the walk order. */
+const prefersDir = (runId: string, dir: string, other: string) =>
+  (dir === runId) !== (other === runId) ? dir === runId : dir < other;
 
-/** What the index should hold for one run directory; undefined when it cannot be read. */
-export async function readStoredRun(runDir: string): Promise<StoredRun | undefined> {
-  const [runJson, summary, plan] = await Promise.all([
-    readJson<RunRecord & { schemaVersion: number; attempts?: StoredRun['attempts'] }>(
-      join(runDir, runFiles.run),
-    ),
-    readJson<RetentionSummary>(join(runDir, runFiles.summary)),
-    readJson<RunPlan>(join(runDir, runFiles.plan)),
-  ]);
-  let record: RunRecord | undefined;
-  if (runJson && typeof runJson.runId === 'string' && typeof runJson.status === 'string') {
-    const { schemaVersion: _version, attempts: _attempts, ...rest } = runJson;
-    record = { ...rest, runDir, queuePosition: null };
-  } else if (summary && typeof summary.runId === 'string') {
-    record = recordFromSummary(summary, plan, runDir);
+/**
+ * What the index should hold for one run directory. A run is runyard's when its files name one
+ * ULID and it either finished (a summary) or has both a run.json with a status and a plan.json
+ * that says what to execute: only those are indexed, so a directory another tool dropped in is
+ * never queued, run, rewritten or marked interrupted.
+ */
+export function readStoredRun(runsDir: string, dir: string): StoredReading {
+  const reader = new RunDirReader(runsDir, dir);
+  const summaryRead = reader.summary();
+  const runRead = reader.runJson();
+  if (summaryRead.state === 'missing' && runRead.state === 'missing') return { kind: 'none' };
+  const summary = fieldsOf(summaryRead) ?? {};
+  const runJson = fieldsOf(runRead) ?? {};
+  const plan = completePlan(reader.plan(), dir, runJson);
+  const problems = reader.problems();
+  const ids = [...new Set([runJson.runId, isProblem(plan) ? undefined : plan.runId, summary.runId])].filter(
+    (id) => id !== undefined,
+  );
+  if (ids.length === 0 || !ULID.test(ids[0]!))
+    return problems.length > 0 ? { kind: 'unreadable', problems } : { kind: 'foreign' };
+  if (ids.length > 1) {
+    const names = `${runFiles.run}, ${runFiles.plan} and ${runFiles.summary} name different runs (${ids.join(', ')})`;
+    return {
+      kind: 'unreadable',
+      problems: [...problems, problemOf(dir, null, 'invalid_field', names, 'runId')],
+    };
   }
-  if (!record) return undefined;
+  if (summary.status === undefined) {
+    const lacking = isProblem(plan)
+      ? plan
+      : runJson.status === undefined
+        ? fieldProblem(
+            dir,
+            runFiles.run,
+            'status',
+            runRead.state === 'read' ? issueOf(runRead.invalid, 'status') : undefined,
+          )
+        : undefined;
+    if (lacking)
+      return { kind: 'unreadable', problems: [...problems.filter((known) => known !== lacking), lacking] };
+  }
   return {
-    record,
-    request: requestFromPlan(record, plan),
-    attempts: runJson?.attempts ?? [],
-    process: null,
-    results: summary
-      ? {
-          summary: runFiles.summary,
-          manifest: summary.artifactManifest ?? runFiles.manifest,
-          reports: summary.reports ?? [],
-        }
-      : null,
+    kind: 'run',
+    stored: storedRunOf(reader.path, ids[0]!, runJson, isProblem(plan) ? undefined : plan, summary),
   };
 }
 
-/** For a directory whose run.json is lost: the summary holds the outcome, plan.json what ran. */
-function recordFromSummary(summary: RetentionSummary, plan: RunPlan | undefined, runDir: string): RunRecord {
-  return {
-    runId: summary.runId,
-    status: summary.status,
-    argv: plan?.argv ?? [],
-    cwd: plan?.cwd ?? runDir,
+function storedRunOf(
+  runDir: string,
+  runId: string,
+  runJson: Partial<RunJson>,
+  plan: RunPlan | undefined,
+  summary: Partial<RetentionSummary>,
+): StoredRun {
+  const isRunFinal = (terminalStatuses as readonly string[]).includes(runJson.status ?? '');
+  // How the run ended: its final run.json, else the summary written after it.
+  const outcome =
+    isRunFinal || summary.status === undefined ? { ...summary, ...runJson } : { ...runJson, ...summary };
+  const startedAt = outcome.startedAt ?? null;
+  const finishedAt = outcome.finishedAt ?? null;
+  const attempt = firstDefined(runJson.attempt, summary.attempts, runJson.attempts?.length) ?? 0;
+  const record: RunRecord = {
+    runId,
+    status: outcome.status!,
+    argv: firstDefined(runJson.argv, plan?.argv) ?? [],
+    cwd: firstDefined(runJson.cwd, plan?.cwd) ?? runDir,
     runDir,
-    labels: summary.labels ?? {},
-    actionId: summary.actionId ?? null,
-    serviceId: summary.serviceId ?? null,
-    idempotencyKey: null,
-    priority: plan?.priority ?? 0,
-    timeoutMs: plan?.timeoutMs ?? null,
-    attempt: summary.attempts ?? 0,
-    maxAttempts: Math.max(plan?.retry?.maxAttempts ?? 1, summary.attempts ?? 1),
-    nextAttemptAt: null,
+    labels: firstDefined(runJson.labels, plan?.labels, summary.labels) ?? {},
+    actionId: firstDefined(runJson.actionId, plan?.actionId, summary.actionId) ?? null,
+    serviceId: firstDefined(runJson.serviceId, plan?.serviceId, summary.serviceId) ?? null,
+    idempotencyKey: runJson.idempotencyKey ?? null,
+    priority: firstDefined(runJson.priority, plan?.priority) ?? 0,
+    timeoutMs: firstDefined(runJson.timeoutMs, plan?.timeoutMs) ?? null,
+    attempt,
+    maxAttempts: Math.max(1, attempt, firstDefined(runJson.maxAttempts, plan?.retry.maxAttempts) ?? 1),
+    nextAttemptAt: summary.status === undefined ? (runJson.nextAttemptAt ?? null) : null,
     queuePosition: null,
-    progress: null,
-    createdAt: summary.createdAt,
-    startedAt: summary.startedAt ?? null,
-    finishedAt: summary.finishedAt ?? null,
-    exitCode: summary.exitCode ?? null,
-    signal: summary.signal ?? null,
-    error: summary.error ?? null,
+    progress: runJson.progress ?? null,
+    createdAt:
+      firstDefined(runJson.createdAt, summary.createdAt) ?? startedAt ?? finishedAt ?? mtimeOf(runDir),
+    startedAt,
+    finishedAt,
+    exitCode: outcome.exitCode ?? null,
+    signal: outcome.signal ?? null,
+    error: outcome.error ?? null,
+  };
+  return {
+    record,
+    request: requestOf(record, plan),
+    attempts: runJson.attempts ?? [],
+    process: null,
+    results:
+      summary.status === undefined
+        ? null
+        : {
+            summary: runFiles.summary,
+            manifest: summary.artifactManifest ?? runFiles.manifest,
+            reports: summary.reports ?? [],
+          },
   };
 }
 
 /** The request as far as the disk knows it: never env values, which run directories do not hold. */
-function requestFromPlan(record: RunRecord, plan: RunPlan | undefined): RunSpec {
+function requestOf(record: RunRecord, plan: RunPlan | undefined): RunSpec {
   return {
-    argv: record.argv.length > 0 ? record.argv : ['true'],
+    argv: plan?.argv ?? (record.argv.length > 0 ? record.argv : ['true']),
     labels: record.labels,
     priority: record.priority,
     ...(record.timeoutMs !== null ? { timeoutMs: record.timeoutMs } : {}),
-    ...(plan?.retry ? { retry: plan.retry } : {}),
+    ...(plan ? { retry: plan.retry, killGraceMs: plan.killGraceMs } : {}),
     ...(record.idempotencyKey !== null ? { idempotencyKey: record.idempotencyKey } : {}),
   };
+}
+
+const issueOf = (invalid: { field: string; message: string }[], field: string) =>
+  invalid.find((issue) => issue.field === field);
+
+function mtimeOf(path: string): string {
+  try {
+    return new Date(statSync(path).mtimeMs).toISOString();
+  } catch {
+    return new Date(0).toISOString();
+  }
 }

@@ -86,6 +86,18 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    name: 'index state',
+    // An index that exists was complete when this version arrived: earlier ones rebuilt before serving.
+    sql: `
+      CREATE TABLE index_state (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO index_state (key, value) VALUES ('rebuild', 'complete');
+    `,
+  },
 ];
 
 export const latestVersion = migrations.at(-1)!.version;

@@ -1,4 +1,5 @@
 // The SQLite store (the default): one file in the state directory, WAL mode, one transaction per change.
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Action } from '../schema/action.js';
 import type { AttemptRecord } from '../schema/run-dir.js';
@@ -41,12 +42,15 @@ export class SqliteStore implements RunStore {
 
   /** Opens (creating and migrating as needed) the database at `path`. */
   constructor(path: string, nodeId: string) {
+    keepPrivate(path);
     this.#db = new Database(path);
     try {
       this.#db.pragma('journal_mode = WAL');
       this.#db.pragma('synchronous = NORMAL'); // with WAL: durable at each checkpoint, never corrupt
       this.#db.pragma('foreign_keys = ON');
       this.#db.pragma('busy_timeout = 5000');
+      // A queued run's env values are erased from its row when it starts: zeroed, not left in free pages.
+      this.#db.pragma('secure_delete = ON');
       migrate(this.#db);
     } catch (error) {
       this.#db.close();
@@ -79,6 +83,10 @@ export class SqliteStore implements RunStore {
         INSERT INTO run_attempts (run_id, attempt, pid, started_at, finished_at, exit_code, signal, outcome)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       getRecord: db.prepare<[string], { record: string }>('SELECT record FROM runs WHERE id = ?'),
+      getState: db.prepare<[string], { value: string }>('SELECT value FROM index_state WHERE key = ?'),
+      setState: db.prepare(
+        'INSERT INTO index_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ),
       byKey: db.prepare<[string], { record: string }>('SELECT record FROM runs WHERE idempotency_key = ?'),
       unfinished: db.prepare<string[], RunRow & { id: string }>(`
         SELECT id, record, request, process_pid, process_start_time, summary_path, manifest_path, reports
@@ -202,6 +210,18 @@ export class SqliteStore implements RunStore {
     if (this.#db.open) this.#db.close();
   }
 
+  /**
+   * Whether the last rebuild from the run directories ran to its end. A rebuild marks itself
+   * pending first and complete last, so a daemon killed in between leaves an index that says so.
+   */
+  get isRebuildComplete(): boolean {
+    return this.#statements.getState.get('rebuild')?.value === 'complete';
+  }
+
+  markRebuild(state: 'pending' | 'complete'): void {
+    this.#statements.setState.run('rebuild', state);
+  }
+
   #row(run: StoredRun) {
     const { record } = run;
     return {
@@ -317,6 +337,15 @@ function fromAttemptRow(row: AttemptRow): AttemptRecord {
     signal: row.signal,
     outcome: row.outcome as RunStatus | null,
   };
+}
+
+/**
+ * The index holds env values of queued runs: it is readable by its owner only, and so are the WAL
+ * files SQLite creates beside it with the database's own mode.
+ */
+function keepPrivate(path: string): void {
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
 }
 
 /** Applies every migration newer than the database, each in its own transaction. */

@@ -1,4 +1,5 @@
 // The store interface: the index of runs. Async throughout, so a network database fits behind it.
+import type { RunResults } from '../run-dir/write.js';
 import type { AttemptRecord } from '../schema/run-dir.js';
 import type { Action } from '../schema/action.js';
 import type { RunRecord, RunSpec, RunStatus } from '../schema/run.js';
@@ -16,11 +17,7 @@ export interface StoredRun {
   results: RunResults | null;
 }
 
-export interface RunResults {
-  summary: string;
-  manifest: string;
-  reports: string[];
-}
+export type { RunResults };
 
 /** A pid alone can be reused; with the kernel's start time it names one process for good. */
 export interface ProcessIdentity {

@@ -160,9 +160,29 @@ t.test(
     await writeFile(join(daemon.runsDir, 'garbage/run.json'), '{ not json');
     await rm(join(daemon.stateDir, 'runyard.db'));
     const rebuilt = await cli(...args, '--json');
-    t.same(JSON.parse(rebuilt.stdout), { found: 2, added: 1, updated: 0, unreadable: 1 });
+    t.same(JSON.parse(rebuilt.stdout), {
+      found: 2,
+      added: 1,
+      updated: 0,
+      foreign: 0,
+      unreadable: 1,
+      problems: [
+        {
+          dir: 'garbage',
+          file: 'run.json',
+          field: null,
+          reason: 'not_json',
+          message: 'run.json is not JSON (torn, truncated or garbage)',
+        },
+      ],
+    });
     const again = await cli(...args);
-    t.equal(again.stdout.trim(), 'found 2, added 0, updated 0, unreadable 1');
+    t.equal(again.stdout.trim(), 'found 2, added 0, updated 0, foreign 0, unreadable 1');
+    t.equal(
+      again.stderr,
+      'garbage: run.json is not JSON (torn, truncated or garbage)\n',
+      'the bad directory is named',
+    );
   },
 );
 

@@ -66,11 +66,27 @@ t.test('a path is judged by its text before the disk is touched', async (t) => {
   for (const [path, code, reason, rule] of rules) await refused(t, path, { code, reason, rule });
 });
 
-t.test('a runId that is not a run id is refused before anything is looked up', async (t) => {
-  for (const runId of ['not-a-run', '../../etc', `${run.runId}/..`, run.runId.toLowerCase()]) {
+t.test('a runId no run directory can be named by is refused before anything is looked up', async (t) => {
+  for (const runId of [
+    '../../etc',
+    `${run.runId}/..`,
+    '.hidden',
+    `${run.runId}/./x`,
+    'a\u0000b',
+    'a\\b',
+    '/etc',
+  ]) {
     const error = await refusal(client.retained.readArtifact({ runId, path: 'reports/report.md' }));
     t.match(error, { code: 1104, reason: 'run_id_invalid' }, `${JSON.stringify(runId)} is refused`);
-    t.match(error.message, /run id/);
+    t.match(error.message, /must name a run/);
+  }
+  for (const runId of ['not-a-run', run.runId.toLowerCase()]) {
+    const error = await refusal(client.retained.readArtifact({ runId, path: 'reports/report.md' }));
+    t.match(
+      error,
+      { code: 1201, reason: 'retained_run_not_found' },
+      `${JSON.stringify(runId)} is a name, of no run`,
+    );
   }
   const unknown = await refusal(client.retained.reports({ runId: '01JD6W6Q7R8S9T0V1W2X3Y4Z5A' }));
   t.match(unknown, { code: 1201, reason: 'retained_run_not_found' });

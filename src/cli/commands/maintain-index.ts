@@ -3,16 +3,16 @@ import { mkdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { liveDaemon, loadOrCreateNodeId } from '../../daemon/state-dir.js';
-import { DATABASE_FILE } from '../../store/open.js';
+import { DATABASE_FILE, rebuildSqliteIndex } from '../../store/open.js';
 import { pruneRuns } from '../../store/prune.js';
-import { rebuildIndex } from '../../store/rebuild.js';
 import { SqliteStore } from '../../store/sqlite.js';
 import { EXIT, UsageError } from '../usage.js';
 import { integer } from './run-args.js';
 
 const HELP = `Usage:
   runyard index rebuild [--runs-dir DIR] [--state-dir DIR] [--json]
-      Scan the run directories and make the index agree with them. Idempotent.
+      Scan the run directories and make the index agree with them. Idempotent. Directories that
+      cannot be read are skipped and named on stderr (with --json: in "problems").
   runyard index prune (--keep-runs N | --keep-days D) [--prune-dirs] [--dry-run] [--runs-dir DIR] [--state-dir DIR] [--json]
       Remove finished runs beyond the limits from the index (never a queued or active run);
       with --prune-dirs also their run directories. --dry-run only lists them.
@@ -72,12 +72,16 @@ export async function index(args: string[]): Promise<number> {
   const store = new SqliteStore(join(stateDir, DATABASE_FILE), await loadOrCreateNodeId(stateDir));
   try {
     if (sub === 'rebuild') {
-      const counts = await rebuildIndex(store, runsDir);
+      const { problems, ...counts } = await rebuildSqliteIndex(store, runsDir);
+      if (values.json) {
+        console.log(JSON.stringify({ ...counts, problems }));
+        return EXIT.ok;
+      }
       console.log(
-        values.json
-          ? JSON.stringify(counts)
-          : `found ${counts.found}, added ${counts.added}, updated ${counts.updated}, unreadable ${counts.unreadable}`,
+        `found ${counts.found}, added ${counts.added}, updated ${counts.updated}, foreign ${counts.foreign}, ` +
+          `unreadable ${counts.unreadable}`,
       );
+      for (const problem of problems) console.error(`${problem.dir}: ${problem.message}`);
       return EXIT.ok;
     }
     const policy = {

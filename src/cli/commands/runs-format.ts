@@ -1,5 +1,6 @@
 // How `runyard runs` prints for people: tables of runs and files, and a block for one run.
 import type { RetainedArtifactManifest, RetainedReportsResult, RetainedRun } from '../../schema/retained.js';
+import type { RunDirProblem } from '../../schema/run-dir.js';
 
 export function retainedTable(runs: readonly RetainedRun[]): string {
   return table([
@@ -45,6 +46,13 @@ export function artifactsTable(result: RetainedArtifactManifest): string {
       artifact.sha256,
       artifact.mediaType,
     ]),
+  ]);
+}
+
+export function problemsTable(problems: readonly RunDirProblem[]): string {
+  return table([
+    ['DIR', 'REASON', 'PROBLEM'],
+    ...problems.map((problem) => [problem.dir, problem.reason, problem.message]),
   ]);
 }
 

@@ -12,6 +12,10 @@ Commands:
   reports RUN_ID                                                 a run's reports
   artifacts RUN_ID                                               a run's artifact manifest
   cat RUN_ID PATH                                                write one report or artifact to stdout
+  problems [--limit N] [--cursor C]                              run directories that cannot be read, and why
+
+RUN_ID is a run's id or its directory relative to the runs directory (another producer's
+directories are named by their own ids: time stamps, slugs, paths).
 
 Run \`runyard runs COMMAND --help\` for the options of one command.`;
 
@@ -26,6 +30,8 @@ export async function runs(args: string[]): Promise<number> {
       return (await import('./runs-files.js')).runsFiles(subcommand, rest);
     case 'cat':
       return (await import('./runs-cat.js')).runsCat(rest);
+    case 'problems':
+      return (await import('./runs-problems.js')).runsProblems(rest);
     case undefined:
       console.error(HELP);
       return EXIT.usage;

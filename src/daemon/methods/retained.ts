@@ -1,5 +1,6 @@
 // Handlers of retained.*: the same functions `runyard runs` calls offline, over the daemon's live index.
 import { listRetained, latestRetained } from '../../retained/list.js';
+import { listProblems } from '../../retained/list-problems.js';
 import { readArtifact } from '../../retained/read-artifact.js';
 import { artifactManifestOf, reportsOf } from '../../retained/reports.js';
 import type { RetainedIndex } from '../../retained/retained-index.js';
@@ -11,4 +12,5 @@ export const retainedHandlers = (index: RetainedIndex): GroupHandlers<'retained'
   'retained.reports': ({ runId }) => reportsOf(index, runId),
   'retained.artifactManifest': ({ runId }) => artifactManifestOf(index, runId),
   'retained.readArtifact': (params) => readArtifact(index, params),
+  'retained.problems': (params) => listProblems(index, params),
 });

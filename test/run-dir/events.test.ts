@@ -1,16 +1,18 @@
 // The event log on disk: paging through it must not hold files open.
 import { readdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { readEvents } from '../../src/runs/event-log.js';
+import { readEvents } from '../../src/run-dir/events.js';
 
 const openFds = () => readdirSync('/proc/self/fd').length;
 
 t.test('reading a page that ends before the log does closes the file', async (t) => {
-  const runDir = await mkdtemp(join(tmpdir(), 'runyard-event-log-'));
-  t.teardown(() => rm(runDir, { recursive: true, force: true }));
+  const runsDir = await realpath(await mkdtemp(join(tmpdir(), 'runyard-event-log-')));
+  t.teardown(() => rm(runsDir, { recursive: true, force: true }));
+  const runDir = join(runsDir, 'run');
+  await mkdir(runDir);
   const lines = Array.from({ length: 1_000 }, (_, index) =>
     JSON.stringify({
       seq: index + 1,
@@ -22,7 +24,8 @@ t.test('reading a page that ends before the log does closes the file', async (t)
   await writeFile(join(runDir, 'events.jsonl'), `${lines.join('\n')}\n`);
   const before = openFds();
   const pages: number[] = [];
-  for (let page = 0; page < 100; page++) pages.push((await readEvents(runDir, page * 5 + 1, 5)).length);
+  for (let page = 0; page < 100; page++)
+    pages.push((await readEvents(runsDir, runDir, page * 5 + 1, 5)).length);
   t.same(new Set(pages), new Set([5]), 'every page holds five events');
   // A stream stopped early is closed asynchronously: poll, with a deadline.
   const until = Date.now() + 2_000;

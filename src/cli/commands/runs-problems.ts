@@ -1,0 +1,56 @@
+// `runyard runs problems`: retained.problems over a runs directory, offline.
+import { parseArgs } from 'node:util';
+import { listProblems } from '../../retained/list-problems.js';
+import { RetainedProblemsParams } from '../../schema/retained.js';
+import { parseFlags } from '../client-options.js';
+import { EXIT } from '../usage.js';
+import { integer } from './run-args.js';
+import { print, printJson } from './run-format.js';
+import { problemsTable } from './runs-format.js';
+import {
+  methodParams,
+  OFFLINE_OPTIONS_HELP,
+  offlineOptions,
+  openRunsDir,
+  reportingRefusals,
+} from './runs-offline.js';
+
+const HELP = `Usage: runyard runs problems [options]
+
+Lists the run directories that cannot be (fully) read, with the file, the field and the reason.
+They are left out of \`runs list\`; nothing about them stops the daemon.
+
+  --limit N               problems per page (default 100, at most 1000)
+  --cursor C              the page after the one that printed "more: --cursor C"
+${OFFLINE_OPTIONS_HELP}`;
+
+export async function runsProblems(args: string[]): Promise<number> {
+  const { values } = parseFlags(() =>
+    parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: { ...offlineOptions, limit: { type: 'string' }, cursor: { type: 'string' } },
+    }),
+  );
+  if (values.help) {
+    await print(HELP + '\n');
+    return EXIT.ok;
+  }
+  const params = methodParams<RetainedProblemsParams>(RetainedProblemsParams, {
+    limit: integer('--limit', values.limit),
+    cursor: values.cursor,
+  });
+  const index = await openRunsDir(values['runs-dir']);
+  return reportingRefusals(async () => {
+    const page = await listProblems(index, params);
+    if (values.json) {
+      await printJson(page);
+      return EXIT.ok;
+    }
+    if (page.total === 0) await print('every run directory can be read\n', process.stderr);
+    else await print(problemsTable(page.problems));
+    if (page.nextCursor !== null) await print(`more: --cursor ${page.nextCursor}\n`, process.stderr);
+    return EXIT.ok;
+  });
+}
