@@ -86,7 +86,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Da
     onFinished: (run) => retained.addRunDir(run.runDir),
   });
   const recovered = await engine.recover();
-  if (recovered.requeued + recovered.interrupted > 0)
+  if (recovered.requeued + recovered.interrupted + recovered.completed > 0)
     log.info('recovered runs of the previous daemon', recovered);
   // Not awaited: run.* is served at once; retained.* answers once this first scan is done.
   retained.start().catch((error: unknown) => log.error('indexing retained runs failed', { error }));

@@ -60,8 +60,10 @@ export async function walkRunsDir<R extends Reading>(
             else problem(`${child}${printable(entry.name)}`, 'name_not_utf8', 'has a name that is not UTF-8');
           }
         }
-        for (const name of children)
-          queue.push({ dir: dir === '' ? name : `${dir}/${name}`, depth: depth + 1 });
+        // In name order (the queue is a stack): ULID directories are then read oldest first, in every walk.
+        children.sort();
+        for (let i = children.length - 1; i >= 0; i--)
+          queue.push({ dir: dir === '' ? children[i]! : `${dir}/${children[i]}`, depth: depth + 1 });
       }
       if (reading === undefined) continue;
       const visited = visit(dir, reading, reading.kind === 'none' && children.length === 0);

@@ -26,6 +26,8 @@ export interface ActiveRun {
   stopping?: { status: 'cancelled' | 'timed_out' | 'failed'; error: ErrorInfo };
   /** Set by a cancel: no further attempt may start. */
   cancelled?: ErrorInfo;
+  /** Set when a file of the run could not be written: the run fails with it, and is not retried. */
+  ioFailure?: ErrorInfo;
   timers: NodeJS.Timeout[];
   reportedBadProgress: boolean;
   /** Every disk and store write of this run goes through this chain, so they land in order. */

@@ -214,8 +214,10 @@ export class RunEngine {
    * order. Running and retrying runs become interrupted (reason daemon_restart): their process groups
    * are stopped and their run directories completed. Call once, before serving.
    */
-  async recover(): Promise<{ requeued: number; interrupted: number }> {
-    const counts = { requeued: 0, interrupted: 0 };
+  async recover(): Promise<{ requeued: number; interrupted: number; completed: number }> {
+    const counts = { requeued: 0, interrupted: 0, completed: 0 };
+    for (const stored of await this.#options.store.listUnretained())
+      if (await this.#complete(stored)) counts.completed++;
     for (const stored of await this.#options.store.listUnfinished()) {
       const { record } = stored;
       let active: ActiveRun;
@@ -279,6 +281,29 @@ export class RunEngine {
     }
     this.#pump();
     return counts;
+  }
+
+  /**
+   * Writes the retention files of a finished run whose directory never got them (the disk was full,
+   * or the daemon died between its last run.json and the summary), when the directory is still its own.
+   */
+  async #complete(stored: StoredRun): Promise<boolean> {
+    const { record } = stored;
+    const { runsDir, store, log } = this.#options;
+    const dir = relative(runsDir, record.runDir).split(sep).join('/');
+    const reader = new RunDirReader(runsDir, dir);
+    const plan = completePlan(reader.plan(), dir);
+    if (isProblem(plan) || plan.runId !== record.runId || reader.summary().state !== 'missing') return false;
+    try {
+      await writeRunJson(record, stored.attempts);
+      const results = await writeRetention(record, stored.attempts.length);
+      await store.update({ ...stored, results });
+      await this.#options.onFinished?.(record);
+      return true;
+    } catch (error) {
+      log.warn('could not complete the directory of a finished run', { runId: record.runId, error });
+      return false;
+    }
   }
 
   /** Cancels running and retrying runs (recorded as cancelled by daemon shutdown); queued runs stay queued. */
@@ -386,10 +411,9 @@ export class RunEngine {
         stderr: { path: join(record.runDir, runFiles.stderr), offset: active.logSizes.stderr },
       },
     };
-    const logFailure = active.events.failure;
-    // A run whose event log cannot be written is not started: nothing it did could be recorded.
-    const child = logFailure
-      ? unstartedProcess({ reason: 'io_error', message: `${runFiles.events}: ${logFailure.message}` }, spec)
+    // A run whose files cannot be written is not started again: nothing it did could be recorded.
+    const child = active.ioFailure
+      ? unstartedProcess({ reason: 'io_error', message: active.ioFailure.message }, spec)
       : spawnProcess(spec, {
           output: (stream, offset, bytes) =>
             active.events.append({
@@ -538,7 +562,7 @@ export class RunEngine {
     });
     const result = { exitCode: exit.exitCode, signal: exit.signal, error };
     // A run whose files cannot be written would only fail the same way again.
-    const isRetryable = error?.reason !== 'io_error';
+    const isRetryable = error?.reason !== 'io_error' && !active.ioFailure;
     if (
       isRetryable &&
       !active.cancelled &&
@@ -579,25 +603,44 @@ export class RunEngine {
     active.record = { ...active.record, ...patch, status };
     active.events.append({ type: 'status', status, ...definedOnly(detail) });
     this.#persist(active, async () => {
-      await writeRunJson(active.record, active.attempts);
+      // The index is updated even when run.json cannot be: it is what answers for the run meanwhile.
+      await writeRunJson(active.record, active.attempts).catch((error: Error) =>
+        this.#logFailed(active.record.runId, runFiles.run, error),
+      );
       await this.#options.store.update(storedRunOf(active));
     });
   }
 
-  /** Writes the final run.json and the retention files, then publishes the terminal record. */
+  /**
+   * Writes the final run.json and the retention files, then publishes the terminal record. A run
+   * whose files could not all be written (a full disk) ends failed with io_error: its results are not
+   * what its directory holds.
+   */
   async #finish(active: ActiveRun, status: RunStatus, patch: Partial<RunRecord>): Promise<void> {
     for (const timer of active.timers.splice(0)) clearTimeout(timer);
     assertTransition(active.record.status, status);
-    const final: RunRecord = { ...active.record, ...patch, status, finishedAt: new Date().toISOString() };
-    active.events.append({ type: 'status', status, ...definedOnly({ reason: final.error?.reason }) });
+    const wasRunning = active.record.status === 'running';
+    let final: RunRecord = { ...active.record, ...patch, status, finishedAt: new Date().toISOString() };
     this.#persist(active, async () => {
-      await writeRunJson(final, active.attempts);
-      active.results = await writeRetention(final, active.attempts.length);
+      try {
+        await writeRunJson(final, active.attempts);
+        active.results = await writeRetention(final, active.attempts.length);
+      } catch (error) {
+        this.#logFailed(final.runId, 'the run directory', error as Error);
+      }
     });
     await active.writes;
+    // A cancel stays a cancel; any other outcome of a run whose record is incomplete is this failure.
+    if (wasRunning && active.ioFailure && status !== 'cancelled' && final.error?.reason !== 'io_error')
+      final = { ...final, status: 'failed', error: active.ioFailure };
     // The record turns terminal only now, so whoever sees a finished run finds its directory complete.
     active.record = final;
-    active.events.append({ type: 'end', status });
+    active.events.append({
+      type: 'status',
+      status: final.status,
+      ...definedOnly({ reason: final.error?.reason }),
+    });
+    active.events.append({ type: 'end', status: final.status });
     await active.events.close();
     try {
       await this.#options.store.update(storedRunOf(active, final));

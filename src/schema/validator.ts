@@ -21,15 +21,14 @@ export interface SchemaViolation {
   message: string;
 }
 
-const depthOf = (error: ErrorObject) => error.instancePath.split('/').length;
+const depthOf = (violation: SchemaViolation) => violation.path.split('/').length;
 
 /**
  * ajv's errors as `path` + `message`, with the offending property named in the path. The
  * shallowest come first, so 40 bad label keys cannot hide a wrong top-level field past the cap.
  */
 export function describeViolations(errors: readonly ErrorObject[], max = 20): SchemaViolation[] {
-  const ordered = [...errors].sort((a, b) => depthOf(a) - depthOf(b));
-  return ordered.slice(0, max).map((error) => {
+  const violations = errors.map((error): SchemaViolation => {
     switch (error.keyword) {
       case 'required':
         return { path: `${error.instancePath}/${error.params.missingProperty}`, message: 'is required' };
@@ -50,4 +49,5 @@ export function describeViolations(errors: readonly ErrorObject[], max = 20): Sc
         return { path: error.instancePath || '/', message: error.message ?? error.keyword };
     }
   });
+  return violations.sort((a, b) => depthOf(a) - depthOf(b)).slice(0, max);
 }

@@ -56,6 +56,13 @@ export class MemoryStore implements RunStore {
       .map((run) => structuredClone(run));
   }
 
+  async listUnretained(): Promise<StoredRun[]> {
+    return this.#order
+      .map((runId) => this.#runs.get(runId)!)
+      .filter((run) => !UNFINISHED.includes(run.record.status) && run.results === null)
+      .map((run) => structuredClone(run));
+  }
+
   async listPrunable(query: PruneQuery): Promise<RunRecord[]> {
     const finished = [...this.#runs.values()]
       .map((run) => run.record)

@@ -92,6 +92,10 @@ export class SqliteStore implements RunStore {
         SELECT id, record, request, process_pid, process_start_time, summary_path, manifest_path, reports
         FROM runs WHERE status IN (${placeholders(UNFINISHED.length)})
         ORDER BY priority DESC, id ASC`),
+      unretained: db.prepare<string[], RunRow & { id: string }>(`
+        SELECT id, record, request, process_pid, process_start_time, summary_path, manifest_path, reports
+        FROM runs WHERE status NOT IN (${placeholders(UNFINISHED.length)}) AND summary_path IS NULL
+        ORDER BY id ASC`),
       attempts: db.prepare<[string], AttemptRow>(
         'SELECT * FROM run_attempts WHERE run_id = ? ORDER BY attempt',
       ),
@@ -166,14 +170,23 @@ export class SqliteStore implements RunStore {
   }
 
   async listUnfinished(): Promise<StoredRun[]> {
-    return this.#statements.unfinished.all(...UNFINISHED).map((row) => ({
+    return this.#statements.unfinished.all(...UNFINISHED).map((row) => this.#storedRun(row));
+  }
+
+  async listUnretained(): Promise<StoredRun[]> {
+    return this.#statements.unretained.all(...UNFINISHED).map((row) => this.#storedRun(row));
+  }
+
+  /** A row of the runs that need the engine after a restart, with what it needs: request, attempts, process. */
+  #storedRun(row: RunRow & { id: string }): StoredRun {
+    return {
       record: JSON.parse(row.record) as RunRecord,
       request: JSON.parse(row.request),
       attempts: this.#statements.attempts.all(row.id).map(fromAttemptRow),
       process:
         row.process_pid === null ? null : { pid: row.process_pid, startTime: row.process_start_time ?? '' },
       results: null,
-    }));
+    };
   }
 
   async listPrunable(query: PruneQuery): Promise<RunRecord[]> {

@@ -52,6 +52,8 @@ export interface RunStore {
   list(query: RunQuery): Promise<RunRecord[]>;
   /** Queued, running and retrying runs, in queue order: priority first, then creation. */
   listUnfinished(): Promise<StoredRun[]>;
+  /** Finished runs whose run directory was never completed (no retention files recorded), oldest first. */
+  listUnretained(): Promise<StoredRun[]>;
   /** Finished runs that fall outside what the query keeps, oldest first. Never a queued or active run. */
   listPrunable(query: PruneQuery): Promise<RunRecord[]>;
   /** Removes runs from the index (never their directories); returns how many were removed. */

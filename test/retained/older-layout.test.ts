@@ -197,3 +197,78 @@ t.test('a partial directory can be inspected: its reports are listed and read', 
   const chunk = await client.retained.readArtifact({ runId: partial, path: 'reports/progress.md' });
   t.equal(Buffer.from(chunk.data, 'base64').toString(), '50%\n');
 });
+
+t.test("another producer's directories are served by their own names, in order, with cursors", async (t) => {
+  const home = await startDaemon(t).then(async (daemon) => {
+    await daemon.stop();
+    return daemon.home;
+  });
+  const runsDir = join(home, 'runs');
+  await writeRunDir(runsDir, '20250601T000001Z-bulk1', {
+    'retention-summary.json': {
+      runId: '20250601T000001Z-bulk1',
+      status: 'succeeded',
+      finishedAt: '2025-06-01T00:00:05Z',
+      reports: ['reports/r.md'],
+    },
+    'reports/r.md': '# bulk 1\n',
+  });
+  // No runId: the directory names it. A timestamp with an offset comes back in UTC.
+  await writeRunDir(runsDir, '20250601T000002Z-bulk2', {
+    'retention-summary.json': {
+      status: 'failed',
+      startedAt: '2025-06-01T02:00:06+02:00',
+      finishedAt: '2025-06-01T02:00:07+02:00',
+    },
+  });
+  await writeRunDir(runsDir, 'nightly/2025-06-02', {
+    'retention-summary.json': { status: 'succeeded', finishedAt: '2025-06-02T00:00:00.000Z' },
+    'reports/n.txt': 'nightly\n',
+  });
+  const ours = runIdAt('2025-05-01T00:00:00.000Z');
+  await writeRunDir(runsDir, ours, { 'retention-summary.json': summaryOf(ours, '2025-05-01T00:00:01.000Z') });
+
+  const daemon = await startDaemon(t, { home });
+  const client = await daemon.client();
+  const order = ['nightly/2025-06-02', '20250601T000002Z-bulk2', '20250601T000001Z-bulk1', ours];
+  const page = await client.retained.list({});
+  t.same(
+    page.runs.map((run) => run.runId),
+    order,
+    'newest finish first, whatever the names',
+  );
+  t.equal(page.skipped, 0);
+  t.match(page.runs[1], {
+    runId: '20250601T000002Z-bulk2',
+    createdAt: '2025-06-01T00:00:06.000Z',
+    startedAt: '2025-06-01T00:00:06.000Z',
+    finishedAt: '2025-06-01T00:00:07.000Z',
+    durationMs: 1_000,
+  });
+  t.ok(page.runs[1]!.defaulted.includes('runId') && page.runs[1]!.defaulted.includes('createdAt'));
+  t.match(page.runs[0], { createdAt: '2025-06-02T00:00:00.000Z' }, 'createdAt falls back to finishedAt');
+
+  const walked: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const next = await client.retained.list({ limit: 1, ...(cursor ? { cursor } : {}) });
+    walked.push(...next.runs.map((run) => run.runId));
+    cursor = next.nextCursor ?? undefined;
+  } while (cursor);
+  t.same(walked, order, 'cursors page through mixed names');
+
+  t.match(await client.retained.latest({}), { runId: 'nightly/2025-06-02' });
+  t.match(await client.retained.latest({ status: ['failed'] }), { runId: '20250601T000002Z-bulk2' });
+  const reports = await client.retained.reports({ runId: '20250601T000001Z-bulk1' });
+  t.same(reports.reports, [{ path: 'reports/r.md', size: 9, mediaType: 'text/markdown' }]);
+  const chunk = await client.retained.readArtifact({ runId: '20250601T000001Z-bulk1', path: 'reports/r.md' });
+  t.equal(Buffer.from(chunk.data, 'base64').toString(), '# bulk 1\n');
+  const nested = await client.retained.reports({ runId: 'nightly/2025-06-02' });
+  t.same(nested, {
+    runId: 'nightly/2025-06-02',
+    source: 'generated',
+    reports: [{ path: 'reports/n.txt', size: 8, mediaType: 'text/plain' }],
+    omitted: 0,
+  });
+  t.equal((await client.run.list({})).runs.length, 0, 'none of them is in the run index: runyard ran none');
+});

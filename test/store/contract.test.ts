@@ -213,6 +213,21 @@ for (const [name, open] of Object.entries(backends)) {
       t.same(revived.process, running.process);
     });
 
+    t.test('unretained runs are finished runs without recorded results, oldest first', async (t) => {
+      const store = await open(t);
+      const completed = storedRun();
+      const incomplete = storedRun({ status: 'failed' });
+      const later = storedRun({ status: 'succeeded' });
+      const active = storedRun({ status: 'running' });
+      for (const run of [completed, incomplete, later, active]) await store.insert(run);
+      await store.update({ ...completed, results: { summary: 's', manifest: 'm', reports: [] } });
+      for (const run of [incomplete, later, active]) await store.update({ ...run, results: null });
+      t.same(
+        (await store.listUnretained()).map((run) => run.record.runId),
+        [incomplete, later].map((run) => run.record.runId),
+      );
+    });
+
     t.test(
       'prunable runs are finished runs beyond the limits, oldest first, never active ones',
       async (t) => {
