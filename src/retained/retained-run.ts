@@ -1,6 +1,6 @@
 // One run directory as a retained run, with the documented defaults for whatever an older or foreign layout lacks.
 import { statSync } from 'node:fs';
-import { fieldProblem, problemOf, RunDirReader } from '../run-dir/read.js';
+import { fieldProblem, isProblem, problemOf, RunDirReader } from '../run-dir/read.js';
 import { runFiles } from '../run-dir/files.js';
 import {
   terminalStatuses,
@@ -45,7 +45,7 @@ function settled(
   reader: RunDirReader,
 ): DirReading {
   const problems = reader.problems();
-  if (!('runId' in built)) return { kind: 'skipped', problems: [...problems, built] };
+  if (isProblem(built)) return { kind: 'skipped', problems: [...problems, built] };
   return { kind, run: built, reader, problems };
 }
 

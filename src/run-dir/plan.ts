@@ -48,5 +48,3 @@ export function completePlan(
     labels: firstDefined(plan.labels, runJson.labels) ?? {},
   };
 }
-
-export const isProblem = (value: object): value is RunDirProblem => 'reason' in value && 'dir' in value;

@@ -45,6 +45,8 @@ export const problemOf = (
   field: string | null = null,
 ): RunDirProblem => ({ dir, file, field, reason, message: file === null ? message : `${file} ${message}` });
 
+export const isProblem = (value: object): value is RunDirProblem => 'reason' in value && 'dir' in value;
+
 /** A field that a reader cannot do without, and that has the wrong shape or is missing. */
 export const fieldProblem = (dir: string, file: string, field: string, issue?: FieldIssue): RunDirProblem =>
   problemOf(dir, file, 'invalid_field', issue ? `field ${issue.message}` : `has no usable "${field}"`, field);

@@ -21,12 +21,29 @@ export interface RunResults {
   reports: string[];
 }
 
-export const writePlan = (runDir: string, plan: RunPlan) =>
-  writeJsonAtomic(join(runDir, runFiles.plan), plan);
+/** A write of one file of a run directory failed (a full disk, an IO error); `file` says which. */
+export class RunFileError extends Error {
+  constructor(
+    readonly file: string,
+    override readonly cause: Error,
+  ) {
+    super(`could not write ${file}: ${(cause as NodeJS.ErrnoException).code ?? cause.message}`);
+  }
+}
+
+async function writeRunFile(runDir: string, file: string, value: unknown): Promise<void> {
+  try {
+    await writeJsonAtomic(join(runDir, file), value);
+  } catch (error) {
+    throw new RunFileError(file, error as Error);
+  }
+}
+
+export const writePlan = (runDir: string, plan: RunPlan) => writeRunFile(runDir, runFiles.plan, plan);
 
 export const writeRunJson = (run: RunRecord, attempts: readonly AttemptRecord[]) => {
   const file: RunJson = { schemaVersion: RUN_DIR_SCHEMA_VERSION, ...run, attempts: [...attempts] };
-  return writeJsonAtomic(join(run.runDir, runFiles.run), file);
+  return writeRunFile(run.runDir, runFiles.run, file);
 };
 
 /** Writes artifact-manifest.json, then retention-summary.json last: its presence means "finished and retained". */
@@ -39,7 +56,7 @@ export async function writeRetention(run: RunRecord, attempts: number): Promise<
     createdAt: new Date().toISOString(),
     artifacts: await artifactEntries(run.runDir),
   };
-  await writeJsonAtomic(join(run.runDir, runFiles.manifest), manifest);
+  await writeRunFile(run.runDir, runFiles.manifest, manifest);
   const reports = await listFiles(run.runDir, runFiles.reports);
   const summary: RetentionSummary = {
     schemaVersion: RUN_DIR_SCHEMA_VERSION,
@@ -60,6 +77,6 @@ export async function writeRetention(run: RunRecord, attempts: number): Promise<
     reports: reports.map((report) => report.path),
     artifactManifest: runFiles.manifest,
   };
-  await writeJsonAtomic(join(run.runDir, runFiles.summary), summary);
+  await writeRunFile(run.runDir, runFiles.summary, summary);
   return { summary: runFiles.summary, manifest: runFiles.manifest, reports: summary.reports };
 }

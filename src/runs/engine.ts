@@ -5,9 +5,9 @@ import type { Logger } from '../log.js';
 import { readEvents, repairEventLog } from '../run-dir/events.js';
 import { runFiles } from '../run-dir/files.js';
 import { readLog } from '../run-dir/logs.js';
-import { completePlan, isProblem } from '../run-dir/plan.js';
-import { RunDirReader } from '../run-dir/read.js';
-import { writeRetention, writeRunJson } from '../run-dir/write.js';
+import { completePlan } from '../run-dir/plan.js';
+import { isProblem, RunDirReader } from '../run-dir/read.js';
+import { RunFileError, writeRetention, writeRunJson } from '../run-dir/write.js';
 import { RunyardError } from '../schema/errors.js';
 import type { RunEvent, RunEventsResult } from '../schema/run-event.js';
 import { runStatuses } from '../schema/run-record.js';
@@ -504,16 +504,19 @@ export class RunEngine {
    * A file of the run cannot be written (a full disk, an IO error): the attempt is stopped and the
    * run fails with reason io_error. The daemon and every other run go on.
    */
-  #logFailed(runId: string, file: string, error: Error): void {
+  #logFailed(runId: string, file: string, thrown: Error): void {
+    const error = thrown instanceof RunFileError ? thrown.cause : thrown;
+    const active = this.#active.get(runId);
+    // The first failure is the run's: a full disk fails its log, its events and its files at once.
+    if (!active || active.ioFailure) return;
     const message = `could not write ${file}: ${(error as NodeJS.ErrnoException).code ?? error.message}`;
+    active.ioFailure = { reason: 'io_error', message };
     this.#options.log.error('a run file cannot be written; failing the run', {
       runId,
       file,
       error: error.message,
     });
-    const active = this.#active.get(runId);
-    if (active?.record.status === 'running')
-      this.#stopAttempt(active, 'failed', { reason: 'io_error', message });
+    if (active.record.status === 'running') this.#stopAttempt(active, 'failed', active.ioFailure);
   }
 
   #stopAttempt(active: ActiveRun, status: 'cancelled' | 'timed_out' | 'failed', error: ErrorInfo): void {
@@ -626,7 +629,11 @@ export class RunEngine {
         await writeRunJson(final, active.attempts);
         active.results = await writeRetention(final, active.attempts.length);
       } catch (error) {
-        this.#logFailed(final.runId, 'the run directory', error as Error);
+        this.#logFailed(
+          final.runId,
+          error instanceof RunFileError ? error.file : `${runFiles.artifacts}/`,
+          error as Error,
+        );
       }
     });
     await active.writes;

@@ -2,11 +2,13 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runFiles } from '../run-dir/files.js';
+import { RunFileError } from '../run-dir/write.js';
 import { RunyardError } from '../schema/errors.js';
 
 /** Rethrows a file-system failure while preparing a run directory as the run_dir_failed error. */
-export function failedDirectory(error: unknown): never {
-  if (error instanceof RunyardError) throw error;
+export function failedDirectory(thrown: unknown): never {
+  if (thrown instanceof RunyardError) throw thrown;
+  const error = thrown instanceof RunFileError ? thrown.cause : thrown;
   throw new RunyardError('run_dir_failed', { cause: (error as NodeJS.ErrnoException).code ?? String(error) });
 }
 

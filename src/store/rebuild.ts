@@ -1,9 +1,9 @@
 // Rebuilding the index from run directories, the authority for every run runyard ran in them.
 import { statSync } from 'node:fs';
 import { runFiles } from '../run-dir/files.js';
-import { completePlan, firstDefined, isProblem } from '../run-dir/plan.js';
+import { completePlan, firstDefined } from '../run-dir/plan.js';
 import type { RunDirProblems } from '../run-dir/problems.js';
-import { fieldProblem, fieldsOf, problemOf, RunDirReader } from '../run-dir/read.js';
+import { fieldProblem, fieldsOf, isProblem, problemOf, RunDirReader } from '../run-dir/read.js';
 import { walkRunsDir } from '../run-dir/walk.js';
 import { RunId } from '../schema/common.js';
 import {
@@ -171,6 +171,8 @@ export function readStoredRun(runsDir: string, dir: string): StoredReading {
   };
 }
 
+type Ending = 'status' | 'startedAt' | 'finishedAt' | 'exitCode' | 'signal' | 'error';
+
 function storedRunOf(
   runDir: string,
   runId: string,
@@ -180,14 +182,15 @@ function storedRunOf(
 ): StoredRun {
   const isRunFinal = (terminalStatuses as readonly string[]).includes(runJson.status ?? '');
   // How the run ended: its final run.json, else the summary written after it.
-  const outcome =
-    isRunFinal || summary.status === undefined ? { ...summary, ...runJson } : { ...runJson, ...summary };
-  const startedAt = outcome.startedAt ?? null;
-  const finishedAt = outcome.finishedAt ?? null;
+  const [first, second]: Partial<Pick<RunRecord, Ending>>[] =
+    isRunFinal || summary.status === undefined ? [runJson, summary] : [summary, runJson];
+  const ending = <K extends Ending>(name: K) => firstDefined(first![name], second![name]);
+  const startedAt = ending('startedAt') ?? null;
+  const finishedAt = ending('finishedAt') ?? null;
   const attempt = firstDefined(runJson.attempt, summary.attempts, runJson.attempts?.length) ?? 0;
   const record: RunRecord = {
     runId,
-    status: outcome.status!,
+    status: ending('status')!,
     argv: firstDefined(runJson.argv, plan?.argv) ?? [],
     cwd: firstDefined(runJson.cwd, plan?.cwd) ?? runDir,
     runDir,
@@ -206,9 +209,9 @@ function storedRunOf(
       firstDefined(runJson.createdAt, summary.createdAt) ?? startedAt ?? finishedAt ?? mtimeOf(runDir),
     startedAt,
     finishedAt,
-    exitCode: outcome.exitCode ?? null,
-    signal: outcome.signal ?? null,
-    error: outcome.error ?? null,
+    exitCode: ending('exitCode') ?? null,
+    signal: ending('signal') ?? null,
+    error: ending('error') ?? null,
   };
   return {
     record,
