@@ -1,7 +1,6 @@
 // One attempt's child process: its own process group, output appended to the log files, progress on fd 3.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { open, type FileHandle } from 'node:fs/promises';
-import type { WriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { APPEND_FLAGS } from '../run-dir/open-file.js';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
@@ -142,15 +141,17 @@ async function copyOutput(
     listener.logFailed(stream, error);
   };
   // A log a run replaced by a symlink or a FIFO (retries reopen it) is refused, never followed or blocked on.
-  let handle: FileHandle;
+  // Opened synchronously: the 'data' listener must be on before the child can exit, or Node drains the
+  // pipe into nothing.
+  let fd: number;
   try {
-    handle = await open(log.path, APPEND_FLAGS, 0o644);
+    fd = openSync(log.path, APPEND_FLAGS, 0o644);
   } catch (error) {
     fail(error as Error);
     await once(source, 'close');
     return reported;
   }
-  const file = handle.createWriteStream();
+  const file = createWriteStream(log.path, { fd });
   file.on('error', fail);
   source.on('data', (chunk: Buffer) => {
     if (failed) return;
