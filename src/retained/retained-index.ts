@@ -5,7 +5,7 @@ import { relative, sep } from 'node:path';
 import { isInside } from '../fs/contain.js';
 import type { Logger } from '../log.js';
 import { RunDirProblems } from '../run-dir/problems.js';
-import { walkRunsDir, type WalkOptions } from '../run-dir/walk.js';
+import { standsFor, walkRunsDir, type WalkOptions } from '../run-dir/walk.js';
 import type { RunDirProblem } from '../schema/run-dir.js';
 import type { RetainedRun } from '../schema/retained.js';
 import { readRetainedRun, type DirReading } from './retained-run.js';
@@ -401,6 +401,5 @@ const isRetained = (run: RetainedRun) => run.status !== 'incomplete';
  */
 function isPreferred(run: RetainedRun, other: RetainedRun): boolean {
   if (isRetained(run) !== isRetained(other)) return isRetained(run);
-  if ((run.dir === run.runId) !== (other.dir === other.runId)) return run.dir === run.runId;
-  return run.dir < other.dir;
+  return standsFor(run.runId, run.dir, other.dir);
 }

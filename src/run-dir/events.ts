@@ -42,6 +42,8 @@ async function* eventsIn(handle: FileHandle): AsyncGenerator<{ event: StoredRunE
       if (parsed.state === 'bad' || !isEventLine(parsed.value)) return;
       const event = parsed.value;
       if (previous !== undefined && event.seq !== previous + 1) return;
+      // No chunk of ours is longer than a line may be; a larger one would make readers allocate it.
+      if (event.type === 'output' && event.length > runFileLimits.eventLine) return;
       previous = event.seq;
       yield { event, end: position + start };
     }

@@ -45,6 +45,8 @@ function statFault(
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+// Reused for every small file: a scan of 100,000 summaries then allocates strings, not buffers.
+const scratch = Buffer.allocUnsafe(65_536);
 
 /**
  * The whole text of a small file, read synchronously: one summary is a few hundred bytes, and handing
@@ -62,14 +64,19 @@ export function readFileText(root: string, path: string, maxBytes: number): File
     const info = fstatSync(fd);
     const refused = statFault(root, fd, path, info, maxBytes);
     if (refused) return refused;
-    // One byte more than the limit, so a file that grew since the fstat is still caught.
-    const buffer = Buffer.allocUnsafe(Math.min(info.size, maxBytes) + 1);
+    // Most files fit the scratch buffer; a file that grew since the fstat is read on until the limit.
+    let buffer = info.size < scratch.length ? scratch : Buffer.allocUnsafe(Math.min(info.size, maxBytes) + 1);
     let length = 0;
     for (;;) {
+      if (length === buffer.length) {
+        if (length > maxBytes) return fault('too_large', `holds more than ${maxBytes} bytes`);
+        const grown = Buffer.allocUnsafe(Math.min(length * 2, maxBytes + 1));
+        buffer.copy(grown, 0, 0, length);
+        buffer = grown;
+      }
       const read = readSync(fd, buffer, length, buffer.length - length, length);
       if (read === 0) break;
       length += read;
-      if (length === buffer.length) return fault('too_large', `holds more than ${maxBytes} bytes`);
     }
     return { state: 'text', text: utf8.decode(buffer.subarray(0, length)), mtimeMs: info.mtimeMs };
   } catch (error) {

@@ -12,6 +12,13 @@ export const MAX_DEPTH = 8;
 // timers wait at most about this long while 100,000 directories are read.
 const SLICE_MS = 8;
 
+/**
+ * Which of two directories holding one run stands for it: the one named for the run, then the first
+ * by name. One rule for the retained index and the index rebuild, and the same answer in any walk order.
+ */
+export const standsFor = (runId: string, dir: string, other: string): boolean =>
+  (dir === runId) !== (other === runId) ? dir === runId : dir < other;
+
 export interface WalkOptions {
   /** Checked between slices, so a closing index stops walking. */
   isCancelled?: () => boolean;

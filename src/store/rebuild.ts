@@ -1,10 +1,12 @@
 // Rebuilding the index from run directories, the authority for every run runyard ran in them.
 import { statSync } from 'node:fs';
+import { relative, sep } from 'node:path';
+import { isInside } from '../fs/contain.js';
 import { runFiles } from '../run-dir/files.js';
 import { completePlan, firstDefined } from '../run-dir/plan.js';
 import type { RunDirProblems } from '../run-dir/problems.js';
 import { fieldProblem, fieldsOf, isProblem, problemOf, RunDirReader } from '../run-dir/read.js';
-import { walkRunsDir } from '../run-dir/walk.js';
+import { standsFor, walkRunsDir } from '../run-dir/walk.js';
 import { RunId } from '../schema/common.js';
 import {
   terminalStatuses,
@@ -63,13 +65,14 @@ export async function rebuildIndex(
       return report(dir, reading.problems);
     }
     const { runId } = reading.stored.record;
-    const holder = holders.get(runId);
-    if (holder !== undefined) {
-      const [kept, other] = prefersDir(runId, dir, holder) ? [dir, holder] : [holder, dir];
+    const holder = holders.get(runId) ?? (await indexedElsewhere(store, runsDir, dir, runId));
+    if (holder !== undefined && holder !== dir) {
+      const [kept, other] = standsFor(runId, dir, holder) ? [dir, holder] : [holder, dir];
       counts.unreadable++;
       report(other, [
         problemOf(other, null, 'duplicate_run', `holds run ${runId}, which ${kept} stands for`),
       ]);
+      holders.set(runId, kept);
       if (kept !== dir) return;
     }
     holders.set(runId, dir);
@@ -120,9 +123,24 @@ async function indexRun(
   }
 }
 
-/** Which of two directories stands for a run: the one named for it, then the first by name, whatever the walk order. */
-const prefersDir = (runId: string, dir: string, other: string) =>
-  (dir === runId) !== (other === runId) ? dir === runId : dir < other;
+/**
+ * The directory the index already has for `runId`, when it is another one that still holds that run:
+ * a copy met before the directory that stands for the run must not overwrite its entry, or every
+ * rebuild would write the row twice.
+ */
+async function indexedElsewhere(
+  store: RunStore,
+  runsDir: string,
+  dir: string,
+  runId: string,
+): Promise<string | undefined> {
+  const indexed = await store.get(runId);
+  if (!indexed || !isInside(runsDir, indexed.runDir)) return undefined;
+  const other = relative(runsDir, indexed.runDir).split(sep).join('/');
+  if (other === dir) return undefined;
+  const reading = readStoredRun(runsDir, other);
+  return reading.kind === 'run' && reading.stored.record.runId === runId ? other : undefined;
+}
 
 /**
  * What the index should hold for one run directory. A run is runyard's when its files name one
