@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { mediaTypeOf } from '../fs/media-type.js';
 import { artifactEntries, listFiles } from '../run-dir/artifacts.js';
 import { runFiles } from '../run-dir/files.js';
-import { readRunFile } from '../run-dir/read.js';
+import { readRunFile, runFileKinds } from '../run-dir/read.js';
 import { RunyardError } from '../schema/errors.js';
 import { ArtifactEntry } from '../schema/run-dir.js';
 import { shapeChecker } from '../run-dir/check.js';
@@ -103,7 +103,7 @@ async function readManifest(runsDir: string, dir: string, realRunDir: string, ru
     if (error instanceof RunyardError) return undefined;
     throw error;
   }
-  const manifest = readRunFile(runsDir, dir, path, real, 'manifest');
+  const manifest = readRunFile(runsDir, dir, path, real, runFileKinds.manifest);
   if (manifest.state !== 'read' || manifest.fields.artifacts === undefined) return undefined;
   return { artifacts: manifest.fields.artifacts, createdAt: manifest.fields.createdAt ?? null };
 }

@@ -348,7 +348,8 @@ export class RetainedIndex {
   /** Makes the index agree with what one directory holds now. */
   #apply(dir: string, reading: DirReading): void {
     const owner = this.#ownerOf(dir);
-    this.#options.problems.set('retained', dir, reading.kind === 'none' ? [] : reading.problems);
+    if (reading.kind === 'none') this.#options.problems.forget(dir);
+    else this.#options.problems.set('retained', dir, reading.problems);
     if (reading.kind === 'none' || reading.kind === 'skipped') {
       if (owner) this.#drop(owner);
       if (reading.kind === 'skipped') this.#skipped.add(dir);

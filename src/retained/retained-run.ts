@@ -9,6 +9,7 @@ import {
   type RunJson,
 } from '../schema/run-dir.js';
 import type { RetainedRun } from '../schema/retained.js';
+import { runStatuses } from '../schema/run-record.js';
 import { isRunName } from './safe-path.js';
 
 export type DirReading =
@@ -94,7 +95,7 @@ function fromSummary(
   const runId = nameOf(summary.runId, reader, runFiles.summary);
   if (typeof runId !== 'string') return runId;
   if (summary.runId === undefined) defaulted.add('runId');
-  const status = summary.status ?? terminalStatuses.find((terminal) => terminal === fallback().status);
+  const status = shared(terminalStatuses, summary.status ?? fallback().status);
   if (status === undefined)
     return fieldProblem(reader.dir, runFiles.summary, 'status', issueOf(reader, 'status'));
   if (summary.status === undefined) defaulted.add('status');
@@ -151,7 +152,7 @@ function fromRunJson(runJson: Partial<RunJson>, reader: RunDirReader): RetainedR
       runId,
       dir: reader.dir,
       status: 'incomplete',
-      recordedStatus: read('status', null),
+      recordedStatus: shared(runStatuses, read('status', null)) ?? null,
       actionId: read('actionId', null),
       serviceId: read('serviceId', null),
       labels: read('labels', NO_LABELS)!,
@@ -172,6 +173,10 @@ function fromRunJson(runJson: Partial<RunJson>, reader: RunDirReader): RetainedR
     defaulted,
   );
 }
+
+/** The constant from a status list, so 100,000 runs share a handful of strings instead of holding one each. */
+const shared = <T extends string>(statuses: readonly T[], value: string | null | undefined): T | undefined =>
+  statuses.find((status) => status === value);
 
 /** Why the summary's `field` was left out, when it had one of the wrong shape. */
 function issueOf(reader: RunDirReader, field: string) {

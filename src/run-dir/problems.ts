@@ -27,6 +27,11 @@ export class RunDirProblems {
     this.#replace(byDir, dir, problems);
   }
 
+  /** `dir` is gone, or holds no run any more: nothing any reader found in it still stands. */
+  forget(dir: string): void {
+    for (const byDir of this.#bySource.values()) byDir.delete(dir);
+  }
+
   /** Replaces everything `source` knows with `problems` (a whole walk's findings). */
   replaceAll(source: ProblemSource, problems: Iterable<RunDirProblem>): void {
     const found = new Map<string, RunDirProblem[]>();
@@ -39,11 +44,15 @@ export class RunDirProblems {
 
   /** Sets one source's problems of `dir`, logging those that no source knew of yet. */
   #replace(byDir: Map<string, RunDirProblem[]>, dir: string, problems: readonly RunDirProblem[]): void {
+    // The common case of a scan: a directory with nothing wrong, which costs one map delete.
+    if (problems.length === 0) {
+      byDir.delete(dir);
+      return;
+    }
     const known = new Set<string>();
     for (const source of this.#bySource.values())
       for (const problem of source.get(dir) ?? []) known.add(keyOf(problem));
-    if (problems.length === 0) byDir.delete(dir);
-    else byDir.set(dir, [...problems]);
+    byDir.set(dir, [...problems]);
     for (const problem of problems) if (!known.has(keyOf(problem))) this.#report(problem);
   }
 

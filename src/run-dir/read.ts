@@ -29,7 +29,8 @@ const kind = <T extends TObject>(schema: T, maxBytes: number = runFileLimits.jso
   maxBytes,
 });
 
-const kinds = {
+/** The JSON files of a run directory, each with its checker and size limit. */
+export const runFileKinds = {
   summary: kind(RetentionSummary),
   run: kind(RunJson),
   plan: kind(RunPlan),
@@ -55,14 +56,13 @@ export const fieldProblem = (dir: string, file: string, field: string, issue?: F
  * Reads one JSON file at `path` (absolute; it must lie inside `runsDir`, a real path) as `kind`.
  * Never throws for what is on disk.
  */
-export function readRunFile<K extends keyof typeof kinds>(
+export function readRunFile<T extends TObject>(
   runsDir: string,
   dir: string,
   file: string,
   path: string,
-  kindName: K,
-): FileRead<Static<(typeof kinds)[K] extends FileKind<infer T> ? T : never>> {
-  const { check, maxBytes } = kinds[kindName];
+  { check, maxBytes }: FileKind<T>,
+): FileRead<Static<T>> {
   const text = readFileText(runsDir, path, maxBytes);
   if (text.state === 'missing') return text;
   if (text.state === 'bad') return { state: 'bad', problem: problemOf(dir, file, text.reason, text.message) };
@@ -70,7 +70,7 @@ export function readRunFile<K extends keyof typeof kinds>(
   if (parsed.state === 'bad')
     return { state: 'bad', problem: problemOf(dir, file, parsed.reason, parsed.message) };
   const { fields, invalid } = check(parsed.value);
-  return { state: 'read', fields, invalid, mtimeMs: text.mtimeMs } as never;
+  return { state: 'read', fields, invalid, mtimeMs: text.mtimeMs };
 }
 
 /**
@@ -92,15 +92,15 @@ export class RunDirReader {
   }
 
   summary(): FileRead<RetentionSummary> {
-    return (this.#summary ??= this.#read(runFiles.summary, 'summary'));
+    return (this.#summary ??= this.#read(runFiles.summary, runFileKinds.summary));
   }
 
   runJson(): FileRead<RunJson> {
-    return (this.#run ??= this.#read(runFiles.run, 'run'));
+    return (this.#run ??= this.#read(runFiles.run, runFileKinds.run));
   }
 
   plan(): FileRead<RunPlan> {
-    return (this.#plan ??= this.#read(runFiles.plan, 'plan'));
+    return (this.#plan ??= this.#read(runFiles.plan, runFileKinds.plan));
   }
 
   /** Every file read so far that could not be read at all. */
@@ -110,8 +110,8 @@ export class RunDirReader {
     );
   }
 
-  #read<K extends 'summary' | 'run' | 'plan'>(file: string, kindName: K) {
-    return readRunFile(this.runsDir, this.dir, file, join(this.path, file), kindName);
+  #read<T extends TObject>(file: string, kind: FileKind<T>): FileRead<Static<T>> {
+    return readRunFile(this.runsDir, this.dir, file, join(this.path, file), kind);
   }
 }
 

@@ -251,6 +251,9 @@ t.test('a reader that stops reading gets a run.gap notice and the daemon’s mem
     method: 'run.subscribe',
     params: { runId: run.runId, fromSeq: 1 },
   })) as any;
+  // The replay of what is on disk (queued, running, the attempt's start) comes first; a subscription
+  // that is still replaying when the output starts would pace it from disk and never need a gap.
+  for (let seq = 0; seq < 3;) seq = ((await socket.next()) as any).params.event.seq;
   const before = await rss();
   (socket.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
   await writeFile(go, '');
