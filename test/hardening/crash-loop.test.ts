@@ -78,14 +78,12 @@ t.test(
     t.same(unfinished, [], 'every acknowledged run reached a terminal status');
 
     const { indexed, unknown } = await checkRunDirectories(daemon, client);
-    // Known: a SIGKILL between an attempt's spawn and the index write that records it can make the next
-    // daemon run that attempt again (seen once in a fresh-clone run). The fix is to record the attempt
-    // before spawning it (at-most-once); until then this stays a todo so the rest of the loop is checked.
+    // An attempt reaches the index as starting before its process is spawned, so a SIGKILL at any
+    // moment leaves it either never started or indexed as running (then interrupted): never run twice.
     t.same(
       indexed,
       [],
       'the directory of every run the index knows is complete, agrees with the index, and ran each attempt once',
-      { todo: 'an attempt killed between spawn and its index write can run again after the restart' },
     );
     // A run.start cut off by the SIGKILL before it was indexed (so never acknowledged) leaves its half-made
     // directory behind, and no restart completes or removes it. Known, not yet fixed: see docs/security.md.
