@@ -84,7 +84,7 @@ export class RunEngine implements RunEventSource {
   }
 
   async list(params: RunListParams): Promise<RunListResult> {
-    const limit = params.limit ?? 50;
+    const { limit } = params;
     const runs = await this.#options.store.list({
       ...(params.status ? { status: params.status } : {}),
       ...(params.labels ? { labels: params.labels } : {}),
