@@ -2,6 +2,7 @@
 import { mkdir, realpath, rm } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
+import { background } from '../async/background.js';
 import { writeJsonAtomic } from '../fs/atomic.js';
 import type { Logger } from '../log.js';
 import { RunEngine } from '../runs/engine.js';
@@ -113,17 +114,14 @@ async function startServing(config: DaemonConfig, log: Logger, resources: Resour
   if (recovered.requeued + recovered.interrupted + recovered.completed > 0)
     log.info('recovered runs of the previous daemon', { ...recovered });
   // Not awaited: run.* is served at once; retained.* answers once this first scan is done.
-  retained.start().catch((error: unknown) => log.error('indexing retained runs failed', { error }));
+  background(retained.start(), log, 'indexing retained runs failed');
   const prune = async () => {
     const { runs, removedDirs } = await pruneRuns(store, runsDir, config.retention);
     if (runs.length > 0) log.info('pruned finished runs', { runs: runs.length, removedDirs });
   };
   if (hasRetention(config.retention)) {
     await prune();
-    const pruner = setInterval(
-      () => prune().catch((error: unknown) => log.error('pruning failed', { error })),
-      PRUNE_INTERVAL_MS,
-    );
+    const pruner = setInterval(() => background(prune(), log, 'pruning failed'), PRUNE_INTERVAL_MS);
     pruner.unref();
     resources.add('pruner', pruner, clearInterval);
   }

@@ -63,6 +63,7 @@ export class ActiveRun {
   /** Every disk and store write of this run, in the order they were asked for. */
   #writes: Promise<void> = Promise.resolve();
   #resolveFinished!: (run: RunRecord) => void;
+  readonly #release: () => void;
 
   constructor(parts: ActiveRunParts, context: ActiveRunContext) {
     this.#record = parts.record;
@@ -82,7 +83,7 @@ export class ActiveRun {
       parts.lastSeq,
     );
     this.finished = new Promise<RunRecord>((resolve) => (this.#resolveFinished = resolve));
-    void this.finished.then(parts.release);
+    this.#release = parts.release;
   }
 
   get record(): RunRecord {
@@ -243,6 +244,7 @@ export class ActiveRun {
 
   /** Hands the finished record to everyone waiting for it. */
   resolve(view: RunRecord): void {
+    this.#release();
     this.#resolveFinished(view);
   }
 }

@@ -1,5 +1,6 @@
 // The run engine: the face the daemon's handlers use, composing admission, supervision, recovery and events.
 import { join } from 'node:path';
+import { background } from '../async/background.js';
 import type { Logger } from '../log.js';
 import { readEvents } from '../run-dir/events.js';
 import { runFiles } from '../run-dir/files.js';
@@ -256,9 +257,7 @@ export class RunEngine implements RunEventSource {
 
   /** Work the engine starts and does not wait for: a failure is a bug, logged with the run it hit. */
   #background(work: Promise<void>, run: ActiveRun): void {
-    work.catch((error: unknown) =>
-      this.#options.log.error('run supervision failed', { runId: run.runId, error }),
-    );
+    background(work, this.#options.log, 'run supervision failed', { runId: run.runId });
   }
 
   /** A copy for callers, with the queue position filled in. */

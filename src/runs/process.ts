@@ -91,15 +91,24 @@ export function spawnProcess(spec: ProcessSpec, listener: ProcessListener): Runn
     // 'close' waits for stdio to close, which also waits for grandchildren that inherited it.
     child.once('close', (exitCode, signal) => {
       finished = true;
-      void Promise.all(copies).then(([stdout, stderr]) =>
-        resolve({
-          exitCode,
-          signal,
-          ...(spawnError && child.pid === undefined
-            ? { failure: { reason: 'spawn_failed' as const, message: spawnError.message } }
-            : {}),
-          logSizes: { stdout: stdout!, stderr: stderr! },
-        }),
+      Promise.all(copies).then(
+        ([stdout, stderr]) =>
+          resolve({
+            exitCode,
+            signal,
+            ...(spawnError && child.pid === undefined
+              ? { failure: { reason: 'spawn_failed' as const, message: spawnError.message } }
+              : {}),
+            logSizes: { stdout: stdout!, stderr: stderr! },
+          }),
+        // Copying the output failed in a way its own error handling did not catch: the attempt still ends.
+        (error: Error) =>
+          resolve({
+            exitCode,
+            signal,
+            failure: { reason: 'io_error', message: `could not copy the output: ${error.message}` },
+            logSizes: { stdout: spec.logs.stdout.offset, stderr: spec.logs.stderr.offset },
+          }),
       );
     });
   });

@@ -51,11 +51,11 @@ function spawnFollower(t: Test, command: string, args: string[]): Follower {
         };
         listeners.add(check);
         check();
-        void exited.then(() => {
+        exited.then(() => {
           if (listeners.delete(check)) {
             reject(new Error(`exited before ${stream} matched ${pattern}:\n${text[stream]}`));
           }
-        });
+        }, reject);
       }),
   };
 }
