@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { RunEngine } from '../runs/engine.js';
 import { RunyardError } from '../schema/errors.js';
 import type { RunEvent } from '../schema/run-event.js';
+import { drained, HIGH_WATER_BYTES, isBackedUp, LOW_WATER_BYTES } from './backpressure.js';
 
 export interface SubscriptionLimits {
   maxSubscriptions: number;
@@ -15,8 +16,8 @@ export interface SubscriptionLimits {
 
 export const defaultSubscriptionLimits: SubscriptionLimits = {
   maxSubscriptions: 1_024,
-  highWaterBytes: 8 * 1_048_576,
-  lowWaterBytes: 1_048_576,
+  highWaterBytes: HIGH_WATER_BYTES,
+  lowWaterBytes: LOW_WATER_BYTES,
 };
 
 interface Subscription {
@@ -32,7 +33,7 @@ interface Subscription {
 }
 
 const REPLAY_PAGE = 256;
-const DRAIN_POLL_MS = 20;
+const RETRY_READ_MS = 20;
 
 export class SubscriptionHub {
   readonly #socket: WebSocket;
@@ -120,10 +121,10 @@ export class SubscriptionHub {
         for (const event of page.events) {
           if (subscription.closed) return;
           this.#deliver(subscription, runId, event);
-          await this.#drained();
+          await drained(this.#socket, this.#limits.highWaterBytes);
         }
         if (page.events.length === 0 && !page.end) {
-          await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS)); // a write failed; try again
+          await new Promise((resolve) => setTimeout(resolve, RETRY_READ_MS)); // a write failed; try again
         } else if (page.end && page.events.at(-1)?.type !== 'end') {
           // A finished run whose log has no end event (written by an older daemon): end it here.
           const run = await this.#engine.get(runId);
@@ -149,10 +150,10 @@ export class SubscriptionHub {
       if (perRun) subscription.gap!.toSeq = event.seq;
       return;
     }
-    if (this.#socket.bufferedAmount > this.#limits.highWaterBytes) {
+    if (isBackedUp(this.#socket, this.#limits.highWaterBytes)) {
       subscription.mode = 'gapped';
       subscription.gap = perRun ? { fromSeq: event.seq, toSeq: event.seq } : { fromSeq: null, toSeq: null };
-      void this.#drained(this.#limits.lowWaterBytes).then(() => this.#reportGap(subscription));
+      void drained(this.#socket, this.#limits.lowWaterBytes).then(() => this.#reportGap(subscription));
       return;
     }
     this.#deliver(subscription, runId, event);
@@ -177,12 +178,5 @@ export class SubscriptionHub {
   #notify(method: string, params: object): void {
     if (this.#socket.readyState === this.#socket.OPEN)
       this.#socket.send(JSON.stringify({ jsonrpc: '2.0', method, params }));
-  }
-
-  /** Resolves once the socket's send buffer is below `bytes` (or the socket is gone). */
-  async #drained(bytes = this.#limits.highWaterBytes): Promise<void> {
-    while (this.#socket.readyState === this.#socket.OPEN && this.#socket.bufferedAmount > bytes) {
-      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
-    }
   }
 }
