@@ -41,6 +41,8 @@ export class SubscriptionHub {
   readonly #log: Logger;
   readonly #limits: SubscriptionLimits;
   readonly #subscriptions = new Map<string, Subscription>();
+  /** subscribe() calls still looking their run up: each holds a slot under maxSubscriptions. */
+  #pending = 0;
   #counter = 0;
   #isClosed = false;
 
@@ -56,7 +58,9 @@ export class SubscriptionHub {
     fromSeq: number | undefined,
   ): Promise<{ subscriptionId: string; nextSeq: number }> {
     const { maxSubscriptions } = this.#limits;
-    if (this.#subscriptions.size >= maxSubscriptions) {
+    // Checked and reserved with no await between: calls that look their runs up concurrently cannot all
+    // pass the check (1,100 at once on one connection used to get 1,100 subscriptions).
+    if (this.#subscriptions.size + this.#pending >= maxSubscriptions) {
       throw new RunyardError('too_many_subscriptions', { limit: maxSubscriptions });
     }
     const id = `s${++this.#counter}`;
@@ -64,12 +68,19 @@ export class SubscriptionHub {
       const subscription = this.#add(id, null, 1, 'live');
       return { subscriptionId: subscription.id, nextSeq: subscription.nextSeq };
     }
-    await this.#engine.get(runId); // run_not_found before anything else
-    const lastSeq = await this.#engine.lastSeq(runId);
-    const live = this.#engine.isLive(runId, lastSeq + 1);
-    // Without fromSeq: what comes next, or for a finished run its end event.
-    const nextSeq = fromSeq ?? (live ? lastSeq + 1 : Math.max(lastSeq, 1));
-    if (nextSeq <= lastSeq) await this.#engine.readEvents(runId, nextSeq, 1); // seq_not_available now, not later
+    // The slot is held while the run is looked up, then handed to the subscription or given back.
+    this.#pending++;
+    let nextSeq: number;
+    try {
+      await this.#engine.get(runId); // run_not_found before anything else
+      const lastSeq = await this.#engine.lastSeq(runId);
+      const live = this.#engine.isLive(runId, lastSeq + 1);
+      // Without fromSeq: what comes next, or for a finished run its end event.
+      nextSeq = fromSeq ?? (live ? lastSeq + 1 : Math.max(lastSeq, 1));
+      if (nextSeq <= lastSeq) await this.#engine.readEvents(runId, nextSeq, 1); // seq_not_available now, not later
+    } finally {
+      this.#pending--;
+    }
     const subscription = this.#add(id, runId, nextSeq, 'replay');
     // After the answer is on its way: the client must see subscriptionId before the first event.
     setImmediate(() => void this.#replay(subscription));
