@@ -9,6 +9,7 @@ import type { DaemonInfo } from '../schema/daemon.js';
 import { rpcDiscover } from '../schema/discover.js';
 import { methods } from '../schema/index.js';
 import { buildOpenRpcDocument } from '../schema/openrpc.js';
+import { DAEMON_FILE } from '../schema/transport.js';
 import { version } from '../schema/version.js';
 import { openStore, type StoreKind } from '../store/open.js';
 import { hasRetention, pruneRuns, type RetentionPolicy } from '../store/prune.js';
@@ -26,7 +27,7 @@ import { ServiceManager } from '../services/manager.js';
 import type { CallContext, MethodHandlers } from './methods/types.js';
 import { RpcDispatcher, type Handler } from './rpc.js';
 import { startServer } from './server.js';
-import { DAEMON_FILE, loadOrCreateNodeId, prepareStateDir } from './state-dir.js';
+import { loadOrCreateNodeId, prepareStateDir } from './state-dir.js';
 import { loadOrCreateToken } from './token.js';
 
 export interface DaemonConfig {

@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { DAEMON_FILE } from '../schema/transport.js';
 
-export const DAEMON_FILE = 'daemon.json';
+const NODE_ID_FILE = 'node-id';
 
 /** A state directory another live daemon uses: starting a second one, or rebuilding under it, would corrupt its work. */
 export class StateDirBusyError extends Error {}
@@ -38,7 +39,7 @@ export async function prepareStateDir(dir: string): Promise<string> {
 
 /** This installation's id, recorded on every run it indexes; created on first start. */
 export async function loadOrCreateNodeId(stateDir: string): Promise<string> {
-  const path = join(stateDir, 'node-id');
+  const path = join(stateDir, NODE_ID_FILE);
   try {
     const id = (await readFile(path, 'utf8')).trim();
     if (id) return id;

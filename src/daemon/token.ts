@@ -3,10 +3,11 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { TOKEN_FILE } from '../schema/transport.js';
 
 /** Reads `<stateDir>/token`, creating a 32-byte hex token (file mode 0600) on first start. */
 export async function loadOrCreateToken(stateDir: string): Promise<string> {
-  const path = join(stateDir, 'token');
+  const path = join(stateDir, TOKEN_FILE);
   try {
     const token = (await readFile(path, 'utf8')).trim();
     if (/^[0-9a-f]{64}$/.test(token)) return token;
