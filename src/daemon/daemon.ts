@@ -27,7 +27,7 @@ import { ServiceManager } from '../services/manager.js';
 import type { CallContext, MethodHandlers } from './methods/types.js';
 import { RpcDispatcher, type Handler } from './rpc.js';
 import { startServer } from './server.js';
-import { loadOrCreateNodeId, prepareStateDir } from './state-dir.js';
+import { daemonIdentity, loadOrCreateNodeId, prepareStateDir } from './state-dir.js';
 import { loadOrCreateToken } from './token.js';
 
 export interface DaemonConfig {
@@ -146,7 +146,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Da
   });
   url = server.url;
   const daemonJson = join(stateDir, DAEMON_FILE);
-  await writeJsonAtomic(daemonJson, { url, pid: process.pid, version, startedAt });
+  await writeJsonAtomic(daemonJson, { url, ...daemonIdentity(), version, startedAt });
   log.info('daemon started', { url, runsDir, stateDir, pid: process.pid });
 
   let closing: Promise<void> | undefined;
