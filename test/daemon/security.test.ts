@@ -1,5 +1,7 @@
 // The handshake: token, Origin allow-list, Host check, and what is reachable without a token.
-import { stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { connect, ConnectError } from 'runyard/client';
@@ -105,6 +107,20 @@ t.test('handshake policy', async (t) => {
     const client = await daemon.client();
     t.equal((await client.daemon.info()).pid, daemon.child.pid);
   });
+});
+
+t.test('a token file others can read is made 0600 and its token kept', async (t) => {
+  const home = await mkdtemp(join(tmpdir(), 'runyard-test-'));
+  t.teardown(() => rm(home, { recursive: true, force: true }));
+  const token = randomBytes(32).toString('hex');
+  await mkdir(join(home, 'state'), { mode: 0o700 });
+  await writeFile(join(home, 'state/token'), `${token}\n`);
+  await chmod(join(home, 'state/token'), 0o666);
+  const daemon = await startDaemon(t, { home });
+  t.equal((await stat(join(daemon.stateDir, 'token'))).mode & 0o777, 0o600);
+  t.equal(daemon.token, token);
+  const client = await daemon.client();
+  t.equal((await client.daemon.info()).pid, daemon.child.pid, 'the kept token opens a connection');
 });
 
 t.test('serve refuses a non-loopback address without --allow-remote', async (t) => {
