@@ -716,6 +716,7 @@ export function bindMethods(call: Call): RunyardMethods {
 }
 
 export const BEARER_PREFIX = "runyard.bearer.";
+export const CREDENTIAL_ENV_NAMES = ["RUNYARD_TOKEN","RUNYARD_URL"];
 export const DAEMON_FILE = "daemon.json";
 export const DEFAULT_LISTEN = "127.0.0.1:7370";
 export const DEFAULT_RUNS_DIR = "runs";

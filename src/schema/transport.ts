@@ -16,3 +16,9 @@ export const DEFAULT_RUNS_DIR = 'runs';
 export const DAEMON_FILE = 'daemon.json';
 /** `<state-dir>/token`: the bearer token, mode 0600. */
 export const TOKEN_FILE = 'token';
+
+/**
+ * Where the SDK and the CLI take the daemon's address and token from. They are a client's credentials:
+ * a daemon started with them set must not hand them to every run (see withoutDaemonCredentials).
+ */
+export const CREDENTIAL_ENV_NAMES = ['RUNYARD_TOKEN', 'RUNYARD_URL'] as const;

@@ -123,6 +123,35 @@ t.test('a token file others can read is made 0600 and its token kept', async (t)
   t.equal((await client.daemon.info()).pid, daemon.child.pid, 'the kept token opens a connection');
 });
 
+t.test(
+  'a run does not inherit RUNYARD_TOKEN or RUNYARD_URL from the daemon unless its own env sets them',
+  async (t) => {
+    // The engine builds a run's env from the daemon's whole process.env until it takes
+    // withoutDaemonCredentials (src/schema/run-env.ts) as its base; the first check is a todo till then.
+    const todo = 'wired by the engine split';
+    const daemon = await startDaemon(t, {
+      env: { RUNYARD_TOKEN: 'the-daemon-caller-secret', RUNYARD_URL: 'ws://127.0.0.1:1/rpc' },
+    });
+    const client = await daemon.client();
+    const printed = async (env?: Record<string, string>) => {
+      const run = await client.run.start({
+        argv: ['sh', '-c', 'echo "token=${RUNYARD_TOKEN-unset} url=${RUNYARD_URL-unset}"'],
+        ...(env ? { env } : {}),
+      });
+      await client.run.wait({ runId: run.runId });
+      return (await client.run.logs({ runId: run.runId })).text;
+    };
+    t.equal(await printed(), 'token=unset url=unset\n', 'the daemon’s credentials stay out of the run', {
+      todo,
+    });
+    t.equal(
+      await printed({ RUNYARD_TOKEN: 'the-run-own', RUNYARD_URL: 'ws://127.0.0.1:2/rpc' }),
+      'token=the-run-own url=ws://127.0.0.1:2/rpc\n',
+      'a run’s own env still sets them',
+    );
+  },
+);
+
 t.test('serve refuses a non-loopback address without --allow-remote', async (t) => {
   const { execFile } = await import('node:child_process');
   const { CLI } = await import('../helpers/daemon.js');
