@@ -725,9 +725,14 @@ export function bindMethods(call: Call): RunyardMethods {
 }
 
 export const BEARER_PREFIX = "runyard.bearer.";
+export const CREDENTIAL_ENV_NAMES = ["RUNYARD_TOKEN","RUNYARD_URL"];
+export const DAEMON_FILE = "daemon.json";
 export const DEFAULT_LISTEN = "127.0.0.1:7370";
+export const DEFAULT_RUNS_DIR = "runs";
+export const DEFAULT_STATE_DIR = ".runyard";
 export const PROTOCOL = "runyard.v1";
 export const RPC_PATH = "/rpc";
+export const TOKEN_FILE = "token";
 
 /** Methods that hold the call open for a duration named by one of their params (and its default). */
 export const holdsFor: Record<string, { param: string; defaultMs: number }> = {

@@ -3,18 +3,13 @@ import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import type { RunEngine } from '../runs/engine.js';
+import { drained, isBackedUp, LOW_WATER_BYTES } from './backpressure.js';
 import type { CallContext } from './methods/types.js';
 import type { RpcDispatcher } from './rpc.js';
 import { SubscriptionHub } from './subscriptions.js';
 
 // A peer that misses two pings in a row (a sleeping laptop, a dropped network) is dropped.
 const PING_INTERVAL_MS = 30_000;
-// A client that stops reading must not make the daemon hold its answers without bound: past
-// HIGH_WATER unsent bytes its socket is no longer read (TCP pushes back on its requests) until the
-// backlog drains below LOW_WATER. Subscriptions have their own limit (a run.gap) on top.
-const HIGH_WATER_BYTES = 8 * 1_048_576;
-const LOW_WATER_BYTES = 1_048_576;
-const DRAIN_POLL_MS = 20;
 
 export class Connections {
   readonly #sockets = new Set<WebSocket>();
@@ -84,16 +79,14 @@ export class Connections {
     );
   }
 
+  /** A backed-up socket is not read until it drains: TCP then pushes back on the client's requests. */
   #send(socket: WebSocket, text: string): void {
     socket.send(text);
-    if (socket.bufferedAmount <= HIGH_WATER_BYTES || socket.isPaused) return;
+    if (!isBackedUp(socket) || socket.isPaused) return;
     socket.pause();
-    const resumeWhenDrained = () => {
-      if (socket.readyState !== socket.OPEN) return;
-      if (socket.bufferedAmount > LOW_WATER_BYTES) setTimeout(resumeWhenDrained, DRAIN_POLL_MS).unref();
-      else socket.resume();
-    };
-    resumeWhenDrained();
+    void drained(socket, LOW_WATER_BYTES).then(() => {
+      if (socket.readyState === socket.OPEN) socket.resume();
+    });
   }
 
   #ping(): void {

@@ -10,6 +10,7 @@ import type { DaemonInfo } from '../schema/daemon.js';
 import { rpcDiscover } from '../schema/discover.js';
 import { methods } from '../schema/index.js';
 import { buildOpenRpcDocument } from '../schema/openrpc.js';
+import { DAEMON_FILE } from '../schema/transport.js';
 import { version } from '../schema/version.js';
 import { openStore, type StoreKind } from '../store/open.js';
 import { hasRetention, pruneRuns, type RetentionPolicy } from '../store/prune.js';
@@ -28,7 +29,7 @@ import type { CallContext, MethodHandlers } from './methods/types.js';
 import { RpcDispatcher, type Handler } from './rpc.js';
 import { Resources } from './resources.js';
 import { startServer } from './server.js';
-import { DAEMON_FILE, loadOrCreateNodeId, prepareStateDir } from './state-dir.js';
+import { daemonIdentity, loadOrCreateNodeId, prepareStateDir } from './state-dir.js';
 import { loadOrCreateToken } from './token.js';
 
 export interface DaemonConfig {
@@ -173,7 +174,7 @@ async function startServing(config: DaemonConfig, log: Logger, resources: Resour
   );
   url = server.url;
   const daemonJson = join(stateDir, DAEMON_FILE);
-  await writeJsonAtomic(daemonJson, { url, pid: process.pid, version, startedAt });
+  await writeJsonAtomic(daemonJson, { url, ...daemonIdentity(), version, startedAt });
   resources.add('daemon.json', daemonJson, (path) => rm(path, { force: true }));
   // Last started, first stopped: the engine cancels running runs (and waits for their directories)
   // while clients are still connected to see them end; services stop first, so no restart policy

@@ -3,22 +3,38 @@ import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { identify } from '../runs/process-identity.js';
+import { DAEMON_FILE } from '../schema/transport.js';
 
-export const DAEMON_FILE = 'daemon.json';
+const NODE_ID_FILE = 'node-id';
 
 /** A state directory another live daemon uses: starting a second one, or rebuilding under it, would corrupt its work. */
 export class StateDirBusyError extends Error {}
 
-/** The daemon that daemon.json names, when that process is still alive. */
+/** What daemon.json says about the process that wrote it: its pid and kernel start time. */
+export function daemonIdentity(): { pid: number; startTime?: string } {
+  const { startTime } = identify(process.pid)!;
+  return { pid: process.pid, ...(startTime ? { startTime } : {}) };
+}
+
+/**
+ * The daemon that daemon.json names, when that very process still runs. A killed daemon leaves its
+ * daemon.json behind, and its pid may since belong to any other process: only one that also started at
+ * the recorded kernel start time is the daemon. A daemon.json without `startTime` (an older daemon, or a
+ * system without /proc) falls back to the pid alone.
+ */
 export async function liveDaemon(stateDir: string): Promise<{ pid: number; url?: string } | undefined> {
-  let previous: { pid?: unknown; url?: string };
+  let previous: { pid?: unknown; startTime?: unknown; url?: string };
   try {
     previous = JSON.parse(await readFile(join(stateDir, DAEMON_FILE), 'utf8'));
   } catch {
     return undefined; // none, or left half-written by a crash: either way not a live daemon's
   }
-  const { pid } = previous;
-  if (typeof pid !== 'number' || pid === process.pid || !isAlive(pid)) return undefined;
+  const { pid, startTime } = previous;
+  if (typeof pid !== 'number' || pid === process.pid) return undefined;
+  const isRunning =
+    typeof startTime === 'string' && startTime !== '' ? identify(pid)!.startTime === startTime : isAlive(pid);
+  if (!isRunning) return undefined;
   return { pid, ...(previous.url ? { url: previous.url } : {}) };
 }
 
@@ -38,7 +54,7 @@ export async function prepareStateDir(dir: string): Promise<string> {
 
 /** This installation's id, recorded on every run it indexes; created on first start. */
 export async function loadOrCreateNodeId(stateDir: string): Promise<string> {
-  const path = join(stateDir, 'node-id');
+  const path = join(stateDir, NODE_ID_FILE);
   try {
     const id = (await readFile(path, 'utf8')).trim();
     if (id) return id;

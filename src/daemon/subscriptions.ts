@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { RunEngine } from '../runs/engine.js';
 import { RunyardError } from '../schema/errors.js';
 import type { RunEvent } from '../schema/run-event.js';
+import { drained, HIGH_WATER_BYTES, isBackedUp, LOW_WATER_BYTES } from './backpressure.js';
 
 export interface SubscriptionLimits {
   maxSubscriptions: number;
@@ -15,8 +16,8 @@ export interface SubscriptionLimits {
 
 export const defaultSubscriptionLimits: SubscriptionLimits = {
   maxSubscriptions: 1_024,
-  highWaterBytes: 8 * 1_048_576,
-  lowWaterBytes: 1_048_576,
+  highWaterBytes: HIGH_WATER_BYTES,
+  lowWaterBytes: LOW_WATER_BYTES,
 };
 
 interface Subscription {
@@ -32,7 +33,7 @@ interface Subscription {
 }
 
 const REPLAY_PAGE = 256;
-const DRAIN_POLL_MS = 20;
+const RETRY_READ_MS = 20;
 
 export class SubscriptionHub {
   readonly #socket: WebSocket;
@@ -40,6 +41,8 @@ export class SubscriptionHub {
   readonly #log: Logger;
   readonly #limits: SubscriptionLimits;
   readonly #subscriptions = new Map<string, Subscription>();
+  /** subscribe() calls still looking their run up: each holds a slot under maxSubscriptions. */
+  #pending = 0;
   #counter = 0;
   #isClosed = false;
 
@@ -55,7 +58,9 @@ export class SubscriptionHub {
     fromSeq: number | undefined,
   ): Promise<{ subscriptionId: string; nextSeq: number }> {
     const { maxSubscriptions } = this.#limits;
-    if (this.#subscriptions.size >= maxSubscriptions) {
+    // Checked and reserved with no await between: calls that look their runs up concurrently cannot all
+    // pass the check (1,100 at once on one connection used to get 1,100 subscriptions).
+    if (this.#subscriptions.size + this.#pending >= maxSubscriptions) {
       throw new RunyardError('too_many_subscriptions', { limit: maxSubscriptions });
     }
     const id = `s${++this.#counter}`;
@@ -63,12 +68,19 @@ export class SubscriptionHub {
       const subscription = this.#add(id, null, 1, 'live');
       return { subscriptionId: subscription.id, nextSeq: subscription.nextSeq };
     }
-    await this.#engine.get(runId); // run_not_found before anything else
-    const lastSeq = await this.#engine.lastSeq(runId);
-    const live = this.#engine.isLive(runId, lastSeq + 1);
-    // Without fromSeq: what comes next, or for a finished run its end event.
-    const nextSeq = fromSeq ?? (live ? lastSeq + 1 : Math.max(lastSeq, 1));
-    if (nextSeq <= lastSeq) await this.#engine.readEvents(runId, nextSeq, 1); // seq_not_available now, not later
+    // The slot is held while the run is looked up, then handed to the subscription or given back.
+    this.#pending++;
+    let nextSeq: number;
+    try {
+      await this.#engine.get(runId); // run_not_found before anything else
+      const lastSeq = await this.#engine.lastSeq(runId);
+      const live = this.#engine.isLive(runId, lastSeq + 1);
+      // Without fromSeq: what comes next, or for a finished run its end event.
+      nextSeq = fromSeq ?? (live ? lastSeq + 1 : Math.max(lastSeq, 1));
+      if (nextSeq <= lastSeq) await this.#engine.readEvents(runId, nextSeq, 1); // seq_not_available now, not later
+    } finally {
+      this.#pending--;
+    }
     const subscription = this.#add(id, runId, nextSeq, 'replay');
     // After the answer is on its way: the client must see subscriptionId before the first event.
     setImmediate(() => void this.#replay(subscription));
@@ -120,10 +132,10 @@ export class SubscriptionHub {
         for (const event of page.events) {
           if (subscription.closed) return;
           this.#deliver(subscription, runId, event);
-          await this.#drained();
+          await drained(this.#socket, this.#limits.highWaterBytes);
         }
         if (page.events.length === 0 && !page.end) {
-          await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS)); // a write failed; try again
+          await new Promise((resolve) => setTimeout(resolve, RETRY_READ_MS)); // a write failed; try again
         } else if (page.end && page.events.at(-1)?.type !== 'end') {
           // A finished run whose log has no end event (written by an older daemon): end it here.
           const run = await this.#engine.get(runId);
@@ -149,10 +161,10 @@ export class SubscriptionHub {
       if (perRun) subscription.gap!.toSeq = event.seq;
       return;
     }
-    if (this.#socket.bufferedAmount > this.#limits.highWaterBytes) {
+    if (isBackedUp(this.#socket, this.#limits.highWaterBytes)) {
       subscription.mode = 'gapped';
       subscription.gap = perRun ? { fromSeq: event.seq, toSeq: event.seq } : { fromSeq: null, toSeq: null };
-      void this.#drained(this.#limits.lowWaterBytes).then(() => this.#reportGap(subscription));
+      void drained(this.#socket, this.#limits.lowWaterBytes).then(() => this.#reportGap(subscription));
       return;
     }
     this.#deliver(subscription, runId, event);
@@ -177,12 +189,5 @@ export class SubscriptionHub {
   #notify(method: string, params: object): void {
     if (this.#socket.readyState === this.#socket.OPEN)
       this.#socket.send(JSON.stringify({ jsonrpc: '2.0', method, params }));
-  }
-
-  /** Resolves once the socket's send buffer is below `bytes` (or the socket is gone). */
-  async #drained(bytes = this.#limits.highWaterBytes): Promise<void> {
-    while (this.#socket.readyState === this.#socket.OPEN && this.#socket.bufferedAmount > bytes) {
-      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
-    }
   }
 }

@@ -6,6 +6,7 @@ import { readEvents } from '../run-dir/events.js';
 import { runFiles } from '../run-dir/files.js';
 import { readLog } from '../run-dir/logs.js';
 import { RunyardError } from '../schema/errors.js';
+import { withoutDaemonCredentials } from '../schema/run-env.js';
 import type { RunEventsResult } from '../schema/run-event.js';
 import { runStatuses } from '../schema/run-record.js';
 import type {
@@ -32,7 +33,7 @@ export interface EngineOptions {
   maxQueued: number;
   killGraceMs: number;
   log: Logger;
-  /** The environment every run starts from; default: the daemon's own. */
+  /** The environment every run starts from; default: the daemon's own, without its caller's credentials. */
   baseEnv?: () => NodeJS.ProcessEnv;
   /** Awaited for each finished run once its directory is complete, before anyone sees it finished. */
   onFinished?: (run: RunRecord) => Promise<void>;
@@ -57,7 +58,7 @@ export class RunEngine implements RunEventSource {
         requeue: (run) => this.#admission.enqueue(run),
         finish: (run, status, patch) => this.#background(this.#finish(run, status, patch), run),
         slotFreed: () => this.#admission.pump(),
-        baseEnv: options.baseEnv ?? (() => process.env),
+        baseEnv: options.baseEnv ?? (() => withoutDaemonCredentials(process.env)),
         isClosing: () => this.#admission.isClosing,
       },
       options.log,

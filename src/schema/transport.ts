@@ -1,4 +1,5 @@
-// Transport constants of the contract: where the daemon listens and how a browser presents its token.
+// Transport constants of the contract: where the daemon listens, where a client finds it and its token,
+// and how a browser presents the token.
 
 export const DEFAULT_LISTEN = '127.0.0.1:7370';
 export const RPC_PATH = '/rpc';
@@ -6,3 +7,18 @@ export const RPC_PATH = '/rpc';
 export const PROTOCOL = 'runyard.v1';
 /** Browsers cannot set headers on a WebSocket handshake, so they offer `runyard.bearer.<token>` too. */
 export const BEARER_PREFIX = 'runyard.bearer.';
+
+/** The state directory when none is given, relative to the working directory. */
+export const DEFAULT_STATE_DIR = '.runyard';
+/** The runs directory when none is given, relative to the working directory. */
+export const DEFAULT_RUNS_DIR = 'runs';
+/** `<state-dir>/daemon.json`: the live daemon's url and process, written once it listens, removed when it stops. */
+export const DAEMON_FILE = 'daemon.json';
+/** `<state-dir>/token`: the bearer token, mode 0600. */
+export const TOKEN_FILE = 'token';
+
+/**
+ * Where the SDK and the CLI take the daemon's address and token from. They are a client's credentials:
+ * a daemon started with them set must not hand them to every run (see withoutDaemonCredentials).
+ */
+export const CREDENTIAL_ENV_NAMES = ['RUNYARD_TOKEN', 'RUNYARD_URL'] as const;

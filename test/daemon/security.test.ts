@@ -1,5 +1,7 @@
 // The handshake: token, Origin allow-list, Host check, and what is reachable without a token.
-import { stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { connect, ConnectError } from 'runyard/client';
@@ -106,6 +108,44 @@ t.test('handshake policy', async (t) => {
     t.equal((await client.daemon.info()).pid, daemon.child.pid);
   });
 });
+
+t.test('a token file others can read is made 0600 and its token kept', async (t) => {
+  const home = await mkdtemp(join(tmpdir(), 'runyard-test-'));
+  t.teardown(() => rm(home, { recursive: true, force: true }));
+  const token = randomBytes(32).toString('hex');
+  await mkdir(join(home, 'state'), { mode: 0o700 });
+  await writeFile(join(home, 'state/token'), `${token}\n`);
+  await chmod(join(home, 'state/token'), 0o666);
+  const daemon = await startDaemon(t, { home });
+  t.equal((await stat(join(daemon.stateDir, 'token'))).mode & 0o777, 0o600);
+  t.equal(daemon.token, token);
+  const client = await daemon.client();
+  t.equal((await client.daemon.info()).pid, daemon.child.pid, 'the kept token opens a connection');
+});
+
+t.test(
+  'a run does not inherit RUNYARD_TOKEN or RUNYARD_URL from the daemon unless its own env sets them',
+  async (t) => {
+    const daemon = await startDaemon(t, {
+      env: { RUNYARD_TOKEN: 'the-daemon-caller-secret', RUNYARD_URL: 'ws://127.0.0.1:1/rpc' },
+    });
+    const client = await daemon.client();
+    const printed = async (env?: Record<string, string>) => {
+      const run = await client.run.start({
+        argv: ['sh', '-c', 'echo "token=${RUNYARD_TOKEN-unset} url=${RUNYARD_URL-unset}"'],
+        ...(env ? { env } : {}),
+      });
+      await client.run.wait({ runId: run.runId });
+      return (await client.run.logs({ runId: run.runId })).text;
+    };
+    t.equal(await printed(), 'token=unset url=unset\n', 'the daemon’s credentials stay out of the run');
+    t.equal(
+      await printed({ RUNYARD_TOKEN: 'the-run-own', RUNYARD_URL: 'ws://127.0.0.1:2/rpc' }),
+      'token=the-run-own url=ws://127.0.0.1:2/rpc\n',
+      'a run’s own env still sets them',
+    );
+  },
+);
 
 t.test('serve refuses a non-loopback address without --allow-remote', async (t) => {
   const { execFile } = await import('node:child_process');

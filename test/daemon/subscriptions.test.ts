@@ -179,6 +179,62 @@ t.test('subscriptions', async (t) => {
     t.match(refused.error, { code: 1903, data: { reason: 'too_many_subscriptions', limit: 1024 } });
   });
 
+  t.test('1,100 run.subscribe sent at once get exactly 1024 subscriptions and 76 refusals', async (t) => {
+    const run = await client.run.start({ argv: ['sleep', '300'] });
+    t.teardown(() => client.run.cancel({ runId: run.runId }));
+    await eventually(async () =>
+      (await client.run.status({ runId: run.runId })).status === 'running' ? true : undefined,
+    );
+    const socket = await daemon.socket();
+    // One frame each (a batch holds at most 100), none awaited: every subscribe is looking the run
+    // up while the others arrive.
+    for (let id = 0; id < 1_100; id++) {
+      socket.send({ jsonrpc: '2.0', id, method: 'run.subscribe', params: { runId: run.runId } });
+    }
+    const answers: { id?: number; result?: unknown; error?: { code: number; data: unknown } }[] = [];
+    while (answers.length < 1_100) {
+      const message = (await socket.next()) as (typeof answers)[number];
+      if (message.id !== undefined) answers.push(message);
+    }
+    const refused = answers.filter((answer) => answer.error);
+    t.equal(answers.filter((answer) => answer.result).length, 1_024);
+    t.equal(refused.length, 76);
+    t.ok(
+      refused.every(
+        ({ error }) => error!.code === 1903 && (error!.data as any).reason === 'too_many_subscriptions',
+      ),
+      'every refusal is too_many_subscriptions',
+    );
+  });
+
+  t.test('a run.subscribe that fails gives its slot back', async (t) => {
+    const socket = await daemon.socket();
+    for (let id = 0; id < 1_100; id++) {
+      socket.send({
+        jsonrpc: '2.0',
+        id,
+        method: 'run.subscribe',
+        params: { runId: '01ARZ3NDEKTSV4RRFFQ69G5FAV' },
+      });
+    }
+    const reasons = new Set<string>();
+    for (let answered = 0; answered < 1_100; answered++)
+      reasons.add(((await socket.next()) as any).error.data.reason);
+    t.same([...reasons], ['run_not_found'], 'none is refused for lack of slots');
+    const batch = Array.from({ length: 100 }, (_, id) => ({
+      jsonrpc: '2.0',
+      id,
+      method: 'run.subscribe',
+      params: {},
+    }));
+    let subscribed = 0;
+    for (let i = 0; i < 11; i++) {
+      const answers = (await socket.request(i < 10 ? batch : batch.slice(0, 24))) as { result?: object }[];
+      subscribed += answers.filter((answer) => answer.result).length;
+    }
+    t.equal(subscribed, 1_024, 'all 1024 slots are free');
+  });
+
   t.test('a fromSeq older than the log keeps answers seq_not_available with the oldest seq', async (t) => {
     const run = await client.run.start({ argv: ['sh', '-c', 'echo hi'] });
     await client.run.wait({ runId: run.runId });

@@ -120,6 +120,7 @@ t.test('Connecting: the state directory is 0700 and the token 0600', async (t) =
   t.match(daemon.token, /^[0-9a-f]{64}$/);
   t.same(Object.keys(JSON.parse(await readFile(join(daemon.stateDir, 'daemon.json'), 'utf8'))).sort(), [
     'pid',
+    'startTime',
     'startedAt',
     'url',
     'version',
