@@ -6,6 +6,14 @@ import { liveDaemon, loadOrCreateNodeId } from '../../daemon/state-dir.js';
 import { DATABASE_FILE, rebuildSqliteIndex } from '../../store/open.js';
 import { pruneRuns } from '../../store/prune.js';
 import { SqliteStore } from '../../store/sqlite.js';
+import {
+  DEFAULT_RUNS_DIR,
+  DEFAULT_STATE_DIR,
+  RUNS_DIR_ENV,
+  runsDirFrom,
+  STATE_DIR_ENV,
+  stateDirFrom,
+} from '../defaults.js';
 import { EXIT, UsageError } from '../usage.js';
 import { integer } from './run-args.js';
 
@@ -17,8 +25,8 @@ const HELP = `Usage:
       Remove finished runs beyond the limits from the index (never a queued or active run);
       with --prune-dirs also their run directories. --dry-run only lists them.
 
-Both refuse to run while a daemon uses the state directory. Defaults: --runs-dir ./runs
-(env RUNYARD_RUNS_DIR), --state-dir ./.runyard (env RUNYARD_STATE_DIR).`;
+Both refuse to run while a daemon uses the state directory. Defaults: --runs-dir ./${DEFAULT_RUNS_DIR}
+(env ${RUNS_DIR_ENV}), --state-dir ./${DEFAULT_STATE_DIR} (env ${STATE_DIR_ENV}).`;
 
 export async function index(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -57,8 +65,8 @@ export async function index(args: string[]): Promise<number> {
     throw new UsageError('index prune needs --keep-runs or --keep-days');
   }
 
-  const stateDirArg = values['state-dir'] ?? process.env.RUNYARD_STATE_DIR ?? '.runyard';
-  const runsDirArg = values['runs-dir'] ?? process.env.RUNYARD_RUNS_DIR ?? 'runs';
+  const stateDirArg = stateDirFrom(values['state-dir'], process.env);
+  const runsDirArg = runsDirFrom(values['runs-dir'], process.env);
   await mkdir(stateDirArg, { recursive: true, mode: 0o700 });
   const stateDir = await realpath(stateDirArg);
   const live = await liveDaemon(stateDir);

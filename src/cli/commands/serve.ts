@@ -5,6 +5,16 @@ import { isLoopback, startDaemon, type DaemonConfig } from '../../daemon/daemon.
 import { createLogger } from '../../log.js';
 import type { StoreKind } from '../../store/open.js';
 import { DEFAULT_LISTEN } from '../../schema/transport.js';
+import {
+  DAEMON_FILE,
+  DEFAULT_RUNS_DIR,
+  DEFAULT_STATE_DIR,
+  RUNS_DIR_ENV,
+  runsDirFrom,
+  STATE_DIR_ENV,
+  stateDirFrom,
+  TOKEN_FILE,
+} from '../defaults.js';
 import { EXIT, UsageError } from '../usage.js';
 import { integer } from './run-args.js';
 
@@ -12,8 +22,8 @@ const HELP = `Usage: runyard serve [options]
 
   --listen HOST:PORT      where to listen (env RUNYARD_LISTEN; default ${DEFAULT_LISTEN}; port 0 = any free port)
   --allow-remote          permit a HOST that is not loopback
-  --runs-dir DIR          run directories (env RUNYARD_RUNS_DIR; default ./runs)
-  --state-dir DIR         token, daemon.json (env RUNYARD_STATE_DIR; default ./.runyard)
+  --runs-dir DIR          run directories (env ${RUNS_DIR_ENV}; default ./${DEFAULT_RUNS_DIR})
+  --state-dir DIR         ${TOKEN_FILE}, ${DAEMON_FILE} (env ${STATE_DIR_ENV}; default ./${DEFAULT_STATE_DIR})
   --allow-origin ORIGIN   accept WebSocket handshakes from this browser Origin (repeatable)
   --max-concurrent N      runs executing at once (default: number of CPUs)
   --max-queued N          runs waiting to start before run.start is refused (default 10000)
@@ -87,8 +97,8 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): DaemonCo
   return {
     host,
     port,
-    runsDir: values['runs-dir'] ?? env.RUNYARD_RUNS_DIR ?? 'runs',
-    stateDir: values['state-dir'] ?? env.RUNYARD_STATE_DIR ?? '.runyard',
+    runsDir: runsDirFrom(values['runs-dir'], env),
+    stateDir: stateDirFrom(values['state-dir'], env),
     allowOrigins: values['allow-origin'] ?? [],
     maxConcurrent: integer('--max-concurrent', values['max-concurrent']) ?? availableParallelism(),
     maxQueued: integer('--max-queued', values['max-queued']) ?? 10_000,
