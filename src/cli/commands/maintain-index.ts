@@ -28,17 +28,11 @@ const HELP = `Usage:
 Both refuse to run while a daemon uses the state directory. Defaults: --runs-dir ./${DEFAULT_RUNS_DIR}
 (env ${RUNS_DIR_ENV}), --state-dir ./${DEFAULT_STATE_DIR} (env ${STATE_DIR_ENV}).`;
 
-export async function index(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-    (sub === undefined ? console.error : console.log)(HELP);
-    return sub === undefined ? EXIT.usage : EXIT.ok;
-  }
-  if (sub !== 'rebuild' && sub !== 'prune') throw new UsageError(`unknown index command "${sub}"`);
+export async function maintainIndex(command: 'rebuild' | 'prune', args: string[]): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
-      args: rest,
+      args,
       strict: true,
       allowPositionals: false,
       options: {
@@ -61,7 +55,7 @@ export async function index(args: string[]): Promise<number> {
   }
   const keepRuns = integer('--keep-runs', values['keep-runs'], 0);
   const keepDays = integer('--keep-days', values['keep-days'], 0);
-  if (sub === 'prune' && keepRuns === undefined && keepDays === undefined) {
+  if (command === 'prune' && keepRuns === undefined && keepDays === undefined) {
     throw new UsageError('index prune needs --keep-runs or --keep-days');
   }
 
@@ -79,7 +73,7 @@ export async function index(args: string[]): Promise<number> {
   });
   const store = new SqliteStore(join(stateDir, DATABASE_FILE), await loadOrCreateNodeId(stateDir));
   try {
-    if (sub === 'rebuild') {
+    if (command === 'rebuild') {
       const { problems, ...counts } = await rebuildSqliteIndex(store, runsDir);
       if (values.json) {
         console.log(JSON.stringify({ ...counts, problems }));
