@@ -7,7 +7,7 @@ import {
   RpcError,
   type RunyardClient,
 } from '../client/index.js';
-import { DAEMON_FILE, DEFAULT_STATE_DIR, STATE_DIR_ENV, stateDirFrom, TOKEN_FILE } from './defaults.js';
+import { DAEMON_FILE, STATE_DIR_HELP, stateDirFrom, TOKEN_FILE } from './defaults.js';
 import { EXIT, UsageError } from './usage.js';
 
 export const clientOptions = {
@@ -20,7 +20,7 @@ export const clientOptions = {
 
 export const CLIENT_OPTIONS_HELP = `  --url URL               daemon WebSocket URL (env RUNYARD_URL; default: the url in <state-dir>/${DAEMON_FILE})
   --token TOKEN           bearer token (env RUNYARD_TOKEN; default: the contents of <state-dir>/${TOKEN_FILE})
-  --state-dir DIR         where the daemon wrote ${DAEMON_FILE} and ${TOKEN_FILE} (env ${STATE_DIR_ENV}; default ./${DEFAULT_STATE_DIR})
+  --state-dir DIR         where the daemon wrote ${DAEMON_FILE} and ${TOKEN_FILE} (${STATE_DIR_HELP})
   --json                  print the result as JSON
   -h, --help              show this help`;
 
@@ -28,15 +28,6 @@ export interface ClientFlags {
   url?: string | undefined;
   token?: string | undefined;
   'state-dir'?: string | undefined;
-}
-
-/** Runs a node:util parseArgs call, turning its complaints into usage errors (exit 2). */
-export function parseFlags<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
 }
 
 /**

@@ -6,6 +6,10 @@ export const RUNS_DIR_ENV = 'RUNYARD_RUNS_DIR';
 export const DAEMON_FILE = 'daemon.json';
 export const TOKEN_FILE = 'token';
 
+/** Where a directory comes from without its flag, as the help of every command says it. */
+export const STATE_DIR_HELP = `env ${STATE_DIR_ENV}; default ./${DEFAULT_STATE_DIR}`;
+export const RUNS_DIR_HELP = `env ${RUNS_DIR_ENV}; default ./${DEFAULT_RUNS_DIR}`;
+
 /** The state directory: `--state-dir`, else RUNYARD_STATE_DIR, else `.runyard`. */
 export function stateDirFrom(flag: string | undefined, env: NodeJS.ProcessEnv): string {
   return flag ?? env[STATE_DIR_ENV] ?? DEFAULT_STATE_DIR;

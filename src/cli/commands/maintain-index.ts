@@ -1,7 +1,6 @@
 // `runyard index rebuild|prune`: offline maintenance of the run index, while no daemon uses it.
 import { mkdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { liveDaemon, loadOrCreateNodeId } from '../../daemon/state-dir.js';
 import { DATABASE_FILE, rebuildSqliteIndex } from '../../store/open.js';
 import { pruneRuns } from '../../store/prune.js';
@@ -14,7 +13,7 @@ import {
   STATE_DIR_ENV,
   stateDirFrom,
 } from '../defaults.js';
-import { EXIT, UsageError } from '../usage.js';
+import { EXIT, parseFlags, UsageError } from '../usage.js';
 import { integer } from './run-args.js';
 
 const HELP = `Usage:
@@ -29,26 +28,19 @@ Both refuse to run while a daemon uses the state directory. Defaults: --runs-dir
 (env ${RUNS_DIR_ENV}), --state-dir ./${DEFAULT_STATE_DIR} (env ${STATE_DIR_ENV}).`;
 
 export async function maintainIndex(command: 'rebuild' | 'prune', args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'runs-dir': { type: 'string' },
-        'state-dir': { type: 'string' },
-        'keep-runs': { type: 'string' },
-        'keep-days': { type: 'string' },
-        'prune-dirs': { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseFlags(args, {
+    allowPositionals: false,
+    options: {
+      'runs-dir': { type: 'string' },
+      'state-dir': { type: 'string' },
+      'keep-runs': { type: 'string' },
+      'keep-days': { type: 'string' },
+      'prune-dirs': { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) {
     console.log(HELP);
     return EXIT.ok;

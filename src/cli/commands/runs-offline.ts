@@ -4,7 +4,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { RetainedIndex } from '../../retained/retained-index.js';
 import { RunyardError } from '../../schema/errors.js';
 import { compileSchema, createAjv, describeViolations } from '../../schema/validator.js';
-import { DEFAULT_RUNS_DIR, RUNS_DIR_ENV, runsDirFrom } from '../defaults.js';
+import { RUNS_DIR_HELP, runsDirFrom } from '../defaults.js';
 import { UsageError, EXIT } from '../usage.js';
 
 export const offlineOptions = {
@@ -13,7 +13,7 @@ export const offlineOptions = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export const OFFLINE_OPTIONS_HELP = `  --runs-dir DIR          the runs directory (env ${RUNS_DIR_ENV}; default ./${DEFAULT_RUNS_DIR})
+export const OFFLINE_OPTIONS_HELP = `  --runs-dir DIR          the runs directory (${RUNS_DIR_HELP})
   --json                  print the result exactly as the retained.* method answers it
   -h, --help              show this help`;
 

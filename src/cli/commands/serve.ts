@@ -1,29 +1,26 @@
 // `runyard serve`: reads flags and environment, starts the daemon, stops it cleanly on SIGINT/SIGTERM.
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
 import { isLoopback, startDaemon, type DaemonConfig } from '../../daemon/daemon.js';
 import { createLogger } from '../../log.js';
 import type { StoreKind } from '../../store/open.js';
 import { DEFAULT_LISTEN } from '../../schema/transport.js';
 import {
   DAEMON_FILE,
-  DEFAULT_RUNS_DIR,
-  DEFAULT_STATE_DIR,
-  RUNS_DIR_ENV,
+  RUNS_DIR_HELP,
   runsDirFrom,
-  STATE_DIR_ENV,
+  STATE_DIR_HELP,
   stateDirFrom,
   TOKEN_FILE,
 } from '../defaults.js';
-import { EXIT, UsageError } from '../usage.js';
+import { EXIT, parseFlags, UsageError } from '../usage.js';
 import { integer } from './run-args.js';
 
 const HELP = `Usage: runyard serve [options]
 
   --listen HOST:PORT      where to listen (env RUNYARD_LISTEN; default ${DEFAULT_LISTEN}; port 0 = any free port)
   --allow-remote          permit a HOST that is not loopback
-  --runs-dir DIR          run directories (env ${RUNS_DIR_ENV}; default ./${DEFAULT_RUNS_DIR})
-  --state-dir DIR         ${TOKEN_FILE}, ${DAEMON_FILE} (env ${STATE_DIR_ENV}; default ./${DEFAULT_STATE_DIR})
+  --runs-dir DIR          run directories (${RUNS_DIR_HELP})
+  --state-dir DIR         ${TOKEN_FILE}, ${DAEMON_FILE} (${STATE_DIR_HELP})
   --allow-origin ORIGIN   accept WebSocket handshakes from this browser Origin (repeatable)
   --max-concurrent N      runs executing at once (default: number of CPUs)
   --max-queued N          runs waiting to start before run.start is refused (default 10000)
@@ -57,32 +54,25 @@ export async function serve(args: string[]): Promise<number> {
 
 /** undefined when --help was asked for. */
 export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): DaemonConfig | undefined {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        listen: { type: 'string' },
-        'allow-remote': { type: 'boolean' },
-        'runs-dir': { type: 'string' },
-        'state-dir': { type: 'string' },
-        'allow-origin': { type: 'string', multiple: true },
-        'max-concurrent': { type: 'string' },
-        'max-queued': { type: 'string' },
-        'kill-grace-ms': { type: 'string' },
-        store: { type: 'string' },
-        config: { type: 'string' },
-        'keep-runs': { type: 'string' },
-        'keep-days': { type: 'string' },
-        'prune-dirs': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseFlags(args, {
+    allowPositionals: false,
+    options: {
+      listen: { type: 'string' },
+      'allow-remote': { type: 'boolean' },
+      'runs-dir': { type: 'string' },
+      'state-dir': { type: 'string' },
+      'allow-origin': { type: 'string', multiple: true },
+      'max-concurrent': { type: 'string' },
+      'max-queued': { type: 'string' },
+      'kill-grace-ms': { type: 'string' },
+      store: { type: 'string' },
+      config: { type: 'string' },
+      'keep-runs': { type: 'string' },
+      'keep-days': { type: 'string' },
+      'prune-dirs': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) return undefined;
   const listen = values.listen ?? env.RUNYARD_LISTEN ?? DEFAULT_LISTEN;
   const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen);
