@@ -40,10 +40,11 @@ export async function serve(args: string[]): Promise<number> {
   const log = createLogger();
   const daemon = await startDaemon(config, log);
   console.log(`runyard listening on ${daemon.url}`);
-  const stopped = new Promise<void>((resolve) => {
+  // A close that fails ends serve with its message and exit 1, rather than as an unhandled rejection.
+  const stopped = new Promise<void>((resolve, reject) => {
     const stop = (signal: string) => {
       log.info('shutting down', { signal });
-      void daemon.close().then(resolve);
+      daemon.close().then(resolve, reject);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
