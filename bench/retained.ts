@@ -144,18 +144,25 @@ async function measureInProcess(runsDir: string) {
   const deepPage = Math.max(1, Math.min(1_000, Math.floor(RUNS / 100)));
   let cursor: string | null = null;
   for (let page = 1; page < deepPage; page++) {
-    cursor = (await listRetained(index, { limit: 50, ...(cursor ? { cursor } : {}) })).nextCursor;
+    cursor = (await listRetained(index, { includePartial: false, limit: 50, ...(cursor ? { cursor } : {}) }))
+      .nextCursor;
   }
   const deepCursor = cursor;
   const result = {
     fullScanMs,
     latest: await timeCalls(() => latestRetained(index, { status: ['succeeded'] })),
-    firstPage: await timeCalls(() => listRetained(index, { limit: 50 })),
+    firstPage: await timeCalls(() => listRetained(index, { includePartial: false, limit: 50 })),
     deepPage: await timeCalls(() =>
-      listRetained(index, { limit: 50, ...(deepCursor ? { cursor: deepCursor } : {}) }),
+      listRetained(index, {
+        includePartial: false,
+        limit: 50,
+        ...(deepCursor ? { cursor: deepCursor } : {}),
+      }),
     ),
     deepPageNumber: deepPage,
-    filteredPage: await timeCalls(() => listRetained(index, { limit: 50, labels: { suite: 'smoke' } })),
+    filteredPage: await timeCalls(() =>
+      listRetained(index, { includePartial: false, limit: 50, labels: { suite: 'smoke' } }),
+    ),
   };
   await index.close();
   return result;

@@ -72,7 +72,8 @@ class Inbox {
       this.#queue.push({ method, params } as Pushed);
       this.#wake?.();
     });
-    void connection.closed.then(() => this.#wake?.());
+    const wake = () => this.#wake?.();
+    connection.closed.then(wake, wake);
     signal?.addEventListener('abort', () => this.#wake?.(), { once: true });
   }
 

@@ -267,6 +267,15 @@ export type RunDirProblem = {
   message: string;
 };
 
+/** Why a run did not succeed. */
+export type RunError = {
+  reason: RunErrorReason;
+  message: string;
+};
+
+/** exit_code, signal: the process exited with a code other than 0, or was killed by a signal nobody sent it; spawn_failed: it could not be started; io_error: a file of the run could not be written; timeout; cancelled: run.cancel; daemon_shutdown: the daemon stopped gracefully under it; daemon_restart: the daemon died under it; request_lost: its env values were lost with the index; run_dir_missing: its directory could not be continued after a restart. */
+export type RunErrorReason = "exit_code" | "signal" | "spawn_failed" | "io_error" | "timeout" | "cancelled" | "daemon_shutdown" | "daemon_restart" | "request_lost" | "run_dir_missing";
+
 export type RunEvent = {
   /** Position in the run's event log: 1, 2, 3 ... without gaps. */
   seq: number;
@@ -424,7 +433,7 @@ export type RunRecord = {
   finishedAt: Timestamp | null;
   exitCode: number | null;
   signal: string | null;
-  error: ErrorInfo | null;
+  error: RunError | null;
 };
 
 /** Give argv, or the name of an action; with an action, the other fields given here override its own (labels and env are merged). */
@@ -566,7 +575,7 @@ export type ServiceStatus = {
       runId: RunId;
       status: RunStatus;
       at: Timestamp;
-      error: ErrorInfo | null;
+      error: RunError | null;
     } | null;
   }>;
 };

@@ -2,6 +2,7 @@
 import { mkdir, realpath, rm } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
+import { background } from '../async/background.js';
 import { writeJsonAtomic } from '../fs/atomic.js';
 import type { Logger } from '../log.js';
 import { RunEngine } from '../runs/engine.js';
@@ -25,6 +26,7 @@ import { applyConfigFile } from './config-file.js';
 import { ServiceManager } from '../services/manager.js';
 import type { CallContext, MethodHandlers } from './methods/types.js';
 import { RpcDispatcher, type Handler } from './rpc.js';
+import { Resources } from './resources.js';
 import { startServer } from './server.js';
 import { DAEMON_FILE, loadOrCreateNodeId, prepareStateDir } from './state-dir.js';
 import { loadOrCreateToken } from './token.js';
@@ -54,7 +56,31 @@ export interface Daemon {
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'];
 const PRUNE_INTERVAL_MS = 3_600_000;
 
+/**
+ * Starts the daemon. Each resource's close is registered as it is opened, so a start that fails
+ * (a bad --config, a port in use) closes what it had opened, and shutdown runs in exact reverse
+ * order: queued runs start only once the server listens, and runs are stopped before it closes.
+ */
 export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Daemon> {
+  const resources = new Resources(log);
+  try {
+    const url = await startServing(config, log, resources);
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      close: () =>
+        (closing ??= (async () => {
+          await resources.closeAll();
+          log.info('daemon stopped');
+        })()),
+    };
+  } catch (error) {
+    await resources.closeAll();
+    throw error;
+  }
+}
+
+async function startServing(config: DaemonConfig, log: Logger, resources: Resources): Promise<string> {
   const stateDir = await prepareStateDir(config.stateDir);
   const token = await loadOrCreateToken(stateDir);
   await mkdir(config.runsDir, { recursive: true });
@@ -63,19 +89,18 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Da
 
   // What any reader finds wrong in the runs directory: logged once, listed by retained.problems.
   const problems = new RunDirProblems(log);
-  const { store, rebuilt } = await openStore(
-    config.store,
-    stateDir,
-    runsDir,
-    await loadOrCreateNodeId(stateDir),
-    log,
-    problems,
-  );
-  if (rebuilt) {
-    const { problems: _named, ...counts } = rebuilt;
+  const nodeId = await loadOrCreateNodeId(stateDir);
+  const opened = await openStore(config.store, stateDir, runsDir, nodeId, log, problems);
+  const store = resources.add('store', opened.store, (store) => store.close());
+  if (opened.rebuilt) {
+    const { problems: _named, ...counts } = opened.rebuilt;
     log.info('rebuilt the index from the run directories', counts);
   }
-  const retained = await RetainedIndex.open(runsDir, { watch: true, log, problems });
+  const retained = resources.add(
+    'retained index',
+    await RetainedIndex.open(runsDir, { watch: true, log, problems }),
+    (index) => index.close(),
+  );
   const engine = new RunEngine({
     runsDir,
     store,
@@ -87,21 +112,18 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Da
   });
   const recovered = await engine.recover();
   if (recovered.requeued + recovered.interrupted + recovered.completed > 0)
-    log.info('recovered runs of the previous daemon', recovered);
+    log.info('recovered runs of the previous daemon', { ...recovered });
   // Not awaited: run.* is served at once; retained.* answers once this first scan is done.
-  retained.start().catch((error: unknown) => log.error('indexing retained runs failed', { error }));
+  background(retained.start(), log, 'indexing retained runs failed');
   const prune = async () => {
     const { runs, removedDirs } = await pruneRuns(store, runsDir, config.retention);
     if (runs.length > 0) log.info('pruned finished runs', { runs: runs.length, removedDirs });
   };
-  let pruner: NodeJS.Timeout | undefined;
   if (hasRetention(config.retention)) {
     await prune();
-    pruner = setInterval(
-      () => prune().catch((error: unknown) => log.error('pruning failed', { error })),
-      PRUNE_INTERVAL_MS,
-    );
+    const pruner = setInterval(() => background(prune(), log, 'pruning failed'), PRUNE_INTERVAL_MS);
     pruner.unref();
+    resources.add('pruner', pruner, clearInterval);
   }
   const openrpcJson = `${JSON.stringify(buildOpenRpcDocument(), null, 2)}\n`;
   let url = '';
@@ -134,36 +156,33 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Da
     { maxBatchSize: config.maxBatchSize },
     log,
   );
-  const connections = new Connections(dispatcher, engine, log);
-  const server = await startServer({
-    host: config.host,
-    port: config.port,
-    policy: { token, allowOrigins: new Set(config.allowOrigins), allowHosts: allowedHosts(config.host) },
-    maxPayloadBytes: config.maxPayloadBytes,
-    openrpcJson,
-    onConnection: (socket) => connections.accept(socket),
-  });
+  const connections = resources.add('connections', new Connections(dispatcher, engine, log), (all) =>
+    all.close(),
+  );
+  const server = resources.add(
+    'server',
+    await startServer({
+      host: config.host,
+      port: config.port,
+      policy: { token, allowOrigins: new Set(config.allowOrigins), allowHosts: allowedHosts(config.host) },
+      maxPayloadBytes: config.maxPayloadBytes,
+      openrpcJson,
+      onConnection: (socket) => connections.accept(socket),
+    }),
+    (server) => server.close(),
+  );
   url = server.url;
   const daemonJson = join(stateDir, DAEMON_FILE);
   await writeJsonAtomic(daemonJson, { url, pid: process.pid, version, startedAt });
+  resources.add('daemon.json', daemonJson, (path) => rm(path, { force: true }));
+  // Last started, first stopped: the engine cancels running runs (and waits for their directories)
+  // while clients are still connected to see them end; services stop first, so no restart policy
+  // answers those cancels.
+  engine.startQueue();
+  resources.add('runs', engine, (engine) => engine.close());
+  resources.add('services', services, (services) => services.close());
   log.info('daemon started', { url, runsDir, stateDir, pid: process.pid });
-
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    close: () =>
-      (closing ??= (async () => {
-        clearInterval(pruner);
-        services.close(); // before the engine cancels runs, so no restart policy answers the cancels
-        await engine.close();
-        await retained.close();
-        await connections.close();
-        await server.close();
-        await store.close();
-        await rm(daemonJson, { force: true });
-        log.info('daemon stopped');
-      })()),
-  };
+  return url;
 }
 
 export const isLoopback = (host: string) => LOOPBACK_HOSTS.includes(host) || host.startsWith('127.');

@@ -4,8 +4,10 @@ import { realpath } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 /** Strictly inside: `root/x` is, `root` itself is not, and neither is a sibling named `root..x`. */
-export const isInside = (root: string, path: string): boolean =>
-  path.length > root.length + 1 && path.startsWith(root === sep ? sep : root + sep);
+export function isInside(root: string, path: string): boolean {
+  const prefix = root.endsWith(sep) ? root : root + sep;
+  return path.length > prefix.length && path.startsWith(prefix);
+}
 
 export const isInsideOrAt = (root: string, path: string): boolean => path === root || isInside(root, path);
 

@@ -12,7 +12,7 @@ export async function listProblems(
 ): Promise<RetainedProblemsResult> {
   const after = params.cursor === undefined ? undefined : decodeCursor(params.cursor);
   await index.ready();
-  return pageOf(index.problems, params.limit ?? 100, after);
+  return pageOf(index.problems, params.limit, after);
 }
 
 function pageOf(

@@ -16,7 +16,7 @@ export async function listRetained(
 ): Promise<RetainedListResult> {
   const position = params.cursor === undefined ? undefined : decodeCursor(params.cursor);
   await index.ready();
-  const limit = params.limit ?? 50;
+  const { limit } = params;
   const sources = [index.retained, ...(params.includePartial ? [index.incomplete] : [])];
   const runs: RetainedRun[] = [];
   let hasMore = false;

@@ -3,15 +3,14 @@ import { constants } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
 import { mediaTypeOf } from '../fs/media-type.js';
 import { RunyardError } from '../schema/errors.js';
-import { MAX_READ_BYTES, type RetainedChunk, type RetainedReadParams } from '../schema/retained.js';
+import { type RetainedChunk, type RetainedReadParams } from '../schema/retained.js';
 import { locateRun } from './locate.js';
 import type { RetainedIndex } from './retained-index.js';
 import { assertRunName, checkServedPath, isGone, resolveServedFile } from './safe-path.js';
 
 export async function readArtifact(index: RetainedIndex, params: RetainedReadParams): Promise<RetainedChunk> {
   const { runId, path } = params;
-  const offset = params.offset ?? 0;
-  const length = Math.min(params.length ?? MAX_READ_BYTES, MAX_READ_BYTES);
+  const { offset, length } = params;
   // The path's text is judged before anything on disk is looked at.
   assertRunName(runId);
   checkServedPath(runId, path);

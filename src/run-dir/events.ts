@@ -105,7 +105,7 @@ async function hydrateOutput(runsDir: string, runDir: string, events: StoredRunE
       Object.assign(event, text);
     }
   } finally {
-    await Promise.all([...files.values()].map((file) => file?.close()));
+    await Promise.all([...files.values()].flatMap((file) => (file ? [file.close()] : [])));
   }
 }
 

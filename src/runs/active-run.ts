@@ -1,97 +1,261 @@
-// The in-memory state of a run the engine still supervises, and what of it the store keeps.
+// A run the engine still supervises: its record and its transitions, its timers, and its one ordered write path.
+import type { Logger } from '../log.js';
+import { runFiles } from '../run-dir/files.js';
+import { RunFileError, writeRetention, writeRunJson, type RunResults } from '../run-dir/write.js';
 import type { RunEvent } from '../schema/run-event.js';
 import type { AttemptRecord, RunPlan } from '../schema/run-dir.js';
-import type { RunRecord, RunSpec } from '../schema/run.js';
-import type { ProcessIdentity, RunResults, StoredRun } from '../store/store.js';
+import type { RunRecord, RunSpec, RunStatus } from '../schema/run.js';
+import type { ProcessIdentity, RunStore, StoredRun } from '../store/store.js';
 import { EventLog } from './event-log.js';
+import { assertTransition } from './lifecycle.js';
 import type { OutputStream, RunningProcess } from './process.js';
 import type { ResolvedRetry } from './retry.js';
 
 export type ErrorInfo = NonNullable<RunRecord['error']>;
-
-/** A run the engine is responsible for: not yet finished. It leaves the engine only when finished. */
-export interface ActiveRun {
-  record: RunRecord;
-  plan: RunPlan;
-  /** What run.start asked for, env values included; kept in the store, never in the run directory. */
-  request: RunSpec;
-  retry: ResolvedRetry;
-  events: EventLog;
-  attempts: AttemptRecord[];
-  logSizes: Record<OutputStream, number>;
-  process?: RunningProcess;
-  processIdentity: ProcessIdentity | null;
-  results: RunResults | null;
-  /** Why the current attempt is being stopped, once we have signalled it. */
-  stopping?: { status: 'cancelled' | 'timed_out' | 'failed'; error: ErrorInfo };
-  /** Set by a cancel: no further attempt may start. */
-  cancelled?: ErrorInfo;
-  /** Set when a file of the run could not be written: the run fails with it, and is not retried. */
-  ioFailure?: ErrorInfo;
-  timers: NodeJS.Timeout[];
-  reportedBadProgress: boolean;
-  /** Every disk and store write of this run goes through this chain, so they land in order. */
-  writes: Promise<void>;
-  finished: Promise<RunRecord>;
-  resolveFinished: (run: RunRecord) => void;
-}
+export type StopStatus = 'cancelled' | 'timed_out' | 'failed';
 
 export interface ActiveRunParts {
   record: RunRecord;
   plan: RunPlan;
+  /** What run.start asked for, env values included; kept in the store while queued, never in the run directory. */
   request: RunSpec;
   retry: ResolvedRetry;
   attempts: AttemptRecord[];
   logSizes: Record<OutputStream, number>;
   /** Seq of the last event already in events.jsonl (a revived run continues its log). */
   lastSeq: number;
-  onEvent: (event: RunEvent) => void;
-  /** The event log cannot be written any more. */
-  onLogFailed: (error: Error) => void;
   /** Frees the run directory for others once the run has finished. */
   release: () => void;
 }
 
-export function makeActiveRun(parts: ActiveRunParts): ActiveRun {
-  let resolveFinished!: (run: RunRecord) => void;
-  const finished = new Promise<RunRecord>((resolve) => (resolveFinished = resolve));
-  void finished.then(parts.release);
-  return {
-    record: parts.record,
-    plan: parts.plan,
-    request: parts.request,
-    retry: parts.retry,
-    events: new EventLog(
-      parts.record.runDir,
-      { event: parts.onEvent, failed: parts.onLogFailed },
-      parts.lastSeq,
-    ),
-    attempts: parts.attempts,
-    logSizes: parts.logSizes,
-    processIdentity: null,
-    results: null,
-    timers: [],
-    reportedBadProgress: false,
-    writes: Promise.resolve(),
-    finished,
-    resolveFinished,
-  };
+export interface ActiveRunContext {
+  store: RunStore;
+  log: Logger;
+  onEvent: (runId: string, event: RunEvent) => void;
+  /** A file of the run could not be written. */
+  onWriteFailed: (run: ActiveRun, file: string, error: Error) => void;
 }
 
-/**
- * What the store keeps of a run. Env values only while it is queued: a restarted daemon needs them
- * to start it, and nothing needs them once it has started (retries take them from memory).
- */
-export const storedRunOf = (active: ActiveRun, record = active.record): StoredRun => ({
-  record,
-  request: record.status === 'queued' ? active.request : withoutEnvValues(active.request),
-  attempts: active.attempts,
-  process: active.processIdentity,
-  results: active.results,
-});
+type StatusDetail = { reason?: string | undefined; nextAttemptAt?: string };
+
+export class ActiveRun {
+  readonly plan: RunPlan;
+  readonly request: RunSpec;
+  readonly retry: ResolvedRetry;
+  readonly events: EventLog;
+  readonly finished: Promise<RunRecord>;
+  logSizes: Record<OutputStream, number>;
+  /** The current attempt's process, once spawned; its identity is what the index records. */
+  process: RunningProcess | undefined;
+  processIdentity: ProcessIdentity | null = null;
+  /** Why the current attempt is being stopped, once it has been asked to stop. */
+  stopping: { status: StopStatus; error: ErrorInfo } | undefined;
+  /** Set by a cancel: no further attempt may start. */
+  cancelled: ErrorInfo | undefined;
+  /** Set when a file of the run could not be written: the run fails with it, and is not retried. */
+  ioFailure: ErrorInfo | undefined;
+  #record: RunRecord;
+  readonly #attempts: AttemptRecord[];
+  readonly #context: ActiveRunContext;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #results: RunResults | null = null;
+  #hasReportedBadProgress = false;
+  /** Every disk and store write of this run, in the order they were asked for. */
+  #writes: Promise<void> = Promise.resolve();
+  #resolveFinished!: (run: RunRecord) => void;
+  readonly #release: () => void;
+
+  constructor(parts: ActiveRunParts, context: ActiveRunContext) {
+    this.#record = parts.record;
+    this.plan = parts.plan;
+    this.request = parts.request;
+    this.retry = parts.retry;
+    this.#attempts = parts.attempts;
+    this.logSizes = parts.logSizes;
+    this.#context = context;
+    const { runId } = parts.record;
+    this.events = new EventLog(
+      parts.record.runDir,
+      {
+        event: (event) => context.onEvent(runId, event),
+        failed: (error) => context.onWriteFailed(this, runFiles.events, error),
+      },
+      parts.lastSeq,
+    );
+    this.finished = new Promise<RunRecord>((resolve) => (this.#resolveFinished = resolve));
+    this.#release = parts.release;
+  }
+
+  get record(): RunRecord {
+    return this.#record;
+  }
+
+  get runId(): string {
+    return this.#record.runId;
+  }
+
+  get attempts(): readonly AttemptRecord[] {
+    return this.#attempts;
+  }
+
+  /** Moves to `status` (checked against the lifecycle), tells listeners, and queues run.json and the index. */
+  transition(status: RunStatus, patch: Partial<RunRecord>, detail: StatusDetail = {}): void {
+    assertTransition(this.#record.status, status);
+    this.#record = { ...this.#record, ...patch, status };
+    this.events.append({ type: 'status', status, ...definedOnly(detail) });
+    this.persist(async () => {
+      // The index is updated even when run.json cannot be: it is what answers for the run meanwhile.
+      await writeRunJson(this.#record, this.#attempts).catch((error: Error) =>
+        this.#context.onWriteFailed(this, runFiles.run, error),
+      );
+      await this.indexNow();
+    });
+  }
+
+  /** A change no one needs on disk before the next transition (the latest progress). */
+  patch(patch: Partial<RunRecord>): void {
+    this.#record = { ...this.#record, ...patch };
+  }
+
+  /** Records that an attempt is starting, before its process exists. */
+  beginAttempt(startedAt: string): AttemptRecord {
+    const attempt: AttemptRecord = {
+      attempt: this.#record.attempt + 1,
+      pid: null,
+      startedAt,
+      finishedAt: null,
+      exitCode: null,
+      signal: null,
+      outcome: null,
+    };
+    this.#attempts.push(attempt);
+    return attempt;
+  }
+
+  /** The current attempt got its process. */
+  attached(child: RunningProcess, identity: ProcessIdentity | null): void {
+    this.process = child;
+    this.processIdentity = identity;
+    this.#attempts[this.#attempts.length - 1] = { ...this.#attempts.at(-1)!, pid: child.pid ?? null };
+  }
+
+  /** The current attempt ended: its process is gone, its timers cleared, its outcome recorded. */
+  endAttempt(ending: Pick<AttemptRecord, 'exitCode' | 'signal' | 'outcome'>): AttemptRecord {
+    this.clearTimers();
+    this.process = undefined;
+    this.processIdentity = null;
+    this.stopping = undefined;
+    const ended = { ...this.#attempts.at(-1)!, ...ending, finishedAt: new Date().toISOString() };
+    this.#attempts[this.#attempts.length - 1] = ended;
+    return ended;
+  }
+
+  /** Runs `action` after `ms`, unless the run clears its timers first (an attempt ending, the run finishing). */
+  after(ms: number, action: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      action();
+    }, ms);
+    this.#timers.add(timer);
+  }
+
+  clearTimers(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  /** One report of unreadable fd 3 input per run, however much of it comes. */
+  shouldReportBadProgress(): boolean {
+    const first = !this.#hasReportedBadProgress;
+    this.#hasReportedBadProgress = true;
+    return first;
+  }
+
+  /**
+   * Queues a write behind every earlier write of this run: the index and the run directory see a
+   * run's changes in the order they happened, on any store. A failure is logged, and the chain goes on.
+   */
+  persist(write: () => Promise<void>): void {
+    this.#writes = this.#writes
+      .then(write)
+      .catch((error: unknown) =>
+        this.#context.log.error('could not record a run change', { runId: this.runId, error }),
+      );
+  }
+
+  /** Resolves once every write queued so far has landed. */
+  settled(): Promise<void> {
+    return this.#writes;
+  }
+
+  /** The index's copy of this run, as it is now. */
+  indexNow(record = this.#record): Promise<void> {
+    return this.#context.store.update(this.storedRun(record));
+  }
+
+  /**
+   * What the store keeps of the run. Env values only while it is queued: a restarted daemon needs
+   * them to start it, and nothing needs them once it has started (retries take them from memory).
+   */
+  storedRun(record = this.#record): StoredRun {
+    return {
+      record,
+      request: record.status === 'queued' ? this.request : withoutEnvValues(this.request),
+      attempts: [...this.#attempts],
+      process: this.processIdentity,
+      results: this.#results,
+    };
+  }
+
+  /**
+   * Ends the run: writes the final run.json and the retention files, then publishes the terminal
+   * record, so whoever sees it finished finds its directory complete. A run whose files could not
+   * all be written (a full disk) ends failed with io_error, unless it was cancelled.
+   */
+  async finish(status: RunStatus, patch: Partial<RunRecord>): Promise<RunRecord> {
+    this.clearTimers();
+    assertTransition(this.#record.status, status);
+    const wasRunning = this.#record.status === 'running';
+    let final: RunRecord = { ...this.#record, ...patch, status, finishedAt: new Date().toISOString() };
+    this.persist(async () => {
+      try {
+        await writeRunJson(final, this.#attempts);
+        this.#results = await writeRetention(final, this.#attempts.length);
+      } catch (error) {
+        const file = error instanceof RunFileError ? error.file : `${runFiles.artifacts}/`;
+        this.#context.onWriteFailed(this, file, error as Error);
+      }
+    });
+    await this.settled();
+    if (wasRunning && this.ioFailure && status !== 'cancelled' && final.error?.reason !== 'io_error')
+      final = { ...final, status: 'failed', error: this.ioFailure };
+    this.#record = final;
+    this.events.append({
+      type: 'status',
+      status: final.status,
+      ...definedOnly({ reason: final.error?.reason }),
+    });
+    this.events.append({ type: 'end', status: final.status });
+    await this.events.close();
+    this.persist(() => this.indexNow(final));
+    await this.settled();
+    return final;
+  }
+
+  /** Hands the finished record to everyone waiting for it. */
+  resolve(view: RunRecord): void {
+    this.#release();
+    this.#resolveFinished(view);
+  }
+}
 
 function withoutEnvValues(request: RunSpec): RunSpec {
   if (request.env === undefined) return request;
   const { env: _env, ...rest } = request;
   return rest;
 }
+
+const definedOnly = <T extends object>(value: T) =>
+  Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };

@@ -1,5 +1,5 @@
 // Naming a process for good (pid plus kernel start time) and stopping a group a crashed daemon left behind.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { ProcessIdentity } from '../store/store.js';
 
 /** The start time of a process in clock ticks since boot, from /proc; undefined where there is none. */
@@ -54,4 +54,43 @@ export async function terminateGroup(identity: ProcessIdentity, graceMs: number)
   while (Date.now() < deadline && groupExists(identity.pid))
     await new Promise((resolve) => setTimeout(resolve, 25));
   if (groupExists(identity.pid)) signal('SIGKILL');
+}
+
+/**
+ * Every process that still carries RUNYARD_RUN_ID=<runId> in its environment: what a run left
+ * behind after its process group is gone (a daemon started with setsid, a double fork). Only
+ * processes of our own user are readable, which are the only ones a run can have started.
+ */
+export function processesOfRun(runId: string): number[] {
+  const marker = Buffer.from(`\0RUNYARD_RUN_ID=${runId}\0`);
+  const found: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return found;
+  }
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      // A leading NUL so the first variable matches like the others.
+      const environ = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${pid}/environ`)]);
+      if (environ.includes(marker)) found.push(pid);
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return found;
+}
+
+/** SIGKILL to each of `pids`; those already gone are passed over. */
+export function killAll(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // exited meanwhile
+    }
+  }
 }

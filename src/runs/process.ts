@@ -40,21 +40,24 @@ export interface RunningProcess {
   exited: Promise<ProcessExit>;
   /** Signals the whole process group, grandchildren included. */
   signalGroup(signal: NodeJS.Signals): void;
+  /**
+   * Stops waiting for the output pipes: `exited` resolves once the process itself has exited, even
+   * while something that left the process group (setsid) still holds them open.
+   */
+  abandonPipes(): void;
 }
 
 // A progress line longer than this is not a progress report; dropping it bounds our memory.
 const MAX_PROGRESS_LINE = 65_536;
 
-/** An attempt that never got a process: it ends at once with `failure`, its logs as they were. */
-export function unstartedProcess(
-  failure: NonNullable<ProcessExit['failure']>,
-  spec: ProcessSpec,
-): RunningProcess {
+/** An attempt that never got a process: it ends at once, with `failure` when that is why, its logs as they were. */
+export function unstartedProcess(failure: ProcessExit['failure'], spec: ProcessSpec): RunningProcess {
   const logSizes = { stdout: spec.logs.stdout.offset, stderr: spec.logs.stderr.offset };
   return {
     pid: undefined,
-    exited: Promise.resolve({ exitCode: null, signal: null, failure, logSizes }),
+    exited: Promise.resolve({ exitCode: null, signal: null, ...(failure ? { failure } : {}), logSizes }),
     signalGroup() {},
+    abandonPipes() {},
   };
 }
 
@@ -88,15 +91,24 @@ export function spawnProcess(spec: ProcessSpec, listener: ProcessListener): Runn
     // 'close' waits for stdio to close, which also waits for grandchildren that inherited it.
     child.once('close', (exitCode, signal) => {
       finished = true;
-      void Promise.all(copies).then(([stdout, stderr]) =>
-        resolve({
-          exitCode,
-          signal,
-          ...(spawnError && child.pid === undefined
-            ? { failure: { reason: 'spawn_failed' as const, message: spawnError.message } }
-            : {}),
-          logSizes: { stdout: stdout!, stderr: stderr! },
-        }),
+      Promise.all(copies).then(
+        ([stdout, stderr]) =>
+          resolve({
+            exitCode,
+            signal,
+            ...(spawnError && child.pid === undefined
+              ? { failure: { reason: 'spawn_failed' as const, message: spawnError.message } }
+              : {}),
+            logSizes: { stdout: stdout!, stderr: stderr! },
+          }),
+        // Copying the output failed in a way its own error handling did not catch: the attempt still ends.
+        (error: Error) =>
+          resolve({
+            exitCode,
+            signal,
+            failure: { reason: 'io_error', message: `could not copy the output: ${error.message}` },
+            logSizes: { stdout: spec.logs.stdout.offset, stderr: spec.logs.stderr.offset },
+          }),
       );
     });
   });
@@ -111,6 +123,9 @@ export function spawnProcess(spec: ProcessSpec, listener: ProcessListener): Runn
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
       }
+    },
+    abandonPipes() {
+      for (const stream of child.stdio) stream?.destroy();
     },
   };
 }

@@ -1,6 +1,6 @@
 // Which directories active runs own, so two runs never share or nest one run directory.
-import { join, sep } from 'node:path';
-import { resolveInside } from '../fs/contain.js';
+import { join } from 'node:path';
+import { isInside, isInsideOrAt, resolveInside } from '../fs/contain.js';
 import { RunyardError } from '../schema/errors.js';
 import { failedDirectory, isEmptyDir } from './run-dir.js';
 
@@ -13,7 +13,7 @@ export interface RunDirClaim {
   release: () => void;
 }
 
-const overlaps = (a: string, b: string) => a === b || a.startsWith(b + sep) || b.startsWith(a + sep);
+const overlaps = (a: string, b: string) => isInsideOrAt(b, a) || isInside(a, b);
 
 export class RunDirClaims {
   readonly #owners = new Map<string, string>();

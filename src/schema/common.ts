@@ -1,5 +1,5 @@
 // Schemas shared by several method groups: ids, timestamps, labels, error details.
-import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { Type, type Static, type TObject, type TOptional, type TSchema, type TUnsafe } from '@sinclair/typebox';
 
 /** A ULID: 26 Crockford base-32 characters, sortable by creation time, safe as a directory name. */
 export const RunId = Type.String({
@@ -73,3 +73,24 @@ export const NoParams = Type.Object({}, { additionalProperties: false });
  */
 export const StringEnum = <const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options }) as TUnsafe<T[number]>;
+
+declare const filledIn: unique symbol;
+
+/** An optional param with a default in the schema: the transport fills it in, so a handler always has it. */
+export type TDefaulted<T extends TSchema> = TOptional<T> & { readonly [filledIn]: true };
+
+/** Marks `schema` (which must declare a `default`) as an optional param its handler always receives. */
+export function Defaulted<T extends TSchema>(schema: T): TDefaulted<T> {
+  if (!('default' in schema)) throw new Error('Defaulted() needs a schema that declares its default');
+  return Type.Optional(schema) as TDefaulted<T>;
+}
+
+/** Params as a handler receives them: checked against the schema, every declared default filled in. */
+export type Resolved<T extends TSchema> =
+  T extends TObject<infer Properties>
+    ? Static<T> & {
+        [K in keyof Properties as Properties[K] extends { readonly [filledIn]: true } ? K : never]-?: Static<
+          Properties[K]
+        >;
+      }
+    : Static<T>;

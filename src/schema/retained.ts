@@ -1,6 +1,15 @@
 // The retained.* contract: finished runs served from their run directories, with or without the daemon.
 import { Type, type Static } from '@sinclair/typebox';
-import { ErrorInfo, Labels, Nullable, RetainedRunName, StringEnum, Timestamp } from './common.js';
+import {
+  Defaulted,
+  ErrorInfo,
+  Labels,
+  Nullable,
+  RetainedRunName,
+  StringEnum,
+  Timestamp,
+  type Resolved,
+} from './common.js';
 import { defineMethod } from './method.js';
 import { exampleRun, RunStatus, runStatuses } from './run-record.js';
 import { ArtifactEntry, RunDirProblem } from './run-dir.js';
@@ -74,18 +83,19 @@ export type RetainedLatestParams = Static<typeof RetainedLatestParams>;
 export const RetainedListParams = Type.Object(
   {
     ...filters,
-    includePartial: Type.Optional(
+    includePartial: Defaulted(
       Type.Boolean({
         default: false,
         description: 'Also list directories with run.json but no retention-summary.json, as status incomplete.',
       }),
     ),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000, default: 50 })),
+    limit: Defaulted(Type.Integer({ minimum: 1, maximum: 1_000, default: 50 })),
     cursor: Type.Optional(Type.String({ maxLength: 512, description: 'nextCursor of the previous page.' })),
   },
   { $id: 'RetainedListParams', additionalProperties: false },
 );
-export type RetainedListParams = Static<typeof RetainedListParams>;
+/** As the handler receives them: the schema's defaults filled in. */
+export type RetainedListParams = Resolved<typeof RetainedListParams>;
 
 export const RetainedListResult = Type.Object(
   {
@@ -171,14 +181,14 @@ export const RetainedReadParams = Type.Object(
       maxLength: 4_096,
       description: 'Relative to the run directory, under reports/ or artifacts/, e.g. "reports/report.md".',
     }),
-    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
-    length: Type.Optional(
+    offset: Defaulted(Type.Integer({ minimum: 0, default: 0 })),
+    length: Defaulted(
       Type.Integer({ minimum: 1, maximum: MAX_READ_BYTES, default: MAX_READ_BYTES, description: 'At most 1 MiB.' }),
     ),
   },
   { $id: 'RetainedReadParams', additionalProperties: false },
 );
-export type RetainedReadParams = Static<typeof RetainedReadParams>;
+export type RetainedReadParams = Resolved<typeof RetainedReadParams>;
 
 export const RetainedChunk = Type.Object(
   {
@@ -198,12 +208,12 @@ export type RetainedChunk = Static<typeof RetainedChunk>;
 
 export const RetainedProblemsParams = Type.Object(
   {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000, default: 100 })),
+    limit: Defaulted(Type.Integer({ minimum: 1, maximum: 1_000, default: 100 })),
     cursor: Type.Optional(Type.String({ maxLength: 16_384, description: 'nextCursor of the previous page.' })),
   },
   { $id: 'RetainedProblemsParams', additionalProperties: false },
 );
-export type RetainedProblemsParams = Static<typeof RetainedProblemsParams>;
+export type RetainedProblemsParams = Resolved<typeof RetainedProblemsParams>;
 
 export const RetainedProblemsResult = Type.Object(
   {

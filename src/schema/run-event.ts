@@ -1,6 +1,6 @@
 // The run event log on the wire: event shapes, subscriptions, and the notifications the daemon pushes.
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable, RunId, StringEnum, Timestamp } from './common.js';
+import { Defaulted, Nullable, RunId, StringEnum, Timestamp } from './common.js';
 import { defineMethod, defineNotification } from './method.js';
 import { RunStatus } from './run-record.js';
 
@@ -143,8 +143,8 @@ export const runEvents = defineMethod({
   params: Type.Object(
     {
       runId: RunId,
-      fromSeq: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1_000 })),
+      fromSeq: Defaulted(Type.Integer({ minimum: 1, default: 1 })),
+      limit: Defaulted(Type.Integer({ minimum: 1, maximum: 10_000, default: 1_000 })),
     },
     { additionalProperties: false },
   ),

@@ -1,6 +1,6 @@
 // The run record and what a client may ask of a run: status, retry policy, priority, start params.
 import { Type, type Static } from '@sinclair/typebox';
-import { ActionName, ErrorInfo, Labels, NO_NUL, Nullable, RunId, StringEnum, Timestamp } from './common.js';
+import { ActionName, Labels, NO_NUL, Nullable, RunId, StringEnum, Timestamp } from './common.js';
 
 export const runStatuses = [
   'queued',
@@ -18,6 +18,37 @@ export const RunStatus = StringEnum(runStatuses, {
   description: 'Where a run is in its lifecycle; succeeded, failed, timed_out, cancelled and interrupted are terminal.',
 });
 export type RunStatus = Static<typeof RunStatus>;
+
+/** Why a run ended the way it did: `error.reason` of its record. The CLI and docs/errors.md use this list. */
+export const runErrorReasons = [
+  'exit_code',
+  'signal',
+  'spawn_failed',
+  'io_error',
+  'timeout',
+  'cancelled',
+  'daemon_shutdown',
+  'daemon_restart',
+  'request_lost',
+  'run_dir_missing',
+] as const;
+
+export const RunErrorReason = StringEnum(runErrorReasons, {
+  $id: 'RunErrorReason',
+  description:
+    'exit_code, signal: the process exited with a code other than 0, or was killed by a signal nobody sent ' +
+    'it; spawn_failed: it could not be started; io_error: a file of the run could not be written; timeout; ' +
+    'cancelled: run.cancel; daemon_shutdown: the daemon stopped gracefully under it; daemon_restart: the ' +
+    'daemon died under it; request_lost: its env values were lost with the index; run_dir_missing: its ' +
+    'directory could not be continued after a restart.',
+});
+export type RunErrorReason = Static<typeof RunErrorReason>;
+
+export const RunError = Type.Object(
+  { reason: RunErrorReason, message: Type.String() },
+  { $id: 'RunError', additionalProperties: false, description: 'Why a run did not succeed.' },
+);
+export type RunError = Static<typeof RunError>;
 
 const EnvName = '^[A-Za-z_][A-Za-z0-9_]*$';
 // setTimeout cannot hold more than 2^31-1 ms (about 24.8 days).
@@ -172,7 +203,7 @@ export const RunRecord = Type.Object(
     finishedAt: Nullable(Timestamp),
     exitCode: Nullable(Type.Integer()),
     signal: Nullable(Type.String({ description: 'Signal that ended the process, e.g. "SIGTERM".' })),
-    error: Nullable(ErrorInfo),
+    error: Nullable(RunError),
   },
   { $id: 'RunRecord', additionalProperties: false },
 );

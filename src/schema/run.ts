@@ -1,6 +1,6 @@
 // The run.* contract: the run record and the methods that start, inspect, wait for and stop runs.
 import { Type, type Static } from '@sinclair/typebox';
-import { Labels, Nullable, RunId, StringEnum } from './common.js';
+import { Defaulted, Labels, Nullable, RunId, StringEnum, type Resolved } from './common.js';
 import { defineMethod } from './method.js';
 import { exampleRun, RunRecord, RunStartParams, RunStatus } from './run-record.js';
 
@@ -56,14 +56,15 @@ export const RunListParams = Type.Object(
     labels: Type.Optional(Labels),
     actionId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Runs this action created.' })),
     serviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Runs this service created.' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000, default: 50 })),
+    limit: Defaulted(Type.Integer({ minimum: 1, maximum: 1_000, default: 50 })),
     cursor: Type.Optional(
       Type.String({ pattern: RunId.pattern, description: 'nextCursor of the previous page.' }),
     ),
   },
   { $id: 'RunListParams', additionalProperties: false },
 );
-export type RunListParams = Static<typeof RunListParams>;
+/** As the handler receives them: the schema's defaults filled in. */
+export type RunListParams = Resolved<typeof RunListParams>;
 
 export const RunListResult = Type.Object(
   {
@@ -125,7 +126,7 @@ export const runWait = defineMethod({
   params: Type.Object(
     {
       runId: RunId,
-      timeoutMs: Type.Optional(
+      timeoutMs: Defaulted(
         Type.Integer({ minimum: 0, maximum: 3_600_000, default: 30_000, description: 'At most one hour.' }),
       ),
     },
@@ -156,9 +157,9 @@ export const runLogs = defineMethod({
   params: Type.Object(
     {
       runId: RunId,
-      stream: Type.Optional(StringEnum(['stdout', 'stderr'], { default: 'stdout' })),
-      offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
-      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_048_576, default: 65_536 })),
+      stream: Defaulted(StringEnum(['stdout', 'stderr'], { default: 'stdout' })),
+      offset: Defaulted(Type.Integer({ minimum: 0, default: 0 })),
+      limit: Defaulted(Type.Integer({ minimum: 1, maximum: 1_048_576, default: 65_536 })),
     },
     { additionalProperties: false },
   ),

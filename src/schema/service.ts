@@ -1,8 +1,8 @@
 // The service.* contract: named sets of actions started, stopped and restarted as one unit.
 import { Type, type Static } from '@sinclair/typebox';
-import { ActionName, ErrorInfo, Nullable, RunId, ServiceName, StringEnum, Timestamp } from './common.js';
+import { ActionName, Defaulted, Nullable, RunId, ServiceName, StringEnum, Timestamp } from './common.js';
 import { defineMethod } from './method.js';
-import { RunStatus } from './run-record.js';
+import { RunError, RunStatus } from './run-record.js';
 
 export const RestartPolicy = StringEnum(['never', 'on-failure', 'always'], {
   default: 'never',
@@ -87,7 +87,7 @@ export const ServiceStatus = Type.Object(
           nextRestartAt: Nullable(Timestamp),
           lastFailure: Nullable(
             Type.Object(
-              { runId: RunId, status: RunStatus, at: Timestamp, error: Nullable(ErrorInfo) },
+              { runId: RunId, status: RunStatus, at: Timestamp, error: Nullable(RunError) },
               { additionalProperties: false },
             ),
           ),
@@ -192,7 +192,7 @@ export const serviceStart = defineMethod({
   params: Type.Object(
     {
       name: ServiceName,
-      replaceExistingJobs: Type.Optional(
+      replaceExistingJobs: Defaulted(
         Type.Boolean({ default: true, description: 'Cancel and remove the service’s old runs first.' }),
       ),
     },
@@ -209,7 +209,7 @@ export const serviceStop = defineMethod({
   params: Type.Object(
     {
       name: ServiceName,
-      removeJobs: Type.Optional(
+      removeJobs: Defaulted(
         Type.Boolean({
           default: false,
           description: 'Also remove its finished runs from the index (run directories stay on disk).',

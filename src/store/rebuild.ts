@@ -15,6 +15,7 @@ import {
   type RunJson,
   type RunPlan,
 } from '../schema/run-dir.js';
+import { runErrorReasons } from '../schema/run-record.js';
 import type { RunRecord, RunSpec } from '../schema/run.js';
 import type { RunStore, StoredRun } from './store.js';
 
@@ -200,8 +201,14 @@ function storedRunOf(
 ): StoredRun {
   const isRunFinal = (terminalStatuses as readonly string[]).includes(runJson.status ?? '');
   // How the run ended: its final run.json, else the summary written after it.
+  // Another producer's summary may name reasons of its own; a run record holds only runyard's.
+  const { error: summaryError, ...summaryEnding } = summary;
+  const summaryRecord: Partial<Pick<RunRecord, Ending>> = {
+    ...summaryEnding,
+    ...(summaryError === undefined ? {} : { error: asRunError(summaryError) }),
+  };
   const [first, second]: Partial<Pick<RunRecord, Ending>>[] =
-    isRunFinal || summary.status === undefined ? [runJson, summary] : [summary, runJson];
+    isRunFinal || summary.status === undefined ? [runJson, summaryRecord] : [summaryRecord, runJson];
   const ending = <K extends Ending>(name: K) => firstDefined(first![name], second![name]);
   const startedAt = ending('startedAt') ?? null;
   const finishedAt = ending('finishedAt') ?? null;
@@ -258,6 +265,11 @@ function requestOf(record: RunRecord, plan: RunPlan | undefined): RunSpec {
     ...(record.idempotencyKey !== null ? { idempotencyKey: record.idempotencyKey } : {}),
   };
 }
+
+const asRunError = (error: { reason: string; message: string } | null): RunRecord['error'] => {
+  const reason = runErrorReasons.find((known) => known === error?.reason);
+  return error && reason ? { reason, message: error.message } : null;
+};
 
 const issueOf = (invalid: { field: string; message: string }[], field: string) =>
   invalid.find((issue) => issue.field === field);

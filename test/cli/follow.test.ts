@@ -51,11 +51,11 @@ function spawnFollower(t: Test, command: string, args: string[]): Follower {
         };
         listeners.add(check);
         check();
-        void exited.then(() => {
+        exited.then(() => {
           if (listeners.delete(check)) {
             reject(new Error(`exited before ${stream} matched ${pattern}:\n${text[stream]}`));
           }
-        });
+        }, reject);
       }),
   };
 }
@@ -101,8 +101,9 @@ t.test('start --follow exits 124 when the run times out', async (t) => {
 t.test('start --follow exits 130 when another client cancels the run', async (t) => {
   const follower = follow(t, 'start', '--follow', '--', 'sleep', '30');
   const runId = await startedRunId(follower);
+  // Its process exists once the attempt's start event is out (before that, a cancel signals nothing).
   await eventually(async () =>
-    (await client.run.status({ runId })).status === 'running' ? true : undefined,
+    (await client.run.events({ runId })).events.some((event) => event.type === 'attempt') ? true : undefined,
   );
   await client.run.cancel({ runId });
   t.equal(await follower.exited, 130, follower.stderr());

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { errorClasses } from 'runyard/client';
 import { errorRegistry } from '../../src/schema/errors.js';
+import { runErrorReasons } from '../../src/schema/run-record.js';
 import { readDoc, repoRoot } from './markdown.js';
 
 interface OpenRpcError {
@@ -106,3 +107,16 @@ t.test('every registry code is declared by some method in openrpc.json', async (
     'no registry code is missing from openrpc.json',
   );
 });
+
+t.test(
+  'every run outcome reason of the contract is in the reason table of docs/protocol.md and in docs/errors.md',
+  async (t) => {
+    const protocol = tableRows(await readDoc('docs/protocol.md'));
+    const tabled = new Set(protocol.map((row) => row[0]?.replaceAll('`', '')));
+    const errors = await readDoc('docs/errors.md');
+    for (const reason of runErrorReasons) {
+      t.ok(tabled.has(reason), `${reason} has a row in protocol.md#runstart`);
+      t.ok(errors.includes(`\`${reason}\``), `${reason} is named in errors.md`);
+    }
+  },
+);

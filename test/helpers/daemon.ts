@@ -64,7 +64,8 @@ export async function startDaemon(t: Test, options: StartOptions = {}): Promise<
   // If this test process dies before its teardown, take the daemon with it rather than orphan it.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
-  void exited.then(() => process.removeListener('exit', killOnExit));
+  const forget = () => process.removeListener('exit', killOnExit);
+  exited.then(forget, forget);
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return exited;
@@ -82,7 +83,7 @@ export async function startDaemon(t: Test, options: StartOptions = {}): Promise<
       const match = /runyard listening on (\S+)/.exec(stdout);
       if (match) resolve(match[1]!);
     });
-    void exited.then((code) => reject(new Error(`daemon exited (${code}) before listening:\n${stderr}`)));
+    exited.then((code) => reject(new Error(`daemon exited (${code}) before listening:\n${stderr}`)), reject);
   });
   const token = (await readFile(join(stateDir, 'token'), 'utf8')).trim();
   const info = JSON.parse(await readFile(join(stateDir, 'daemon.json'), 'utf8')) as { url: string };

@@ -68,7 +68,10 @@ export async function runsList(command: 'list' | 'latest', args: string[]): Prom
   const index = await openRunsDir(values['runs-dir']);
   return reportingRefusals(async () => {
     if (command === 'latest') {
-      const run = await latestRetained(index, methodParams(RetainedLatestParams, filters));
+      const run = await latestRetained(
+        index,
+        methodParams<RetainedLatestParams>(RetainedLatestParams, filters),
+      );
       if (values.json) await printJson(run);
       else if (run) await print(retainedBlock(run));
       else await print('no retained run matches\n', process.stderr);

@@ -30,6 +30,7 @@ export async function openRunsDir(flag: string | undefined): Promise<RetainedInd
  * Params as the daemon's transport would hand them to the method: checked against the method's
  * schema, with its defaults filled in, so the result is the one the daemon would give.
  */
+/** `T`: the params type as the method's handler receives it (its schema's defaults filled in). */
 export function methodParams<T>(schema: TSchema, params: Record<string, unknown>): T {
   const defined = Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined));
   const validate = compileSchema(createAjv(), schema);

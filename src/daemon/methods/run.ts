@@ -1,4 +1,4 @@
-// Handlers of run.*: thin calls into the engine; params arrive validated, with defaults filled in.
+// Handlers of run.*: thin calls into the engine; params arrive validated, with the schema's defaults filled in.
 import type { RunEngine } from '../../runs/engine.js';
 import type { GroupHandlers } from './types.js';
 
@@ -7,12 +7,11 @@ export const runHandlers = (engine: RunEngine): GroupHandlers<'run'> => ({
   'run.status': ({ runId }) => engine.get(runId),
   'run.list': (params) => engine.list(params),
   'run.cancel': ({ runId }) => engine.cancel(runId),
-  'run.wait': ({ runId, timeoutMs }, { signal }) => engine.wait(runId, timeoutMs ?? 30_000, signal),
-  'run.logs': ({ runId, stream, offset, limit }) =>
-    engine.readLog(runId, stream ?? 'stdout', offset ?? 0, limit ?? 65_536),
+  'run.wait': ({ runId, timeoutMs }, { signal }) => engine.wait(runId, timeoutMs, signal),
+  'run.logs': ({ runId, stream, offset, limit }) => engine.readLog(runId, stream, offset, limit),
   'run.subscribe': ({ runId, fromSeq }, { subscriptions }) => subscriptions.subscribe(runId, fromSeq),
   'run.unsubscribe': async ({ subscriptionId }, { subscriptions }) => ({
     unsubscribed: subscriptions.unsubscribe(subscriptionId),
   }),
-  'run.events': ({ runId, fromSeq, limit }) => engine.readEvents(runId, fromSeq ?? 1, limit ?? 1_000),
+  'run.events': ({ runId, fromSeq, limit }) => engine.readEvents(runId, fromSeq, limit),
 });

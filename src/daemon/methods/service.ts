@@ -11,8 +11,8 @@ export const serviceHandlers = (
   'service.get': ({ name }) => definitions.getService(name),
   'service.list': async () => ({ services: await definitions.listServices() }),
   'service.delete': async ({ name }) => ({ deleted: await services.delete(name) }),
-  'service.start': ({ name, replaceExistingJobs }) => services.start(name, replaceExistingJobs ?? true),
-  'service.stop': ({ name, removeJobs }) => services.stop(name, removeJobs ?? false),
+  'service.start': ({ name, replaceExistingJobs }) => services.start(name, replaceExistingJobs),
+  'service.stop': ({ name, removeJobs }) => services.stop(name, removeJobs),
   'service.restart': ({ name }) => services.restart(name),
   'service.status': ({ name }) => services.status(name),
 });

@@ -1,5 +1,6 @@
 // The handler table type: one handler per method in the contract, typed from its descriptor.
 import type { Static } from '@sinclair/typebox';
+import type { Resolved } from '../../schema/common.js';
 import type { methods } from '../../schema/index.js';
 import type { SubscriptionHub } from '../subscriptions.js';
 
@@ -15,7 +16,7 @@ type Method = (typeof methods)[number];
 
 export type MethodHandlers = {
   [M in Method as M['name']]: (
-    params: Static<M['params']>,
+    params: Resolved<M['params']>,
     context: CallContext,
   ) => Promise<Static<M['result']>>;
 };
