@@ -73,6 +73,8 @@ export type {
   RetryPolicy,
   RunCancelParams,
   RunDirProblem,
+  RunError,
+  RunErrorReason,
   RunEvent,
   RunEventNotification,
   RunEventsParams,
