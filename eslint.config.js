@@ -18,7 +18,9 @@ export default tseslint.config(
         {
           ignoreVoid: false,
           // tap's t.test() returns a promise that tap itself waits for.
-          allowForKnownSafePromises: [{ from: 'package', name: 'PromiseWithSubtest', package: '@tapjs/core' }],
+          allowForKnownSafePromises: [
+            { from: 'package', name: 'PromiseWithSubtest', package: '@tapjs/core' },
+          ],
         },
       ],
       '@typescript-eslint/no-misused-promises': 'error',

@@ -7,6 +7,7 @@ import {
   RpcError,
   type RunyardClient,
 } from '../client/index.js';
+import { DAEMON_FILE, STATE_DIR_HELP, stateDirFrom, TOKEN_FILE } from './defaults.js';
 import { EXIT, UsageError } from './usage.js';
 
 export const clientOptions = {
@@ -17,9 +18,9 @@ export const clientOptions = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export const CLIENT_OPTIONS_HELP = `  --url URL               daemon WebSocket URL (env RUNYARD_URL; default: the url in <state-dir>/daemon.json)
-  --token TOKEN           bearer token (env RUNYARD_TOKEN; default: the contents of <state-dir>/token)
-  --state-dir DIR         where the daemon wrote daemon.json and token (env RUNYARD_STATE_DIR; default ./.runyard)
+export const CLIENT_OPTIONS_HELP = `  --url URL               daemon WebSocket URL (env RUNYARD_URL; default: the url in <state-dir>/${DAEMON_FILE})
+  --token TOKEN           bearer token (env RUNYARD_TOKEN; default: the contents of <state-dir>/${TOKEN_FILE})
+  --state-dir DIR         where the daemon wrote ${DAEMON_FILE} and ${TOKEN_FILE} (${STATE_DIR_HELP})
   --json                  print the result as JSON
   -h, --help              show this help`;
 
@@ -27,15 +28,6 @@ export interface ClientFlags {
   url?: string | undefined;
   token?: string | undefined;
   'state-dir'?: string | undefined;
-}
-
-/** Runs a node:util parseArgs call, turning its complaints into usage errors (exit 2). */
-export function parseFlags<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
 }
 
 /**
@@ -53,7 +45,11 @@ export async function withClient(
   }
   let client: RunyardClient;
   try {
-    client = await connect({ url: flags.url, token: flags.token, stateDir: flags['state-dir'] });
+    client = await connect({
+      url: flags.url,
+      token: flags.token,
+      stateDir: stateDirFrom(flags['state-dir'], process.env),
+    });
   } catch (error) {
     return reportFailure(error);
   }

@@ -5,10 +5,112 @@ import { followRun, type FollowOptions } from './follow.js';
 import { bindMethods, holdsFor, type CallOptions, type RunEvent, type RunyardMethods } from './generated.js';
 import { Session, type ReconnectOptions } from './session.js';
 
-export * from './generated.js';
 export { ConnectError, ConnectionClosedError, RequestTimeoutError, RpcError } from './errors.js';
 export type { FollowOptions } from './follow.js';
 export type { ReconnectOptions } from './session.js';
+export {
+  ActionInUseError,
+  ActionNotFoundError,
+  ArtifactNotFoundError,
+  CommandNotFoundError,
+  CwdNotFoundError,
+  DaemonShuttingDownError,
+  IndexFailedError,
+  ListCursorInvalidError,
+  OutputDirBusyError,
+  OutputDirNotEmptyError,
+  PathAbsoluteError,
+  PathBackslashError,
+  PathNotFileError,
+  PathNotNormalizedError,
+  PathNotServedError,
+  PathNulByteError,
+  PathOutsideRunsDirError,
+  PathParentSegmentError,
+  PathPercentEncodedError,
+  PathSymlinkEscapeError,
+  QueueFullError,
+  RetainedRunNotFoundError,
+  RunDirFailedError,
+  RunIdInvalidError,
+  RunNotFoundError,
+  SeqNotAvailableError,
+  ServiceNotFoundError,
+  TooManySubscriptionsError,
+  errorClasses,
+} from './generated.js';
+export type {
+  Action,
+  ActionDeleteParams,
+  ActionGetParams,
+  ActionListParams,
+  ActionName,
+  ActionSetParams,
+  ActionSpec,
+  ArtifactEntry,
+  CallOptions,
+  DaemonInfo,
+  DaemonInfoParams,
+  ErrorInfo,
+  Labels,
+  Progress,
+  RetainedArtifactManifest,
+  RetainedArtifactManifestParams,
+  RetainedChunk,
+  RetainedLatestParams,
+  RetainedListParams,
+  RetainedListResult,
+  RetainedProblemsParams,
+  RetainedProblemsResult,
+  RetainedReadArtifactParams,
+  RetainedReadParams,
+  RetainedReport,
+  RetainedReportsParams,
+  RetainedReportsResult,
+  RetainedRun,
+  RetainedRunName,
+  RetainedStatus,
+  RetryPolicy,
+  RunCancelParams,
+  RunDirProblem,
+  RunError,
+  RunErrorReason,
+  RunEvent,
+  RunEventNotification,
+  RunEventsParams,
+  RunEventsResult,
+  RunGapNotification,
+  RunId,
+  RunListParams,
+  RunListResult,
+  RunLogsParams,
+  RunLogsResult,
+  RunRecord,
+  RunStartParams,
+  RunStatus,
+  RunStatusParams,
+  RunSubscribeParams,
+  RunSubscription,
+  RunUnsubscribeParams,
+  RunWaitParams,
+  RunyardMethods,
+  RunyardNotifications,
+  Service,
+  ServiceAction,
+  ServiceDeleteParams,
+  ServiceGetParams,
+  ServiceListParams,
+  ServiceName,
+  ServiceRestartParams,
+  ServiceSetParams,
+  ServiceSpec,
+  ServiceStartParams,
+  ServiceState,
+  ServiceStatus,
+  ServiceStatusParams,
+  ServiceStopParams,
+  Timestamp,
+} from './generated.js';
 
 export interface ConnectOptions {
   /** WebSocket URL, e.g. `ws://127.0.0.1:7370/rpc`. Default: RUNYARD_URL, else the url in `<stateDir>/daemon.json`. */
@@ -71,6 +173,11 @@ export async function connect(options: ConnectOptions = {}): Promise<RunyardClie
   };
 }
 
+// Where `runyard serve` writes its address and token unless told otherwise.
+const DEFAULT_STATE_DIR = '.runyard';
+const DAEMON_FILE = 'daemon.json';
+const TOKEN_FILE = 'token';
+
 async function locateDaemon(options: ConnectOptions): Promise<{ url: string; token: string }> {
   const nodeProcess = (globalThis as { process?: { env: Record<string, string | undefined> } }).process;
   const env = nodeProcess?.env ?? {};
@@ -82,9 +189,9 @@ async function locateDaemon(options: ConnectOptions): Promise<{ url: string; tok
   }
   // Imported lazily so that browsers, which always pass url and token, never load Node modules.
   const [{ readFile }, { join }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
-  const stateDir = options.stateDir ?? env.RUNYARD_STATE_DIR ?? '.runyard';
+  const stateDir = options.stateDir ?? env.RUNYARD_STATE_DIR ?? DEFAULT_STATE_DIR;
   if (!url) {
-    const infoPath = join(stateDir, 'daemon.json');
+    const infoPath = join(stateDir, DAEMON_FILE);
     try {
       url = (JSON.parse(await readFile(infoPath, 'utf8')) as { url: string }).url;
     } catch {
@@ -94,7 +201,7 @@ async function locateDaemon(options: ConnectOptions): Promise<{ url: string; tok
     }
   }
   if (!token) {
-    const tokenPath = join(stateDir, 'token');
+    const tokenPath = join(stateDir, TOKEN_FILE);
     try {
       token = (await readFile(tokenPath, 'utf8')).trim();
     } catch {

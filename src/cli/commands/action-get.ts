@@ -1,10 +1,7 @@
 // `runyard action get NAME`: shows one action, with the names of its environment variables but not their values.
-import { parseArgs } from 'node:util';
-import { CLIENT_OPTIONS_HELP, clientOptions, parseFlags, withClient } from '../client-options.js';
-import { EXIT } from '../usage.js';
+import { CLIENT_OPTIONS_HELP } from '../client-options.js';
+import { oneCallCommand } from './one-call.js';
 import { actionBlock } from './action-format.js';
-import { only } from './run-args.js';
-import { print, printJson } from './run-format.js';
 
 const HELP = `Usage: runyard action get NAME [options]
 
@@ -13,18 +10,9 @@ the daemon returns it, values included.
 
 ${CLIENT_OPTIONS_HELP}`;
 
-export async function actionGet(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(() =>
-    parseArgs({ args, strict: true, allowPositionals: true, options: clientOptions }),
-  );
-  if (values.help) {
-    await print(HELP + '\n');
-    return EXIT.ok;
-  }
-  const name = only('NAME', positionals);
-  return withClient(values, async (client) => {
-    const action = await client.action.get({ name });
-    await (values.json ? printJson(action) : print(actionBlock(action)));
-    return EXIT.ok;
-  });
-}
+export const actionGet = oneCallCommand({
+  help: HELP,
+  positional: 'NAME',
+  call: (client, name) => client.action.get({ name }),
+  format: actionBlock,
+});

@@ -1,8 +1,7 @@
 // `runyard action set`: creates or replaces a named action, from flags and a command or from a JSON file.
-import { parseArgs } from 'node:util';
 import type { ActionSpec } from '../../client/index.js';
-import { CLIENT_OPTIONS_HELP, clientOptions, parseFlags, withClient } from '../client-options.js';
-import { EXIT, UsageError } from '../usage.js';
+import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
+import { EXIT, UsageError, parseFlags } from '../usage.js';
 import { actionBlock } from './action-format.js';
 import { integer, keyValues, only, splitAtTerminator } from './run-args.js';
 import { print, printJson } from './run-format.js';
@@ -36,15 +35,11 @@ const specOptions = {
 } as const;
 
 export async function actionSet(args: string[]): Promise<number> {
-  const { values, tokens } = parseFlags(() =>
-    parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      tokens: true,
-      options: { ...clientOptions, ...specOptions, file: { type: 'string' } },
-    }),
-  );
+  const { values, tokens } = parseFlags(args, {
+    allowPositionals: true,
+    tokens: true,
+    options: { ...clientOptions, ...specOptions, file: { type: 'string' } },
+  });
   if (values.help) {
     await print(HELP + '\n');
     return EXIT.ok;

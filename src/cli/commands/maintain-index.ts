@@ -1,12 +1,19 @@
 // `runyard index rebuild|prune`: offline maintenance of the run index, while no daemon uses it.
 import { mkdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { liveDaemon, loadOrCreateNodeId } from '../../daemon/state-dir.js';
 import { DATABASE_FILE, rebuildSqliteIndex } from '../../store/open.js';
 import { pruneRuns } from '../../store/prune.js';
 import { SqliteStore } from '../../store/sqlite.js';
-import { EXIT, UsageError } from '../usage.js';
+import {
+  DEFAULT_RUNS_DIR,
+  DEFAULT_STATE_DIR,
+  RUNS_DIR_ENV,
+  runsDirFrom,
+  STATE_DIR_ENV,
+  stateDirFrom,
+} from '../defaults.js';
+import { EXIT, parseFlags, UsageError } from '../usage.js';
 import { integer } from './run-args.js';
 
 const HELP = `Usage:
@@ -17,48 +24,35 @@ const HELP = `Usage:
       Remove finished runs beyond the limits from the index (never a queued or active run);
       with --prune-dirs also their run directories. --dry-run only lists them.
 
-Both refuse to run while a daemon uses the state directory. Defaults: --runs-dir ./runs
-(env RUNYARD_RUNS_DIR), --state-dir ./.runyard (env RUNYARD_STATE_DIR).`;
+Both refuse to run while a daemon uses the state directory. Defaults: --runs-dir ./${DEFAULT_RUNS_DIR}
+(env ${RUNS_DIR_ENV}), --state-dir ./${DEFAULT_STATE_DIR} (env ${STATE_DIR_ENV}).`;
 
-export async function index(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-    (sub === undefined ? console.error : console.log)(HELP);
-    return sub === undefined ? EXIT.usage : EXIT.ok;
-  }
-  if (sub !== 'rebuild' && sub !== 'prune') throw new UsageError(`unknown index command "${sub}"`);
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: rest,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'runs-dir': { type: 'string' },
-        'state-dir': { type: 'string' },
-        'keep-runs': { type: 'string' },
-        'keep-days': { type: 'string' },
-        'prune-dirs': { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+export async function maintainIndex(command: 'rebuild' | 'prune', args: string[]): Promise<number> {
+  const { values } = parseFlags(args, {
+    allowPositionals: false,
+    options: {
+      'runs-dir': { type: 'string' },
+      'state-dir': { type: 'string' },
+      'keep-runs': { type: 'string' },
+      'keep-days': { type: 'string' },
+      'prune-dirs': { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) {
     console.log(HELP);
     return EXIT.ok;
   }
   const keepRuns = integer('--keep-runs', values['keep-runs'], 0);
   const keepDays = integer('--keep-days', values['keep-days'], 0);
-  if (sub === 'prune' && keepRuns === undefined && keepDays === undefined) {
+  if (command === 'prune' && keepRuns === undefined && keepDays === undefined) {
     throw new UsageError('index prune needs --keep-runs or --keep-days');
   }
 
-  const stateDirArg = values['state-dir'] ?? process.env.RUNYARD_STATE_DIR ?? '.runyard';
-  const runsDirArg = values['runs-dir'] ?? process.env.RUNYARD_RUNS_DIR ?? 'runs';
+  const stateDirArg = stateDirFrom(values['state-dir'], process.env);
+  const runsDirArg = runsDirFrom(values['runs-dir'], process.env);
   await mkdir(stateDirArg, { recursive: true, mode: 0o700 });
   const stateDir = await realpath(stateDirArg);
   const live = await liveDaemon(stateDir);
@@ -71,7 +65,7 @@ export async function index(args: string[]): Promise<number> {
   });
   const store = new SqliteStore(join(stateDir, DATABASE_FILE), await loadOrCreateNodeId(stateDir));
   try {
-    if (sub === 'rebuild') {
+    if (command === 'rebuild') {
       const { problems, ...counts } = await rebuildSqliteIndex(store, runsDir);
       if (values.json) {
         console.log(JSON.stringify({ ...counts, problems }));

@@ -1,5 +1,5 @@
-// Argument checks shared by the run, action and service subcommands: K=V pairs, integers, the one positional,
-// the words before and after --.
+// Argument checks shared by the run, action and service subcommands: K=V pairs, integers, run filters, the one
+// positional, the words before and after --.
 import { UsageError } from '../usage.js';
 
 /** `--label a=1 --label b=2` → `{ a: '1', b: '2' }`; the first `=` splits, so values may hold more. */
@@ -35,6 +35,29 @@ export function only(what: string, positionals: string[]): string {
   if (positionals.length > 1)
     throw new UsageError(`expected one ${what}, got ${positionals.length} arguments`);
   return positionals[0]!;
+}
+
+/** The run filters that `run list` and `runs list|latest` share, as flags. */
+export const runFilterOptions = {
+  status: { type: 'string', multiple: true },
+  label: { type: 'string', multiple: true },
+  action: { type: 'string' },
+  service: { type: 'string' },
+} as const;
+
+/** The parsed filter flags as the params of run.list and retained.list name them. */
+export function runFilters(values: {
+  status?: string[];
+  label?: string[];
+  action?: string;
+  service?: string;
+}) {
+  return {
+    status: values.status,
+    labels: keyValues('--label', values.label),
+    actionId: values.action,
+    serviceId: values.service,
+  };
 }
 
 export const onlyRunId = (positionals: string[]): string => only('RUN_ID', positionals);

@@ -1,9 +1,8 @@
 // `runyard run list`: one page of runs, newest first, filtered by status, labels, action and service.
-import { parseArgs } from 'node:util';
 import type { RunStatus } from '../../client/index.js';
-import { CLIENT_OPTIONS_HELP, clientOptions, parseFlags, withClient } from '../client-options.js';
-import { EXIT } from '../usage.js';
-import { integer, keyValues } from './run-args.js';
+import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
+import { EXIT, parseFlags } from '../usage.js';
+import { integer, runFilterOptions, runFilters } from './run-args.js';
 import { print, printJson, runTable } from './run-format.js';
 
 const HELP = `Usage: runyard run list [options]
@@ -19,32 +18,23 @@ Lists runs, newest first. When more remain, the last line on stderr says which -
 ${CLIENT_OPTIONS_HELP}`;
 
 export async function runList(args: string[]): Promise<number> {
-  const { values } = parseFlags(() =>
-    parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        ...clientOptions,
-        status: { type: 'string', multiple: true },
-        label: { type: 'string', multiple: true },
-        action: { type: 'string' },
-        service: { type: 'string' },
-        limit: { type: 'string' },
-        cursor: { type: 'string' },
-      },
-    }),
-  );
+  const { values } = parseFlags(args, {
+    allowPositionals: false,
+    options: {
+      ...clientOptions,
+      ...runFilterOptions,
+      limit: { type: 'string' },
+      cursor: { type: 'string' },
+    },
+  });
   if (values.help) {
     await print(HELP + '\n');
     return EXIT.ok;
   }
   const params = {
+    ...runFilters(values),
     // Status names are checked by the daemon, which owns the list of them.
     status: values.status as RunStatus[] | undefined,
-    labels: keyValues('--label', values.label),
-    actionId: values.action,
-    serviceId: values.service,
     limit: integer('--limit', values.limit),
     cursor: values.cursor,
   };

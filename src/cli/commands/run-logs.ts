@@ -1,8 +1,7 @@
 // `runyard run logs RUN_ID`: writes a run's stdout or stderr log, as far as it goes now or until the run ends.
-import { parseArgs } from 'node:util';
-import { CLIENT_OPTIONS_HELP, clientOptions, parseFlags, withClient } from '../client-options.js';
+import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
 import { FOLLOW_EXIT_HELP, followToEnd } from '../follow-output.js';
-import { EXIT, UsageError } from '../usage.js';
+import { EXIT, UsageError, parseFlags } from '../usage.js';
 import { integer, onlyRunId } from './run-args.js';
 import { print, printJson } from './run-format.js';
 
@@ -22,20 +21,16 @@ ${CLIENT_OPTIONS_HELP}
 ${FOLLOW_EXIT_HELP}`;
 
 export async function runLogs(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(() =>
-    parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        ...clientOptions,
-        stderr: { type: 'boolean' },
-        offset: { type: 'string' },
-        limit: { type: 'string' },
-        follow: { type: 'boolean' },
-      },
-    }),
-  );
+  const { values, positionals } = parseFlags(args, {
+    allowPositionals: true,
+    options: {
+      ...clientOptions,
+      stderr: { type: 'boolean' },
+      offset: { type: 'string' },
+      limit: { type: 'string' },
+      follow: { type: 'boolean' },
+    },
+  });
   if (values.help) {
     await print(HELP + '\n');
     return EXIT.ok;

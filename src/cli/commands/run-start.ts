@@ -1,9 +1,8 @@
 // `runyard run start`: queues an action, or everything after --, as a new run and prints its id, or follows
 // it to its end.
-import { parseArgs } from 'node:util';
-import { CLIENT_OPTIONS_HELP, clientOptions, parseFlags, withClient } from '../client-options.js';
+import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
 import { FOLLOW_EXIT_HELP, followToEnd } from '../follow-output.js';
-import { EXIT, UsageError } from '../usage.js';
+import { EXIT, UsageError, parseFlags } from '../usage.js';
 import { integer, keyValues, splitAtTerminator } from './run-args.js';
 import { print, printJson } from './run-format.js';
 
@@ -29,25 +28,21 @@ ${CLIENT_OPTIONS_HELP}
 ${FOLLOW_EXIT_HELP}`;
 
 export async function runStart(args: string[]): Promise<number> {
-  const { values, tokens } = parseFlags(() =>
-    parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      tokens: true,
-      options: {
-        ...clientOptions,
-        label: { type: 'string', multiple: true },
-        env: { type: 'string', multiple: true },
-        cwd: { type: 'string' },
-        'output-dir': { type: 'string' },
-        overwrite: { type: 'boolean' },
-        'timeout-ms': { type: 'string' },
-        'idempotency-key': { type: 'string' },
-        follow: { type: 'boolean' },
-      },
-    }),
-  );
+  const { values, tokens } = parseFlags(args, {
+    allowPositionals: true,
+    tokens: true,
+    options: {
+      ...clientOptions,
+      label: { type: 'string', multiple: true },
+      env: { type: 'string', multiple: true },
+      cwd: { type: 'string' },
+      'output-dir': { type: 'string' },
+      overwrite: { type: 'boolean' },
+      'timeout-ms': { type: 'string' },
+      'idempotency-key': { type: 'string' },
+      follow: { type: 'boolean' },
+    },
+  });
   if (values.help) {
     await print(HELP + '\n');
     return EXIT.ok;

@@ -1,7 +1,6 @@
 // `runyard run wait RUN_ID`: waits for a run to end; the exit code says whether it succeeded.
-import { parseArgs } from 'node:util';
-import { CLIENT_OPTIONS_HELP, clientOptions, parseFlags, withClient } from '../client-options.js';
-import { EXIT } from '../usage.js';
+import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
+import { EXIT, parseFlags } from '../usage.js';
 import { integer, onlyRunId } from './run-args.js';
 import { print, printJson, statusLine } from './run-format.js';
 
@@ -17,14 +16,10 @@ it failed, was cancelled, timed out, was interrupted, or is still active when th
 ${CLIENT_OPTIONS_HELP}`;
 
 export async function runWait(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(() =>
-    parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: { ...clientOptions, 'timeout-ms': { type: 'string' } },
-    }),
-  );
+  const { values, positionals } = parseFlags(args, {
+    allowPositionals: true,
+    options: { ...clientOptions, 'timeout-ms': { type: 'string' } },
+  });
   if (values.help) {
     await print(HELP + '\n');
     return EXIT.ok;

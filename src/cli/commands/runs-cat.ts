@@ -1,9 +1,7 @@
 // `runyard runs cat RUN_ID PATH`: one report or artifact, chunk by chunk through retained.readArtifact, offline.
-import { parseArgs } from 'node:util';
 import { readArtifact } from '../../retained/read-artifact.js';
 import { RetainedReadParams } from '../../schema/retained.js';
-import { parseFlags } from '../client-options.js';
-import { EXIT, UsageError } from '../usage.js';
+import { EXIT, UsageError, parseFlags } from '../usage.js';
 import { integer } from './run-args.js';
 import { print, printJson } from './run-format.js';
 import {
@@ -24,14 +22,10 @@ under reports/ or artifacts/ (see \`runyard runs reports RUN_ID\`).
 ${OFFLINE_OPTIONS_HELP.replace('print the result exactly', 'print one chunk exactly')}`;
 
 export async function runsCat(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(() =>
-    parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: { ...offlineOptions, offset: { type: 'string' }, length: { type: 'string' } },
-    }),
-  );
+  const { values, positionals } = parseFlags(args, {
+    allowPositionals: true,
+    options: { ...offlineOptions, offset: { type: 'string' }, length: { type: 'string' } },
+  });
   if (values.help) {
     await print(HELP + '\n');
     return EXIT.ok;

@@ -1,9 +1,7 @@
 // `runyard runs reports|artifacts RUN_ID`: retained.reports and retained.artifactManifest, offline.
-import { parseArgs } from 'node:util';
 import { artifactManifestOf, reportsOf } from '../../retained/reports.js';
 import { RetainedRunRef } from '../../schema/retained.js';
-import { parseFlags } from '../client-options.js';
-import { EXIT } from '../usage.js';
+import { EXIT, parseFlags } from '../usage.js';
 import { onlyRunId } from './run-args.js';
 import { print, printJson } from './run-format.js';
 import { artifactsTable, reportsTable } from './runs-format.js';
@@ -31,9 +29,7 @@ ${OFFLINE_OPTIONS_HELP}`,
 };
 
 export async function runsFiles(command: 'reports' | 'artifacts', args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(() =>
-    parseArgs({ args, strict: true, allowPositionals: true, options: offlineOptions }),
-  );
+  const { values, positionals } = parseFlags(args, { allowPositionals: true, options: offlineOptions });
   if (values.help) {
     await print(HELP[command] + '\n');
     return EXIT.ok;

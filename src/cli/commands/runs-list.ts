@@ -1,14 +1,12 @@
 // `runyard runs list|latest`: retained.list and retained.latest over a runs directory, offline.
-import { parseArgs } from 'node:util';
 import { latestRetained, listRetained } from '../../retained/list.js';
 import {
   RetainedLatestParams,
   RetainedListParams,
   type RetainedListParams as ListParams,
 } from '../../schema/retained.js';
-import { parseFlags } from '../client-options.js';
-import { EXIT } from '../usage.js';
-import { integer, keyValues } from './run-args.js';
+import { EXIT, parseFlags } from '../usage.js';
+import { integer, runFilterOptions, runFilters } from './run-args.js';
 import { print, printJson } from './run-format.js';
 import { retainedBlock, retainedTable } from './runs-format.js';
 import {
@@ -46,34 +44,24 @@ ${OFFLINE_OPTIONS_HELP}`,
 };
 
 export async function runsList(command: 'list' | 'latest', args: string[]): Promise<number> {
-  const { values } = parseFlags(() =>
-    parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        ...offlineOptions,
-        status: { type: 'string', multiple: true },
-        label: { type: 'string', multiple: true },
-        action: { type: 'string' },
-        service: { type: 'string' },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        ...(command === 'list'
-          ? { 'include-partial': { type: 'boolean' }, limit: { type: 'string' }, cursor: { type: 'string' } }
-          : {}),
-      },
-    }),
-  );
+  const { values } = parseFlags(args, {
+    allowPositionals: false,
+    options: {
+      ...offlineOptions,
+      ...runFilterOptions,
+      since: { type: 'string' },
+      until: { type: 'string' },
+      ...(command === 'list'
+        ? { 'include-partial': { type: 'boolean' }, limit: { type: 'string' }, cursor: { type: 'string' } }
+        : {}),
+    },
+  });
   if (values.help) {
     await print(HELP[command] + '\n');
     return EXIT.ok;
   }
   const filters = {
-    status: values.status,
-    labels: keyValues('--label', values.label),
-    actionId: values.action,
-    serviceId: values.service,
+    ...runFilters(values),
     since: values.since,
     until: values.until,
   };

@@ -4,6 +4,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { RetainedIndex } from '../../retained/retained-index.js';
 import { RunyardError } from '../../schema/errors.js';
 import { compileSchema, createAjv, describeViolations } from '../../schema/validator.js';
+import { RUNS_DIR_HELP, runsDirFrom } from '../defaults.js';
 import { UsageError, EXIT } from '../usage.js';
 
 export const offlineOptions = {
@@ -12,13 +13,13 @@ export const offlineOptions = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export const OFFLINE_OPTIONS_HELP = `  --runs-dir DIR          the runs directory (env RUNYARD_RUNS_DIR; default ./runs)
+export const OFFLINE_OPTIONS_HELP = `  --runs-dir DIR          the runs directory (${RUNS_DIR_HELP})
   --json                  print the result exactly as the retained.* method answers it
   -h, --help              show this help`;
 
 /** An index of the runs directory, not yet scanned: one-run commands may not need a scan at all. */
 export async function openRunsDir(flag: string | undefined): Promise<RetainedIndex> {
-  const runsDir = flag ?? process.env.RUNYARD_RUNS_DIR ?? 'runs';
+  const runsDir = runsDirFrom(flag, process.env);
   await realpath(runsDir).catch(() => {
     throw new UsageError(`runs directory ${runsDir} does not exist`);
   });

@@ -1,9 +1,7 @@
 // `runyard runs problems`: retained.problems over a runs directory, offline.
-import { parseArgs } from 'node:util';
 import { listProblems } from '../../retained/list-problems.js';
 import { RetainedProblemsParams } from '../../schema/retained.js';
-import { parseFlags } from '../client-options.js';
-import { EXIT } from '../usage.js';
+import { EXIT, parseFlags } from '../usage.js';
 import { integer } from './run-args.js';
 import { print, printJson } from './run-format.js';
 import { problemsTable } from './runs-format.js';
@@ -25,14 +23,10 @@ They are left out of \`runs list\`; nothing about them stops the daemon.
 ${OFFLINE_OPTIONS_HELP}`;
 
 export async function runsProblems(args: string[]): Promise<number> {
-  const { values } = parseFlags(() =>
-    parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: { ...offlineOptions, limit: { type: 'string' }, cursor: { type: 'string' } },
-    }),
-  );
+  const { values } = parseFlags(args, {
+    allowPositionals: false,
+    options: { ...offlineOptions, limit: { type: 'string' }, cursor: { type: 'string' } },
+  });
   if (values.help) {
     await print(HELP + '\n');
     return EXIT.ok;

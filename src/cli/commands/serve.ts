@@ -1,19 +1,26 @@
 // `runyard serve`: reads flags and environment, starts the daemon, stops it cleanly on SIGINT/SIGTERM.
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
 import { isLoopback, startDaemon, type DaemonConfig } from '../../daemon/daemon.js';
 import { createLogger } from '../../log.js';
 import type { StoreKind } from '../../store/open.js';
 import { DEFAULT_LISTEN } from '../../schema/transport.js';
-import { EXIT, UsageError } from '../usage.js';
+import {
+  DAEMON_FILE,
+  RUNS_DIR_HELP,
+  runsDirFrom,
+  STATE_DIR_HELP,
+  stateDirFrom,
+  TOKEN_FILE,
+} from '../defaults.js';
+import { EXIT, parseFlags, UsageError } from '../usage.js';
 import { integer } from './run-args.js';
 
 const HELP = `Usage: runyard serve [options]
 
   --listen HOST:PORT      where to listen (env RUNYARD_LISTEN; default ${DEFAULT_LISTEN}; port 0 = any free port)
   --allow-remote          permit a HOST that is not loopback
-  --runs-dir DIR          run directories (env RUNYARD_RUNS_DIR; default ./runs)
-  --state-dir DIR         token, daemon.json (env RUNYARD_STATE_DIR; default ./.runyard)
+  --runs-dir DIR          run directories (${RUNS_DIR_HELP})
+  --state-dir DIR         ${TOKEN_FILE}, ${DAEMON_FILE} (${STATE_DIR_HELP})
   --allow-origin ORIGIN   accept WebSocket handshakes from this browser Origin (repeatable)
   --max-concurrent N      runs executing at once (default: number of CPUs)
   --max-queued N          runs waiting to start before run.start is refused (default 10000)
@@ -33,10 +40,11 @@ export async function serve(args: string[]): Promise<number> {
   const log = createLogger();
   const daemon = await startDaemon(config, log);
   console.log(`runyard listening on ${daemon.url}`);
-  const stopped = new Promise<void>((resolve) => {
+  // A close that fails ends serve with its message and exit 1, rather than as an unhandled rejection.
+  const stopped = new Promise<void>((resolve, reject) => {
     const stop = (signal: string) => {
       log.info('shutting down', { signal });
-      void daemon.close().then(resolve);
+      daemon.close().then(resolve, reject);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -47,32 +55,25 @@ export async function serve(args: string[]): Promise<number> {
 
 /** undefined when --help was asked for. */
 export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): DaemonConfig | undefined {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        listen: { type: 'string' },
-        'allow-remote': { type: 'boolean' },
-        'runs-dir': { type: 'string' },
-        'state-dir': { type: 'string' },
-        'allow-origin': { type: 'string', multiple: true },
-        'max-concurrent': { type: 'string' },
-        'max-queued': { type: 'string' },
-        'kill-grace-ms': { type: 'string' },
-        store: { type: 'string' },
-        config: { type: 'string' },
-        'keep-runs': { type: 'string' },
-        'keep-days': { type: 'string' },
-        'prune-dirs': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseFlags(args, {
+    allowPositionals: false,
+    options: {
+      listen: { type: 'string' },
+      'allow-remote': { type: 'boolean' },
+      'runs-dir': { type: 'string' },
+      'state-dir': { type: 'string' },
+      'allow-origin': { type: 'string', multiple: true },
+      'max-concurrent': { type: 'string' },
+      'max-queued': { type: 'string' },
+      'kill-grace-ms': { type: 'string' },
+      store: { type: 'string' },
+      config: { type: 'string' },
+      'keep-runs': { type: 'string' },
+      'keep-days': { type: 'string' },
+      'prune-dirs': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) return undefined;
   const listen = values.listen ?? env.RUNYARD_LISTEN ?? DEFAULT_LISTEN;
   const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen);
@@ -87,8 +88,8 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): DaemonCo
   return {
     host,
     port,
-    runsDir: values['runs-dir'] ?? env.RUNYARD_RUNS_DIR ?? 'runs',
-    stateDir: values['state-dir'] ?? env.RUNYARD_STATE_DIR ?? '.runyard',
+    runsDir: runsDirFrom(values['runs-dir'], env),
+    stateDir: stateDirFrom(values['state-dir'], env),
     allowOrigins: values['allow-origin'] ?? [],
     maxConcurrent: integer('--max-concurrent', values['max-concurrent']) ?? availableParallelism(),
     maxQueued: integer('--max-queued', values['max-queued']) ?? 10_000,

@@ -1,8 +1,6 @@
 // `runyard service list`: every service, by name.
-import { parseArgs } from 'node:util';
-import { CLIENT_OPTIONS_HELP, clientOptions, parseFlags, withClient } from '../client-options.js';
-import { EXIT } from '../usage.js';
-import { print, printJson } from './run-format.js';
+import { CLIENT_OPTIONS_HELP } from '../client-options.js';
+import { oneCallCommand } from './one-call.js';
 import { serviceTable } from './service-format.js';
 
 const HELP = `Usage: runyard service list [options]
@@ -11,17 +9,8 @@ Lists every service by name, with where it was set (rpc or config), its actions 
 
 ${CLIENT_OPTIONS_HELP}`;
 
-export async function serviceList(args: string[]): Promise<number> {
-  const { values } = parseFlags(() =>
-    parseArgs({ args, strict: true, allowPositionals: false, options: clientOptions }),
-  );
-  if (values.help) {
-    await print(HELP + '\n');
-    return EXIT.ok;
-  }
-  return withClient(values, async (client) => {
-    const result = await client.service.list();
-    await (values.json ? printJson(result) : print(serviceTable(result.services)));
-    return EXIT.ok;
-  });
-}
+export const serviceList = oneCallCommand({
+  help: HELP,
+  call: (client) => client.service.list(),
+  format: (result) => serviceTable(result.services),
+});

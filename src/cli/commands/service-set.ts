@@ -1,8 +1,7 @@
 // `runyard service set`: creates or replaces a service, from --action flags or from a JSON file.
-import { parseArgs } from 'node:util';
 import type { ServiceAction, ServiceSpec } from '../../client/index.js';
-import { CLIENT_OPTIONS_HELP, clientOptions, parseFlags, withClient } from '../client-options.js';
-import { EXIT, UsageError } from '../usage.js';
+import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
+import { EXIT, UsageError, parseFlags } from '../usage.js';
 import { only } from './run-args.js';
 import { print, printJson } from './run-format.js';
 import { serviceBlock } from './service-format.js';
@@ -25,19 +24,15 @@ action must exist already (\`runyard action set\`).
 ${CLIENT_OPTIONS_HELP}`;
 
 export async function serviceSet(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(() =>
-    parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        ...clientOptions,
-        action: { type: 'string', multiple: true },
-        description: { type: 'string' },
-        file: { type: 'string' },
-      },
-    }),
-  );
+  const { values, positionals } = parseFlags(args, {
+    allowPositionals: true,
+    options: {
+      ...clientOptions,
+      action: { type: 'string', multiple: true },
+      description: { type: 'string' },
+      file: { type: 'string' },
+    },
+  });
   if (values.help) {
     await print(HELP + '\n');
     return EXIT.ok;

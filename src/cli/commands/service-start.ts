@@ -1,7 +1,6 @@
 // `runyard service start NAME`: starts one run per action, by default replacing the service's old runs.
-import { parseArgs } from 'node:util';
-import { CLIENT_OPTIONS_HELP, clientOptions, parseFlags, withClient } from '../client-options.js';
-import { EXIT } from '../usage.js';
+import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
+import { EXIT, parseFlags } from '../usage.js';
 import { only } from './run-args.js';
 import { print, printJson } from './run-format.js';
 import { statusView } from './service-format.js';
@@ -16,14 +15,10 @@ directories stay on disk).
 ${CLIENT_OPTIONS_HELP}`;
 
 export async function serviceStart(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(() =>
-    parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: { ...clientOptions, 'keep-jobs': { type: 'boolean' } },
-    }),
-  );
+  const { values, positionals } = parseFlags(args, {
+    allowPositionals: true,
+    options: { ...clientOptions, 'keep-jobs': { type: 'boolean' } },
+  });
   if (values.help) {
     await print(HELP + '\n');
     return EXIT.ok;

@@ -1,9 +1,6 @@
 // `runyard service status NAME`: the service's state and, per action, its run, uptime, restarts and last failure.
-import { parseArgs } from 'node:util';
-import { CLIENT_OPTIONS_HELP, clientOptions, parseFlags, withClient } from '../client-options.js';
-import { EXIT } from '../usage.js';
-import { only } from './run-args.js';
-import { print, printJson } from './run-format.js';
+import { CLIENT_OPTIONS_HELP } from '../client-options.js';
+import { oneCallCommand } from './one-call.js';
 import { statusView } from './service-format.js';
 
 const HELP = `Usage: runyard service status NAME [options]
@@ -14,18 +11,9 @@ failure.
 
 ${CLIENT_OPTIONS_HELP}`;
 
-export async function serviceStatus(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(() =>
-    parseArgs({ args, strict: true, allowPositionals: true, options: clientOptions }),
-  );
-  if (values.help) {
-    await print(HELP + '\n');
-    return EXIT.ok;
-  }
-  const name = only('NAME', positionals);
-  return withClient(values, async (client) => {
-    const status = await client.service.status({ name });
-    await (values.json ? printJson(status) : print(statusView(status)));
-    return EXIT.ok;
-  });
-}
+export const serviceStatus = oneCallCommand({
+  help: HELP,
+  positional: 'NAME',
+  call: (client, name) => client.service.status({ name }),
+  format: statusView,
+});

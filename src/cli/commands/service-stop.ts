@@ -1,7 +1,6 @@
 // `runyard service stop NAME`: cancels the service's active runs and waits for them to end.
-import { parseArgs } from 'node:util';
-import { CLIENT_OPTIONS_HELP, clientOptions, parseFlags, withClient } from '../client-options.js';
-import { EXIT } from '../usage.js';
+import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
+import { EXIT, parseFlags } from '../usage.js';
 import { only } from './run-args.js';
 import { print, printJson } from './run-format.js';
 import { statusView } from './service-format.js';
@@ -15,14 +14,10 @@ until the next \`runyard service start\`.
 ${CLIENT_OPTIONS_HELP}`;
 
 export async function serviceStop(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(() =>
-    parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: { ...clientOptions, 'remove-jobs': { type: 'boolean' } },
-    }),
-  );
+  const { values, positionals } = parseFlags(args, {
+    allowPositionals: true,
+    options: { ...clientOptions, 'remove-jobs': { type: 'boolean' } },
+  });
   if (values.help) {
     await print(HELP + '\n');
     return EXIT.ok;

@@ -1,0 +1,85 @@
+// How a command group runs from its table: dispatch, its help text, and the usage error for an unknown command.
+import { EXIT, UsageError } from './usage.js';
+
+/** One row of a group's help: how the command is called, and what that does. */
+export type Usage = readonly [synopsis: string, summary: string];
+
+export interface Command {
+  /** Its rows in the group's help, one per way of calling it; none for an alias such as `--version`. */
+  usage: readonly Usage[];
+  /**
+   * Runs it with the arguments after its name and resolves to the exit code. The command's module is
+   * imported in here, on first use, so that starting the CLI loads the one command it runs.
+   */
+  main: (args: string[]) => Promise<number>;
+}
+
+/** A command that is a group of its own, listed in its parent's help by the names of its commands. */
+export interface Subgroup {
+  summary: string;
+  group: CommandGroup;
+}
+
+export interface CommandGroup {
+  /** The words that reach the group: `runyard run`. */
+  name: string;
+  /** A line above the usage line. */
+  title?: string;
+  /** What follows the name in the usage line. Default: `COMMAND [options]`. */
+  synopsis?: string;
+  /** Paragraphs between the usage line and the command list. */
+  intro?: string;
+  /** Paragraphs after the command list. */
+  outro?: string;
+  commands: Readonly<Record<string, Command | Subgroup>>;
+}
+
+const HELP_WORDS = new Set(['--help', '-h', 'help']);
+
+/**
+ * Runs the command that `args` names. No command prints the group's help on stderr (exit 2); `--help`,
+ * `-h` and `help` print it on stdout (exit 0); a name the table lacks is a usage error.
+ */
+export async function dispatch(group: CommandGroup, args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined) {
+    console.error(groupHelp(group));
+    return EXIT.usage;
+  }
+  if (HELP_WORDS.has(name)) {
+    console.log(groupHelp(group));
+    return EXIT.ok;
+  }
+  // Own properties only: `runyard run constructor` is an unknown command, not Object's.
+  const command = Object.hasOwn(group.commands, name) ? group.commands[name]! : undefined;
+  if (command === undefined) {
+    const noun = [...group.name.split(' ').slice(1), 'command'].join(' ');
+    throw new UsageError(`unknown ${noun} "${name}"`);
+  }
+  return 'group' in command ? dispatch(command.group, rest) : command.main(rest);
+}
+
+export function groupHelp(group: CommandGroup): string {
+  const rows = Object.entries(group.commands).flatMap(([name, command]): Usage[] =>
+    'group' in command
+      ? [[`${name} ${listedNames(command.group).join('|')}`, command.summary]]
+      : [...command.usage],
+  );
+  // Summaries start three columns after the longest synopsis.
+  const width = Math.max(...rows.map(([synopsis]) => synopsis.length)) + 3;
+  const list = rows.map(([synopsis, summary]) => `  ${synopsis.padEnd(width)}${summary}`).join('\n');
+  return [
+    group.title,
+    `Usage: ${group.name} ${group.synopsis ?? 'COMMAND [options]'}`,
+    group.intro,
+    `Commands:\n${list}`,
+    group.outro,
+  ]
+    .filter((paragraph) => paragraph !== undefined)
+    .join('\n\n');
+}
+
+const listedNames = (group: CommandGroup) =>
+  Object.entries(group.commands)
+    .filter(([, command]) => 'group' in command || command.usage.length > 0)
+    .map(([name]) => name);
