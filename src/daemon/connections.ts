@@ -1,6 +1,7 @@
 // Live WebSocket connections: feed messages to the dispatcher, send answers, keep dead peers from piling up.
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
+import { background } from '../async/background.js';
 import type { Logger } from '../log.js';
 import type { RunEngine } from '../runs/engine.js';
 import { drained, isBackedUp, LOW_WATER_BYTES } from './backpressure.js';
@@ -84,9 +85,10 @@ export class Connections {
     socket.send(text);
     if (!isBackedUp(socket) || socket.isPaused) return;
     socket.pause();
-    void drained(socket, LOW_WATER_BYTES).then(() => {
+    const resume = drained(socket, LOW_WATER_BYTES).then(() => {
       if (socket.readyState === socket.OPEN) socket.resume();
     });
+    background(resume, this.#log, 'resuming a backed-up connection failed');
   }
 
   #ping(): void {

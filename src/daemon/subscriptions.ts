@@ -1,5 +1,6 @@
 // One connection's subscriptions: replay from disk, then live events, and a gap notice for a slow reader.
 import type { WebSocket } from 'ws';
+import { background } from '../async/background.js';
 import type { Logger } from '../log.js';
 import type { RunEngine } from '../runs/engine.js';
 import { RunyardError } from '../schema/errors.js';
@@ -83,7 +84,7 @@ export class SubscriptionHub {
     }
     const subscription = this.#add(id, runId, nextSeq, 'replay');
     // After the answer is on its way: the client must see subscriptionId before the first event.
-    setImmediate(() => void this.#replay(subscription));
+    setImmediate(() => background(this.#replay(subscription), this.#log, 'replay failed', { runId }));
     return { subscriptionId: id, nextSeq };
   }
 
@@ -164,7 +165,10 @@ export class SubscriptionHub {
     if (isBackedUp(this.#socket, this.#limits.highWaterBytes)) {
       subscription.mode = 'gapped';
       subscription.gap = perRun ? { fromSeq: event.seq, toSeq: event.seq } : { fromSeq: null, toSeq: null };
-      void drained(this.#socket, this.#limits.lowWaterBytes).then(() => this.#reportGap(subscription));
+      const reported = drained(this.#socket, this.#limits.lowWaterBytes).then(() =>
+        this.#reportGap(subscription),
+      );
+      background(reported, this.#log, 'reporting a gap failed', { runId });
       return;
     }
     this.#deliver(subscription, runId, event);
