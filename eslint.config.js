@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.tap/**', 'src/client/generated.ts'] },
+  { ignores: ['dist/**', 'node_modules/**', '.tap/**', 'src/client/generated.ts', 'test/fixtures/lint/**'] },
   {
     files: ['**/*.ts'],
     languageOptions: {

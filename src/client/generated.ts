@@ -509,11 +509,11 @@ export type ServiceAction = {
   backoff?: {
     /** Default: 1000. */
     initialDelayMs?: number;
-    /** Default: 2. */
+    /** Delay multiplier per attempt. Default: 2. */
     factor?: number;
     /** Default: 60000. */
     maxDelayMs?: number;
-    /** Default: "full". */
+    /** "full": a random delay between 0 and the computed one, so retries of many runs spread out. Default: "full". */
     jitter?: "full" | "none";
   };
   /** More restarts than this within the window and the service is failed until started again. */

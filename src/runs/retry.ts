@@ -13,7 +13,11 @@ export const shouldRetry = (policy: ResolvedRetry, outcome: RunStatus, attempt: 
   attempt < policy.maxAttempts && (policy.on as readonly string[]).includes(outcome);
 
 /** Delay before attempt `attempt + 1`: exponential, capped, with full jitter unless turned off. */
-export function retryDelayMs(policy: ResolvedRetry, attempt: number, random = Math.random): number {
+export function retryDelayMs(
+  policy: Pick<ResolvedRetry, 'initialDelayMs' | 'factor' | 'maxDelayMs' | 'jitter'>,
+  attempt: number,
+  random = Math.random,
+): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.factor ** (attempt - 1));
   return Math.round(policy.jitter === 'full' ? random() * ceiling : ceiling);
 }

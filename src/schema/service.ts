@@ -2,7 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ActionName, Defaulted, Nullable, RunId, ServiceName, StringEnum, Timestamp } from './common.js';
 import { defineMethod } from './method.js';
-import { RunError, RunStatus } from './run-record.js';
+import { RetryPolicy, RunError, RunStatus } from './run-record.js';
 
 export const RestartPolicy = StringEnum(['never', 'on-failure', 'always'], {
   default: 'never',
@@ -11,33 +11,29 @@ export const RestartPolicy = StringEnum(['never', 'on-failure', 'always'], {
     'or always (for long-running processes). A cancelled run is never restarted.',
 });
 
+/** A run's retry delays, reused: a service's restarts back off as a run's retries do. */
+export const Backoff = Type.Pick(RetryPolicy, ['initialDelayMs', 'factor', 'maxDelayMs', 'jitter'], {
+  additionalProperties: false,
+  description: 'Delay before each restart; grows with consecutive restarts.',
+});
+
+export const StartLimit = Type.Object(
+  {
+    maxRestarts: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000, default: 5 })),
+    windowMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400_000, default: 60_000 })),
+  },
+  {
+    additionalProperties: false,
+    description: 'More restarts than this within the window and the service is failed until started again.',
+  },
+);
+
 export const ServiceAction = Type.Object(
   {
     action: ActionName,
     restart: Type.Optional(RestartPolicy),
-    backoff: Type.Optional(
-      Type.Object(
-        {
-          initialDelayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000, default: 1_000 })),
-          factor: Type.Optional(Type.Number({ minimum: 1, maximum: 10, default: 2 })),
-          maxDelayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400_000, default: 60_000 })),
-          jitter: Type.Optional(StringEnum(['full', 'none'], { default: 'full' })),
-        },
-        { additionalProperties: false, description: 'Delay before each restart; grows with consecutive restarts.' },
-      ),
-    ),
-    startLimit: Type.Optional(
-      Type.Object(
-        {
-          maxRestarts: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000, default: 5 })),
-          windowMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400_000, default: 60_000 })),
-        },
-        {
-          additionalProperties: false,
-          description: 'More restarts than this within the window and the service is failed until started again.',
-        },
-      ),
-    ),
+    backoff: Type.Optional(Backoff),
+    startLimit: Type.Optional(StartLimit),
   },
   { $id: 'ServiceAction', additionalProperties: false },
 );

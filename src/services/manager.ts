@@ -1,16 +1,19 @@
 // Services at run time: one run per action, restart policies with backoff and a start limit, clean restarts.
+import { background } from '../async/background.js';
+import { KeyedSerialQueue } from '../async/serial.js';
 import type { Logger } from '../log.js';
 import type { RunEngine } from '../runs/engine.js';
 import { isTerminal } from '../runs/lifecycle.js';
-import { resolveRetry, retryDelayMs } from '../runs/retry.js';
+import { retryDelayMs } from '../runs/retry.js';
 import type { RunStatus } from '../schema/run.js';
-import type { ServiceAction, ServiceStatus } from '../schema/service.js';
+import type { ServiceStatus } from '../schema/service.js';
 import type { Definitions } from './definitions.js';
+import { resolveServiceAction, type ResolvedServiceAction } from './policy.js';
 
 type LastFailure = ServiceStatus['actions'][number]['lastFailure'];
 
 interface ActionSlot {
-  policy: ServiceAction;
+  policy: ResolvedServiceAction;
   runId: string | null;
   restarts: number;
   /** When each restart happened, for the start limit's sliding window. */
@@ -39,7 +42,7 @@ export class ServiceManager {
   readonly #log: Logger;
   readonly #generations = new Map<string, Generation>();
   // start, stop, restart and delete of one service run one at a time, so two starts never make two sets of runs.
-  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #serially = new KeyedSerialQueue<string>();
   #closed = false;
 
   constructor(engine: RunEngine, definitions: Definitions, log: Logger) {
@@ -49,11 +52,11 @@ export class ServiceManager {
   }
 
   start(name: string, replaceExistingJobs = true): Promise<ServiceStatus> {
-    return this.#serially(name, () => this.#startNow(name, replaceExistingJobs));
+    return this.#serially.run(name, () => this.#startNow(name, replaceExistingJobs));
   }
 
   stop(name: string, removeJobs = false): Promise<ServiceStatus> {
-    return this.#serially(name, () => this.#stopNow(name, removeJobs));
+    return this.#serially.run(name, () => this.#stopNow(name, removeJobs));
   }
 
   async #startNow(name: string, replaceExistingJobs: boolean): Promise<ServiceStatus> {
@@ -62,7 +65,7 @@ export class ServiceManager {
     await this.#retire(name);
     const generation: Generation = {
       slots: service.spec.actions.map((policy) => ({
-        policy,
+        policy: resolveServiceAction(policy),
         runId: null,
         restarts: 0,
         restartTimes: [],
@@ -96,14 +99,14 @@ export class ServiceManager {
 
   /** Stop, then start with replacement, as one step: no other start of the service gets in between. */
   restart(name: string): Promise<ServiceStatus> {
-    return this.#serially(name, async () => {
+    return this.#serially.run(name, async () => {
       await this.#stopNow(name, false);
       return this.#startNow(name, true);
     });
   }
 
   delete(name: string): Promise<boolean> {
-    return this.#serially(name, async () => {
+    return this.#serially.run(name, async () => {
       await this.#definitions.getService(name);
       await this.#retire(name);
       await this.#engine.cancelService(name);
@@ -117,10 +120,13 @@ export class ServiceManager {
     return this.#status(name);
   }
 
-  /** Stops every restart timer; called before the engine cancels runs at shutdown, so nothing restarts. */
-  close(): void {
+  /**
+   * Stops every restart timer; called before the engine cancels runs at shutdown, so nothing
+   * restarts. Resolves once restarts under way have created their runs, which the engine then cancels.
+   */
+  async close(): Promise<void> {
     this.#closed = true;
-    for (const name of this.#generations.keys()) void this.#retire(name);
+    await Promise.all([...this.#generations.keys()].map((name) => this.#retire(name)));
   }
 
   async #launch(name: string, generation: Generation, slot: ActionSlot): Promise<void> {
@@ -129,7 +135,9 @@ export class ServiceManager {
     slot.runId = run.runId;
     slot.stopListening?.();
     slot.stopListening = this.#engine.onEvent(run.runId, (runId, event) => {
-      if (event.type === 'end') void this.#ended(name, generation, slot, runId, event.status);
+      if (event.type !== 'end') return;
+      const ended = this.#ended(name, generation, slot, runId, event.status);
+      background(ended, this.#log, 'could not handle the end of a service run', { service: name, runId });
     });
   }
 
@@ -141,12 +149,12 @@ export class ServiceManager {
       const run = await this.#engine.get(runId);
       slot.lastFailure = { runId, status, at: run.finishedAt ?? new Date().toISOString(), error: run.error };
     }
-    const restart = slot.policy.restart ?? 'never';
+    const { restart, startLimit, backoff } = slot.policy;
     const wanted =
       status !== 'cancelled' &&
       (restart === 'always' || (restart === 'on-failure' && FAILURES.includes(status)));
     if (!wanted) return;
-    const { maxRestarts = 5, windowMs = 60_000 } = slot.policy.startLimit ?? {};
+    const { maxRestarts, windowMs } = startLimit;
     const now = Date.now();
     slot.restartTimes = slot.restartTimes.filter((time) => time > now - windowMs);
     if (slot.restartTimes.length >= maxRestarts) {
@@ -159,7 +167,7 @@ export class ServiceManager {
       });
       return;
     }
-    const delay = retryDelayMs(resolveRetry(slot.policy.backoff), slot.restartTimes.length + 1);
+    const delay = retryDelayMs(backoff, slot.restartTimes.length + 1);
     slot.restartTimes.push(now);
     slot.restarts++;
     slot.nextRestartAt = new Date(now + delay).toISOString();
@@ -192,7 +200,7 @@ export class ServiceManager {
       slot.nextRestartAt = null;
       slot.stopListening?.();
     }
-    await Promise.all(generation.slots.map((slot) => slot.launching));
+    await Promise.all(generation.slots.flatMap((slot) => slot.launching ?? []));
   }
 
   async #status(name: string): Promise<ServiceStatus> {
@@ -216,17 +224,6 @@ export class ServiceManager {
       }),
     );
     return { name, state: stateOf(generation, actions), actions };
-  }
-
-  async #serially<T>(name: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.#locks.get(name) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.catch(() => {});
-    this.#locks.set(name, settled);
-    void settled.then(() => {
-      if (this.#locks.get(name) === settled) this.#locks.delete(name);
-    });
-    return next;
   }
 }
 

@@ -44,9 +44,10 @@ t.test('a failure reaches its caller and does not stop what follows', async (t) 
 t.test('settled waits for everything queued so far', async (t) => {
   const queue = new SerialQueue();
   const done: number[] = [];
-  for (const n of [1, 2, 3]) void queue.run(async () => done.push(await later(n, n)));
+  const queued = [3, 1, 2].map((n) => queue.run(async () => done.push(await later(n, n))));
   await queue.settled();
-  t.same(done, [1, 2, 3]);
+  t.same(done, [3, 1, 2], 'all three settled, in queue order');
+  await Promise.all(queued);
 });
 
 t.test('keys run side by side, each in order, and are forgotten when idle', async (t) => {
