@@ -1,10 +1,14 @@
 // Where the CLI looks when no flag says: the state and runs directories, their environment variables, the state files.
-export const DEFAULT_STATE_DIR = '.runyard';
-export const DEFAULT_RUNS_DIR = 'runs';
-export const STATE_DIR_ENV = 'RUNYARD_STATE_DIR';
-export const RUNS_DIR_ENV = 'RUNYARD_RUNS_DIR';
-export const DAEMON_FILE = 'daemon.json';
-export const TOKEN_FILE = 'token';
+import { DEFAULT_RUNS_DIR, DEFAULT_STATE_DIR, RUNS_DIR_ENV, STATE_DIR_ENV } from '../schema/transport.js';
+
+export {
+  DAEMON_FILE,
+  DEFAULT_RUNS_DIR,
+  DEFAULT_STATE_DIR,
+  RUNS_DIR_ENV,
+  STATE_DIR_ENV,
+  TOKEN_FILE,
+} from '../schema/transport.js';
 
 /** Where a directory comes from without its flag, as the help of every command says it. */
 export const STATE_DIR_HELP = `env ${STATE_DIR_ENV}; default ./${DEFAULT_STATE_DIR}`;

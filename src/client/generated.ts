@@ -448,7 +448,7 @@ export type RunStartParams = {
     [key: string]: string;
   };
   labels?: Labels;
-  /** Higher runs first; equal priorities run in the order they were started. Default: 0. */
+  /** Higher runs first; equal priorities run in the order they were started. Default: the action's, else 0. */
   priority?: number;
   /** Kill an attempt that runs longer than this; it ends timed_out (and may be retried). */
   timeoutMs?: number;
@@ -732,6 +732,8 @@ export const DEFAULT_RUNS_DIR = "runs";
 export const DEFAULT_STATE_DIR = ".runyard";
 export const PROTOCOL = "runyard.v1";
 export const RPC_PATH = "/rpc";
+export const RUNS_DIR_ENV = "RUNYARD_RUNS_DIR";
+export const STATE_DIR_ENV = "RUNYARD_STATE_DIR";
 export const TOKEN_FILE = "token";
 
 /** Methods that hold the call open for a duration named by one of their params (and its default). */

@@ -2,7 +2,17 @@
 import { DEFAULT_CALL_TIMEOUT_MS } from './connection.js';
 import { ConnectError } from './errors.js';
 import { followRun, type FollowOptions } from './follow.js';
-import { bindMethods, holdsFor, type CallOptions, type RunEvent, type RunyardMethods } from './generated.js';
+import {
+  bindMethods,
+  DAEMON_FILE,
+  DEFAULT_STATE_DIR,
+  holdsFor,
+  STATE_DIR_ENV,
+  TOKEN_FILE,
+  type CallOptions,
+  type RunEvent,
+  type RunyardMethods,
+} from './generated.js';
 import { Session, type ReconnectOptions } from './session.js';
 
 export { ConnectError, ConnectionClosedError, RequestTimeoutError, RpcError } from './errors.js';
@@ -173,11 +183,6 @@ export async function connect(options: ConnectOptions = {}): Promise<RunyardClie
   };
 }
 
-// Where `runyard serve` writes its address and token unless told otherwise.
-const DEFAULT_STATE_DIR = '.runyard';
-const DAEMON_FILE = 'daemon.json';
-const TOKEN_FILE = 'token';
-
 async function locateDaemon(options: ConnectOptions): Promise<{ url: string; token: string }> {
   const nodeProcess = (globalThis as { process?: { env: Record<string, string | undefined> } }).process;
   const env = nodeProcess?.env ?? {};
@@ -189,7 +194,7 @@ async function locateDaemon(options: ConnectOptions): Promise<{ url: string; tok
   }
   // Imported lazily so that browsers, which always pass url and token, never load Node modules.
   const [{ readFile }, { join }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
-  const stateDir = options.stateDir ?? env.RUNYARD_STATE_DIR ?? DEFAULT_STATE_DIR;
+  const stateDir = options.stateDir ?? env[STATE_DIR_ENV] ?? DEFAULT_STATE_DIR;
   if (!url) {
     const infoPath = join(stateDir, DAEMON_FILE);
     try {

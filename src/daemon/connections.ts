@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { background } from '../async/background.js';
 import type { Logger } from '../log.js';
-import type { RunEngine } from '../runs/engine.js';
+import type { RunEventSource } from '../runs/event-hub.js';
 import { drained, isBackedUp, LOW_WATER_BYTES } from './backpressure.js';
 import type { CallContext } from './methods/types.js';
 import type { RpcDispatcher } from './rpc.js';
@@ -18,13 +18,13 @@ export class Connections {
   /** Unsent bytes of each socket at the last ping, to tell a paused but draining client from a dead one. */
   readonly #backlogAtPing = new WeakMap<WebSocket, number>();
   readonly #dispatcher: RpcDispatcher<CallContext>;
-  readonly #engine: RunEngine;
+  readonly #events: RunEventSource;
   readonly #log: Logger;
   readonly #pinger: NodeJS.Timeout;
 
-  constructor(dispatcher: RpcDispatcher<CallContext>, engine: RunEngine, log: Logger) {
+  constructor(dispatcher: RpcDispatcher<CallContext>, events: RunEventSource, log: Logger) {
     this.#dispatcher = dispatcher;
-    this.#engine = engine;
+    this.#events = events;
     this.#log = log;
     this.#pinger = setInterval(() => this.#ping(), PING_INTERVAL_MS);
     this.#pinger.unref();
@@ -34,7 +34,7 @@ export class Connections {
     const closed = new AbortController();
     const context: CallContext = {
       connectionId: randomUUID(),
-      subscriptions: new SubscriptionHub(socket, this.#engine, this.#log),
+      subscriptions: new SubscriptionHub(socket, this.#events, this.#log),
       signal: closed.signal,
     };
     this.#sockets.add(socket);

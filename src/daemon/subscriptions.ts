@@ -2,7 +2,7 @@
 import type { WebSocket } from 'ws';
 import { background } from '../async/background.js';
 import type { Logger } from '../log.js';
-import type { RunEngine } from '../runs/engine.js';
+import type { RunEventSource } from '../runs/event-hub.js';
 import { RunyardError } from '../schema/errors.js';
 import type { RunEvent } from '../schema/run-event.js';
 import { drained, HIGH_WATER_BYTES, isBackedUp, LOW_WATER_BYTES } from './backpressure.js';
@@ -38,7 +38,7 @@ const RETRY_READ_MS = 20;
 
 export class SubscriptionHub {
   readonly #socket: WebSocket;
-  readonly #engine: RunEngine;
+  readonly #events: RunEventSource;
   readonly #log: Logger;
   readonly #limits: SubscriptionLimits;
   readonly #subscriptions = new Map<string, Subscription>();
@@ -47,9 +47,9 @@ export class SubscriptionHub {
   #counter = 0;
   #isClosed = false;
 
-  constructor(socket: WebSocket, engine: RunEngine, log: Logger, limits = defaultSubscriptionLimits) {
+  constructor(socket: WebSocket, events: RunEventSource, log: Logger, limits = defaultSubscriptionLimits) {
     this.#socket = socket;
-    this.#engine = engine;
+    this.#events = events;
     this.#log = log;
     this.#limits = limits;
   }
@@ -73,12 +73,12 @@ export class SubscriptionHub {
     this.#pending++;
     let nextSeq: number;
     try {
-      await this.#engine.get(runId); // run_not_found before anything else
-      const lastSeq = await this.#engine.lastSeq(runId);
-      const live = this.#engine.isLive(runId, lastSeq + 1);
+      await this.#events.get(runId); // run_not_found before anything else
+      const lastSeq = await this.#events.lastSeq(runId);
+      const live = this.#events.isLive(runId, lastSeq + 1);
       // Without fromSeq: what comes next, or for a finished run its end event.
       nextSeq = fromSeq ?? (live ? lastSeq + 1 : Math.max(lastSeq, 1));
-      if (nextSeq <= lastSeq) await this.#engine.readEvents(runId, nextSeq, 1); // seq_not_available now, not later
+      if (nextSeq <= lastSeq) await this.#events.readEvents(runId, nextSeq, 1); // seq_not_available now, not later
     } finally {
       this.#pending--;
     }
@@ -107,7 +107,7 @@ export class SubscriptionHub {
       subscription.closed = true;
       return subscription;
     }
-    subscription.stopListening = this.#engine.onEvent(runId, (eventRunId, event) =>
+    subscription.stopListening = this.#events.onEvent(runId, (eventRunId, event) =>
       this.#onLive(subscription, eventRunId, event),
     );
     this.#subscriptions.set(id, subscription);
@@ -125,11 +125,11 @@ export class SubscriptionHub {
     try {
       while (!subscription.closed) {
         // Checked and switched with no await between: every later event reaches us live.
-        if (this.#engine.isLive(runId, subscription.nextSeq)) {
+        if (this.#events.isLive(runId, subscription.nextSeq)) {
           subscription.mode = 'live';
           return;
         }
-        const page = await this.#engine.readEvents(runId, subscription.nextSeq, REPLAY_PAGE);
+        const page = await this.#events.readEvents(runId, subscription.nextSeq, REPLAY_PAGE);
         for (const event of page.events) {
           if (subscription.closed) return;
           this.#deliver(subscription, runId, event);
@@ -139,7 +139,7 @@ export class SubscriptionHub {
           await new Promise((resolve) => setTimeout(resolve, RETRY_READ_MS)); // a write failed; try again
         } else if (page.end && page.events.at(-1)?.type !== 'end') {
           // A finished run whose log has no end event (written by an older daemon): end it here.
-          const run = await this.#engine.get(runId);
+          const run = await this.#events.get(runId);
           this.#deliver(subscription, runId, {
             seq: subscription.nextSeq,
             time: run.finishedAt ?? new Date().toISOString(),

@@ -1,4 +1,6 @@
 // A run the engine still supervises: its record and its transitions, its timers, and its one ordered write path.
+import { background } from '../async/background.js';
+import { SerialQueue } from '../async/serial.js';
 import type { Logger } from '../log.js';
 import { runFiles } from '../run-dir/files.js';
 import { RunFileError, writeRetention, writeRunJson, type RunResults } from '../run-dir/write.js';
@@ -61,7 +63,7 @@ export class ActiveRun {
   #results: RunResults | null = null;
   #hasReportedBadProgress = false;
   /** Every disk and store write of this run, in the order they were asked for. */
-  #writes: Promise<void> = Promise.resolve();
+  readonly #writes = new SerialQueue();
   #resolveFinished!: (run: RunRecord) => void;
   readonly #release: () => void;
 
@@ -176,16 +178,14 @@ export class ActiveRun {
    * run's changes in the order they happened, on any store. A failure is logged, and the chain goes on.
    */
   persist(write: () => Promise<void>): void {
-    this.#writes = this.#writes
-      .then(write)
-      .catch((error: unknown) =>
-        this.#context.log.error('could not record a run change', { runId: this.runId, error }),
-      );
+    background(this.#writes.run(write), this.#context.log, 'could not record a run change', {
+      runId: this.runId,
+    });
   }
 
   /** Resolves once every write queued so far has landed. */
   settled(): Promise<void> {
-    return this.#writes;
+    return this.#writes.settled();
   }
 
   /** The index's copy of this run, as it is now. */

@@ -5,7 +5,8 @@ import { RunyardError } from '../schema/errors.js';
 import { runFiles } from '../run-dir/files.js';
 import { writePlan, writeRunJson } from '../run-dir/write.js';
 import { RUN_DIR_SCHEMA_VERSION, type RunPlan } from '../schema/run-dir.js';
-import type { RunRecord, RunSpec } from '../schema/run.js';
+import type { ResolvedRunSpec } from '../schema/run-record.js';
+import type { RunRecord } from '../schema/run.js';
 import { isDirectory, resolveCommand } from './command.js';
 import { newRunId } from './ids.js';
 import { resolveRetry, type ResolvedRetry } from './retry.js';
@@ -39,17 +40,12 @@ export interface CreateOptions {
  * the run directory with plan.json and run.json. Nothing is left on disk when it fails.
  */
 export async function createRun(
-  params: RunSpec,
+  params: ResolvedRunSpec,
   provenance: Provenance,
   options: CreateOptions,
 ): Promise<NewRun> {
   const runId = newRunId();
-  const claim = await options.claims.claim(
-    options.runsDir,
-    runId,
-    params.outputDir,
-    params.overwrite ?? false,
-  );
+  const claim = await options.claims.claim(options.runsDir, runId, params.outputDir, params.overwrite);
   const { runDir } = claim;
   let touched = false;
   const discard = async () => {
@@ -79,7 +75,7 @@ export async function createRun(
       actionId: provenance.actionId,
       serviceId: provenance.serviceId,
       idempotencyKey: params.idempotencyKey ?? null,
-      priority: params.priority ?? 0,
+      priority: params.priority,
       timeoutMs: params.timeoutMs ?? null,
       attempt: 0,
       maxAttempts: retry.maxAttempts,

@@ -1,5 +1,6 @@
 // The run record and what a client may ask of a run: status, retry policy, priority, start params.
 import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { ActionName, Labels, NO_NUL, Nullable, RunId, StringEnum, Timestamp } from './common.js';
 
 export const runStatuses = [
@@ -86,6 +87,14 @@ export const Argv = Type.Array(Type.String({ maxLength: 32_768, pattern: NO_NUL 
   description: 'Command and arguments, executed without a shell. argv[0] is a path or a name on PATH.',
 });
 
+const Priority = (options: { default?: number; description?: string }) =>
+  Type.Integer({
+    minimum: -1_000,
+    maximum: 1_000,
+    description: 'Higher runs first; equal priorities run in the order they were started.',
+    ...options,
+  });
+
 /** What a run executes and how: shared by run.start and by named actions, which are saved templates of it. */
 export const runTemplateFields = {
   cwd: Type.Optional(
@@ -104,14 +113,7 @@ export const runTemplateFields = {
     }),
   ),
   labels: Type.Optional(Labels),
-  priority: Type.Optional(
-    Type.Integer({
-      minimum: -1_000,
-      maximum: 1_000,
-      default: 0,
-      description: 'Higher runs first; equal priorities run in the order they were started.',
-    }),
-  ),
+  priority: Type.Optional(Priority({ default: 0 })),
   timeoutMs: Type.Optional(
     Type.Integer({
       minimum: 1,
@@ -134,6 +136,13 @@ export const RunStartParams = Type.Object(
     argv: Type.Optional(Argv),
     action: Type.Optional(ActionName),
     ...runTemplateFields,
+    // No default here: a request that gives none takes its action's priority (see RunSpec).
+    priority: Type.Optional(
+      Priority({
+        description:
+          "Higher runs first; equal priorities run in the order they were started. Default: the action's, else 0.",
+      }),
+    ),
     outputDir: Type.Optional(
       Type.String({
         minLength: 1,
@@ -165,8 +174,21 @@ export const RunStartParams = Type.Object(
 );
 export type RunStartParams = Static<typeof RunStartParams>;
 
-/** A run request with the action resolved: what createRun and the store work with. */
+/** What a request leaves to the schema once its action has had its say: filled in by resolveRunSpec. */
+const RunSpecDefaults = Type.Object({
+  priority: runTemplateFields.priority,
+  overwrite: RunStartParams.properties.overwrite,
+});
+
+/** A run request with the action resolved: what the store keeps of it. */
 export type RunSpec = Omit<RunStartParams, 'action' | 'argv'> & { argv: string[] };
+
+/** A run request with the action resolved and every default applied: what createRun works with. */
+export type ResolvedRunSpec = RunSpec & { priority: number; overwrite: boolean };
+
+/** The request with its action's fields merged in, completed with the schema's defaults. */
+export const resolveRunSpec = (merged: RunSpec): ResolvedRunSpec =>
+  Value.Default(RunSpecDefaults, { ...merged }) as ResolvedRunSpec;
 
 export const Progress = Type.Object(
   {

@@ -12,6 +12,9 @@ export const BEARER_PREFIX = 'runyard.bearer.';
 export const DEFAULT_STATE_DIR = '.runyard';
 /** The runs directory when none is given, relative to the working directory. */
 export const DEFAULT_RUNS_DIR = 'runs';
+/** The environment variables that stand in for `--state-dir` and `--runs-dir`. */
+export const STATE_DIR_ENV = 'RUNYARD_STATE_DIR';
+export const RUNS_DIR_ENV = 'RUNYARD_RUNS_DIR';
 /** `<state-dir>/daemon.json`: the live daemon's url and process, written once it listens, removed when it stops. */
 export const DAEMON_FILE = 'daemon.json';
 /** `<state-dir>/token`: the bearer token, mode 0600. */

@@ -41,6 +41,18 @@ t.test('provenance', async (t) => {
     t.equal((await client.run.logs({ runId: run.runId })).text, 'hello override\n');
   });
 
+  t.test(
+    "a run takes its action's priority unless the request gives one, and 0 when neither does",
+    async (t) => {
+      await client.action.set({ name: 'urgent', argv: ['true'], priority: 7 });
+      t.equal((await client.run.start({ action: 'urgent' })).priority, 7, "the action's");
+      t.equal((await client.run.start({ action: 'urgent', priority: -2 })).priority, -2, "the request's");
+      await client.action.set({ name: 'plain', argv: ['true'] });
+    t.equal((await client.run.start({ action: 'plain' })).priority, 0, 'the default');
+      t.equal((await client.run.start({ argv: ['true'] })).priority, 0, 'the default, without an action');
+    },
+  );
+
   t.test('an ad-hoc run carries neither', async (t) => {
     const run = await client.run.start({ argv: ['true'] });
     t.match(run, { actionId: null, serviceId: null });
