@@ -48,7 +48,7 @@ t.test('provenance', async (t) => {
       t.equal((await client.run.start({ action: 'urgent' })).priority, 7, "the action's");
       t.equal((await client.run.start({ action: 'urgent', priority: -2 })).priority, -2, "the request's");
       await client.action.set({ name: 'plain', argv: ['true'] });
-    t.equal((await client.run.start({ action: 'plain' })).priority, 0, 'the default');
+      t.equal((await client.run.start({ action: 'plain' })).priority, 0, 'the default');
       t.equal((await client.run.start({ argv: ['true'] })).priority, 0, 'the default, without an action');
     },
   );
