@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { CLI, eventually, startDaemon } from '../helpers/daemon.js';
+import { CLI, startDaemon } from '../helpers/daemon.js';
+import { eventually } from '../helpers/poll.js';
 
 // The CLI must find the daemon only through what each test passes, never through the caller's shell.
 const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('RUNYARD_')));

@@ -4,8 +4,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { RpcError } from 'runyard/client';
-import { CLI, eventually, startDaemon } from '../helpers/daemon.js';
+import { CLI, startDaemon } from '../helpers/daemon.js';
 import { finishedRunWriting, runIdAt, writeRunDir } from '../retained/fixtures.js';
+import { eventually } from '../helpers/poll.js';
 
 // The CLI must find the runs directory only through what each test passes, never through the caller's shell.
 const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('RUNYARD_')));

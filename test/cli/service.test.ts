@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { ServiceAction } from 'runyard/client';
 import { runCli } from '../helpers/cli.js';
-import { eventually, startDaemon } from '../helpers/daemon.js';
+import { startDaemon } from '../helpers/daemon.js';
+import { eventually } from '../helpers/poll.js';
 
 const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
 

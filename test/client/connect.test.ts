@@ -1,6 +1,5 @@
 // The SDK: finding the daemon, typed errors, per-call timeouts and abort signals.
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import {
@@ -12,6 +11,7 @@ import {
   RunNotFoundError,
 } from 'runyard/client';
 import { startDaemon } from '../helpers/daemon.js';
+import { tempDir } from '../helpers/fs.js';
 
 t.test('connect()', async (t) => {
   const daemon = await startDaemon(t);
@@ -35,16 +35,14 @@ t.test('connect()', async (t) => {
   });
 
   t.test('rejects with ConnectError when no daemon.json exists', async (t) => {
-    const empty = await mkdtemp(join(tmpdir(), 'runyard-empty-'));
-    t.teardown(() => rm(empty, { recursive: true }));
+    const empty = await tempDir(t, 'empty');
     const error = await connect({ stateDir: empty }).catch((e: unknown) => e);
     t.ok(error instanceof ConnectError);
     t.match((error as Error).message, /daemon\.json/);
   });
 
   t.test('rejects with ConnectError when nothing listens at the url', async (t) => {
-    const dir = await mkdtemp(join(tmpdir(), 'runyard-stale-'));
-    t.teardown(() => rm(dir, { recursive: true }));
+    const dir = await tempDir(t, 'stale');
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'daemon.json'), JSON.stringify({ url: 'ws://127.0.0.1:1/rpc' }));
     await writeFile(join(dir, 'token'), daemon.token);

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import type { RunRecord, RunyardClient } from 'runyard/client';
-import { CLI, eventually, processGone, startDaemon } from '../helpers/daemon.js';
+import { CLI, processGone, startDaemon } from '../helpers/daemon.js';
+import { eventually } from '../helpers/poll.js';
+import { readJson } from '../helpers/fs.js';
 
-const readJson = async (path: string) => JSON.parse(await readFile(path, 'utf8'));
 const cli = (...args: string[]) =>
   promisify(execFile)(process.execPath, [CLI, ...args]).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),

@@ -1,11 +1,11 @@
 // The handshake: token, Origin allow-list, Host check, and what is reachable without a token.
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { connect, ConnectError } from 'runyard/client';
 import { handshakeStatus, openRawSocket, startDaemon } from '../helpers/daemon.js';
+import { tempDir } from '../helpers/fs.js';
 
 t.test('handshake policy', async (t) => {
   const daemon = await startDaemon(t, { args: ['--allow-origin', 'vscode-webview://trusted'] });
@@ -110,8 +110,7 @@ t.test('handshake policy', async (t) => {
 });
 
 t.test('a token file others can read is made 0600 and its token kept', async (t) => {
-  const home = await mkdtemp(join(tmpdir(), 'runyard-test-'));
-  t.teardown(() => rm(home, { recursive: true, force: true }));
+  const home = await tempDir(t, 'test');
   const token = randomBytes(32).toString('hex');
   await mkdir(join(home, 'state'), { mode: 0o700 });
   await writeFile(join(home, 'state/token'), `${token}\n`);

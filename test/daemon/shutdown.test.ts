@@ -3,7 +3,8 @@ import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { connect, ConnectError } from 'runyard/client';
-import { eventually, processGone, startDaemon } from '../helpers/daemon.js';
+import { processGone, startDaemon } from '../helpers/daemon.js';
+import { eventually } from '../helpers/poll.js';
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   t.test(`${signal} cancels running runs, records them and removes daemon.json`, async (t) => {

@@ -3,8 +3,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { connect, type RunEvent } from 'runyard/client';
-import { eventually, startDaemon, type RawSocket } from '../helpers/daemon.js';
+import { startDaemon, type RawSocket } from '../helpers/daemon.js';
 import { startProxy } from '../helpers/proxy.js';
+import { eventually } from '../helpers/poll.js';
 
 /** Reads run.event notifications of one subscription until its end event. */
 async function collectUntilEnd(socket: RawSocket, subscriptionId: string): Promise<RunEvent[]> {

@@ -4,8 +4,9 @@ import { request } from 'node:http';
 import { access, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import { eventually, handshakeStatus, openRawSocket, startDaemon } from '../helpers/daemon.js';
+import { handshakeStatus, openRawSocket, startDaemon } from '../helpers/daemon.js';
 import { repoRoot } from './markdown.js';
+import { eventually } from '../helpers/poll.js';
 
 const portOf = (url: string) => Number(new URL(url).port);
 

@@ -4,13 +4,13 @@
 // `npx runyard run`. A trailing `// → TEXT` or `# → TEXT` comment on a line says what that line prints;
 // the example must print exactly those lines, in order, and exit 0.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, symlink, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, stat, symlink, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { CLI, startDaemon } from '../helpers/daemon.js';
 import { parseServeArgs } from '../../src/cli/commands/serve.js';
 import { fencedBlocks, readDoc, repoRoot } from './markdown.js';
+import { tempDir } from '../helpers/fs.js';
 
 interface Outcome {
   code: number | null;
@@ -58,8 +58,7 @@ t.test('the README SDK example runs against a daemon and prints what it says', a
   t.match(example, /run\.logs/);
 
   const daemon = await startDaemon(t);
-  const dir = await mkdtemp(join(tmpdir(), 'runyard-readme-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'readme');
   await mkdir(join(dir, 'node_modules'));
   await symlink(repoRoot, join(dir, 'node_modules', 'runyard'), 'dir');
   await writeFile(join(dir, 'hello.mjs'), example);

@@ -4,10 +4,11 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import { connect as connectTcp } from 'node:net';
 import t from 'tap';
 import WebSocket from 'ws';
-import { eventually, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { isLongRun, makeRandom, seedFromEnv, type Random } from '../helpers/prng.js';
 import { makeProbe, openFds, type ProbeReading } from '../helpers/probe.js';
 import { encodeFrame, handshakeRequest, OPCODE, openRaw } from '../helpers/raw-ws.js';
+import { eventually, sleep } from '../helpers/poll.js';
 
 const LONG = isLongRun();
 // The long variant outlasts tap's per-file timeout of 120 s.
@@ -98,7 +99,7 @@ t.test(
 );
 
 async function settle(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await sleep(300);
 }
 
 /** Runs `total` tasks, `width` at a time. */
@@ -120,7 +121,7 @@ async function dropMidHandshake(daemon: TestDaemon, random: Random, index: numbe
   const wrongToken = index % 6 === 0;
   const requestText = handshakeRequest(daemon.url, wrongToken ? 'f'.repeat(64) : daemon.token);
   socket.write(wrongToken ? requestText : requestText.slice(0, random.int(requestText.length)));
-  if (random.chance(0.5)) await new Promise((resolve) => setTimeout(resolve, random.int(20)));
+  if (random.chance(0.5)) await sleep(random.int(20));
   socket.destroy();
 }
 
@@ -147,7 +148,7 @@ async function dropMidRequest(daemon: TestDaemon, random: Random, quietRunId: st
   ];
   const request = random.pick(requests);
   socket.send(JSON.stringify({ jsonrpc: '2.0', id: 1, ...request }));
-  if (random.chance(0.3)) await new Promise((resolve) => setTimeout(resolve, random.int(10)));
+  if (random.chance(0.3)) await sleep(random.int(10));
   if (random.chance(0.5)) socket.terminate();
   else socket.close();
 }
@@ -191,7 +192,7 @@ async function neverRead(daemon: TestDaemon, random: Random, chattyRunId: string
         : frame(id, 'run.events', { runId: chattyRunId, limit: 50 }),
     );
   }
-  await new Promise((resolve) => setTimeout(resolve, random.int(200)));
+  await sleep(random.int(200));
   connection.socket.destroy();
 }
 

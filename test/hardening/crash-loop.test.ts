@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import t from 'tap';
 import type { RunStartParams, RunyardClient } from 'runyard/client';
-import { eventually, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { isLongRun, makeRandom, seedFromEnv, type Random } from '../helpers/prng.js';
+import { eventually, sleep } from '../helpers/poll.js';
 
 const CYCLES = isLongRun() ? 50 : 10;
 // The long variant outlasts tap's per-file timeout of 120 s.
@@ -49,10 +50,10 @@ t.test(
           } catch {
             return; // the daemon died under this call: it was never acknowledged
           }
-          await new Promise((resolve) => setTimeout(resolve, random.int(40)));
+          await sleep(random.int(40));
         }
       });
-      await new Promise((resolve) => setTimeout(resolve, killAt));
+      await sleep(killAt);
       killed = true;
       await daemon.stop('SIGKILL');
       orphaned += survivors(daemon.runsDir).length;

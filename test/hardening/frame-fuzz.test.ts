@@ -13,6 +13,7 @@ import {
   type ExpectedAnswer,
   type StreamedFrame,
 } from './frames.js';
+import { eventually, sleep } from '../helpers/poll.js';
 
 const LONG = isLongRun();
 // The long variant outlasts tap's per-file timeout of 120 s.
@@ -73,7 +74,7 @@ t.test('hostile frames get conforming answers or a policy close, and leave no tr
   t.same((await bystander.run.list({})).runs, [], 'no frame started a run');
 
   await t.resolves(
-    waitFor(() => openFds(daemon.child.pid!) <= fdsBefore),
+    eventually(() => openFds(daemon.child.pid!) <= fdsBefore || undefined),
     'file descriptors are released',
   );
   const after = await probe.read(daemon);
@@ -145,7 +146,7 @@ async function streamFrames(
   }
   await waitForMessages(expectedMessages, 30_000);
   // Anything beyond what was expected would arrive now; notifications are never answered.
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await sleep(200);
   const problems: string[] = [];
   if (closedWith !== undefined)
     problems.push(`the connection was closed (${closedWith}) after a ${lastCategory} frame`);
@@ -385,14 +386,6 @@ async function runClosingCases(daemon: TestDaemon, cases: ClosingCase[]) {
     results.push({ name: closingCase.name, code, expected: closingCase.expected });
   }
   return results;
-}
-
-async function waitFor(check: () => boolean, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met before the deadline');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MiB`;

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { RpcError, type RunRecord, type RunyardClient } from 'runyard/client';
-import { eventually, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { eventually } from '../helpers/poll.js';
+import { tempDir } from '../helpers/fs.js';
 
 const FAILING_LINE = 'a run file cannot be written; failing the run';
 const ACTIVE = ['queued', 'running', 'retrying'] as const;
@@ -210,8 +212,7 @@ if (cannotMount !== undefined) {
 
 /** A daemon whose runs directory is a fresh 4 MiB tmpfs, unmounted after the daemon stopped. */
 async function diskDaemon(t: Test, args: string[] = []) {
-  const home = await mkdtemp(join(tmpdir(), 'runyard-disk-'));
-  t.teardown(() => rm(home, { recursive: true, force: true }));
+  const home = await tempDir(t, 'disk');
   const runs = join(home, 'runs');
   await mkdir(runs);
   const failure = mountTmpfs(runs);

@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import WebSocket from 'ws';
-import { eventually, startDaemon } from '../helpers/daemon.js';
+import { startDaemon } from '../helpers/daemon.js';
 import { makeProbe } from '../helpers/probe.js';
+import { eventually, sleep } from '../helpers/poll.js';
 
 const CONNECTIONS = 200;
 
@@ -42,9 +43,9 @@ t.test(
       );
       socket.terminate(); // gone while the daemon is still looking the run up
     }
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await sleep(1_000);
     const ticks = cpuTicks(daemon.child.pid!);
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await sleep(2_000);
     const busy = (cpuTicks(daemon.child.pid!) - ticks) / 200; // 100 ticks a second, over 2 s
     const after = await probe.read(daemon);
     t.comment(

@@ -3,6 +3,7 @@ import t from 'tap';
 import { startDaemon } from '../helpers/daemon.js';
 import { residentBytes } from '../helpers/probe.js';
 import { encodeFrame, OPCODE, openRaw } from '../helpers/raw-ws.js';
+import { sleep } from '../helpers/poll.js';
 
 t.test(
   'a client that never reads its answers cannot make the daemon buffer them without bound',
@@ -34,7 +35,7 @@ t.test(
     while (Date.now() < until) {
       for (let burst = 0; burst < 4; burst++) connection.socket.write(request(++id));
       peak = Math.max(peak, residentBytes(daemon.child.pid!));
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
     }
     t.comment(
       `${id} requests; daemon RSS ${mb(rssBefore)} before, peak ${mb(peak)} while the client did not read`,

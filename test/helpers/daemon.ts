@@ -216,20 +216,6 @@ export function handshakeStatus(
   });
 }
 
-/** Polls `check` until it returns a value other than undefined, or fails after `deadlineMs`. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  deadlineMs = 10_000,
-): Promise<T> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('condition not met before the deadline');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 /** True when the process no longer runs: gone, or a zombie waiting for a parent that may never reap it. */
 export function processGone(pid: number): boolean {
   try {

@@ -1,11 +1,12 @@
 // Looks inside a daemon process without adding anything to its contract: a preload script, loaded
 // through NODE_OPTIONS, answers SIGUSR2 with its heap after a full GC and its active resources.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Test } from 'tap';
-import { eventually, type TestDaemon } from './daemon.js';
+import type { TestDaemon } from './daemon.js';
+import { eventually } from './poll.js';
+import { tempDir } from './fs.js';
 
 // CommonJS, because --require runs it before the daemon's ESM entry point. It only reads state.
 const PRELOAD = `'use strict';
@@ -37,8 +38,7 @@ export interface Probe {
 }
 
 export async function makeProbe(t: Test): Promise<Probe> {
-  const dir = await mkdtemp(join(tmpdir(), 'runyard-probe-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'probe');
   const script = join(dir, 'preload.cjs');
   const file = join(dir, 'reading.json');
   await writeFile(script, PRELOAD);

@@ -3,7 +3,8 @@ import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import type { RetainedRun } from 'runyard/client';
-import { eventually, startDaemon } from '../helpers/daemon.js';
+import { startDaemon } from '../helpers/daemon.js';
+import { eventually } from '../helpers/poll.js';
 import { finishedRunWriting, runIdAt, summaryOf, writeRunDir } from './fixtures.js';
 
 const daemon = await startDaemon(t);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { listRetained } from '../../src/retained/list.js';
 import { RetainedIndex } from '../../src/retained/retained-index.js';
-import { eventually } from '../helpers/daemon.js';
+import { eventually } from '../helpers/poll.js';
 import { runIdAt, summaryOf, writeRunDir } from './fixtures.js';
 
 async function runsDir(t: Test): Promise<string> {

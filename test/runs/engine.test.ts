@@ -10,7 +10,8 @@ import { RunEngine, type EngineOptions } from '../../src/runs/engine.js';
 import { identify } from '../../src/runs/process-identity.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import type { RunStore } from '../../src/store/store.js';
-import { eventually, processGone } from '../helpers/daemon.js';
+import { processGone } from '../helpers/daemon.js';
+import { eventually } from '../helpers/poll.js';
 
 const quiet = createLogger(() => {});
 

@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import { eventually, processGone, startDaemon } from '../helpers/daemon.js';
+import { processGone, startDaemon } from '../helpers/daemon.js';
+import { eventually } from '../helpers/poll.js';
 
 // The child leaves the process group with setsid and keeps the run's stdout open: killing the group
 // reaches neither it nor the pipe it holds.

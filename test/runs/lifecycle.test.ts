@@ -3,9 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { RpcError, type RunRecord } from 'runyard/client';
-import { eventually, startDaemon } from '../helpers/daemon.js';
+import { startDaemon } from '../helpers/daemon.js';
+import { eventually } from '../helpers/poll.js';
+import { readJson } from '../helpers/fs.js';
 
-const readJson = async (path: string) => JSON.parse(await readFile(path, 'utf8'));
 const eventsOf = async (run: RunRecord) =>
   (await readFile(join(run.runDir, 'events.jsonl'), 'utf8'))
     .trim()

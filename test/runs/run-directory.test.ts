@@ -4,8 +4,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { startDaemon } from '../helpers/daemon.js';
-
-const readJson = async (path: string) => JSON.parse(await readFile(path, 'utf8'));
+import { readJson } from '../helpers/fs.js';
 
 t.test('a finished run leaves a complete run directory', async (t) => {
   const daemon = await startDaemon(t);

@@ -1,10 +1,11 @@
 // run.* through the SDK against a real daemon: start, status, list, cancel, wait, logs and their errors.
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { RpcError, type RunyardClient } from 'runyard/client';
-import { eventually, processGone, startDaemon } from '../helpers/daemon.js';
+import { processGone, startDaemon } from '../helpers/daemon.js';
+import { eventually } from '../helpers/poll.js';
+import { tempDir } from '../helpers/fs.js';
 
 async function rejection(promise: Promise<unknown>): Promise<RpcError> {
   const outcome = await promise.then(
@@ -138,8 +139,7 @@ t.test('run.* methods', async (t) => {
   });
 
   t.test('outputDir may not leave the runs directory, by any route', async (t) => {
-    const outside = await mkdtemp(join(tmpdir(), 'runyard-outside-'));
-    t.teardown(() => rm(outside, { recursive: true, force: true }));
+    const outside = await tempDir(t, 'outside');
     await symlink(outside, join(daemon.runsDir, 'escape'));
     for (const outputDir of ['../elsewhere', '/tmp/elsewhere', '.', 'a/../../x', 'escape/sub', 'escape']) {
       const error = await rejection(client.run.start({ argv: ['true'], outputDir }));

@@ -1,15 +1,14 @@
 // The contract: generated files are fresh, openrpc.json is complete, and every example works on a real daemon.
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { errorRegistry } from '../../src/schema/errors.js';
 import { methods, notifications } from '../../src/schema/index.js';
 import { compileSchema, createAjv } from '../../src/schema/validator.js';
 import { startDaemon } from '../helpers/daemon.js';
+import { readJson } from '../helpers/fs.js';
 
 const root = new URL('../../', import.meta.url);
-const readJson = async (file: string) => JSON.parse(await readFile(new URL(file, root), 'utf8'));
 
 t.test('generated files match what src/schema generates', async (t) => {
   const generator = new URL('dist/scripts/generate.js', root).pathname;
@@ -21,7 +20,7 @@ t.test('generated files match what src/schema generates', async (t) => {
 });
 
 t.test('openrpc.json describes every method by name, with errors and examples', async (t) => {
-  const document = await readJson('openrpc.json');
+  const document = await readJson(new URL('openrpc.json', root));
   t.equal(document.openrpc, '1.3.2');
   t.same(
     document.methods.map((method: { name: string }) => method.name),
@@ -54,7 +53,7 @@ t.test('notification examples fit their params schema', async (t) => {
 
 t.test('rpc.discover and GET /openrpc.json answer exactly the committed document', async (t) => {
   const daemon = await startDaemon(t);
-  const committed = await readJson('openrpc.json');
+  const committed = await readJson(new URL('openrpc.json', root));
   const client = await daemon.client();
   t.same(await client.call('rpc.discover'), committed);
   const http = daemon.url.replace('ws://', 'http://').replace(/\/rpc$/, '/openrpc.json');

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import type { RunRecord, RunyardClient } from 'runyard/client';
-import { CLI, eventually, startDaemon } from '../helpers/daemon.js';
+import { CLI, startDaemon } from '../helpers/daemon.js';
+import { eventually } from '../helpers/poll.js';
 
 const idsOf = (runs: RunRecord[]) => runs.map((run) => run.runId).sort();
 
