@@ -117,7 +117,7 @@ async function startServing(config: DaemonConfig, log: Logger, resources: Resour
   // Not awaited: run.* is served at once; retained.* answers once this first scan is done.
   background(retained.start(), log, 'indexing retained runs failed');
   const prune = async () => {
-    const { runs, removedDirs } = await pruneRuns(store, runsDir, config.retention);
+    const { runs, removedDirs } = await pruneRuns(store.runs, runsDir, config.retention);
     if (runs.length > 0) log.info('pruned finished runs', { runs: runs.length, removedDirs });
   };
   if (hasRetention(config.retention)) {

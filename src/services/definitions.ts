@@ -2,62 +2,62 @@
 import type { Action, ActionSpec } from '../schema/action.js';
 import { RunyardError } from '../schema/errors.js';
 import type { Service, ServiceSpec } from '../schema/service.js';
-import type { RunStore } from '../store/store.js';
+import type { Store } from '../store/store.js';
 
 export type Source = Action['source'];
 
 export class Definitions {
-  readonly #store: RunStore;
+  readonly #store: Store;
 
-  constructor(store: RunStore) {
+  constructor(store: Store) {
     this.#store = store;
   }
 
   async setAction(spec: ActionSpec, source: Source = 'rpc'): Promise<Action> {
-    const action = stamped(spec, source, await this.#store.getAction(spec.name));
-    await this.#store.putAction(action);
+    const action = stamped(spec, source, await this.#store.actions.get(spec.name));
+    await this.#store.actions.put(action);
     return action;
   }
 
   async getAction(name: string): Promise<Action> {
-    const action = await this.#store.getAction(name);
+    const action = await this.#store.actions.get(name);
     if (!action) throw new RunyardError('action_not_found', { name });
     return action;
   }
 
   listActions(): Promise<Action[]> {
-    return this.#store.listActions();
+    return this.#store.actions.list();
   }
 
   async deleteAction(name: string): Promise<boolean> {
     await this.getAction(name);
-    const users = (await this.#store.listServices())
+    const users = (await this.#store.services.list())
       .filter((service) => service.spec.actions.some((entry) => entry.action === name))
       .map((service) => service.spec.name);
     if (users.length > 0) throw new RunyardError('action_in_use', { name, services: users });
-    return this.#store.deleteAction(name);
+    return this.#store.actions.delete(name);
   }
 
   async setService(spec: ServiceSpec, source: Source = 'rpc'): Promise<Service> {
     for (const { action } of spec.actions) await this.getAction(action);
-    const service = stamped(spec, source, await this.#store.getService(spec.name));
-    await this.#store.putService(service);
+    const service = stamped(spec, source, await this.#store.services.get(spec.name));
+    await this.#store.services.put(service);
     return service;
   }
 
   async getService(name: string): Promise<Service> {
-    const service = await this.#store.getService(name);
+    const service = await this.#store.services.get(name);
     if (!service) throw new RunyardError('service_not_found', { name });
     return service;
   }
 
   listServices(): Promise<Service[]> {
-    return this.#store.listServices();
+    return this.#store.services.list();
   }
 
   async deleteService(name: string): Promise<boolean> {
     await this.getService(name);
-    return this.#store.deleteService(name);
+    return this.#store.services.delete(name);
   }
 }
 
