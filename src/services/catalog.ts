@@ -1,4 +1,5 @@
-// Actions and services as saved definitions: validated against each other, stored, and upserted from config.
+// The catalog of actions and services: validated against each other (an action a service uses cannot be
+// deleted, a service's actions must exist), stored, and upserted from config.
 import type { Action, ActionSpec } from '../schema/action.js';
 import { RunyardError } from '../schema/errors.js';
 import type { Service, ServiceSpec } from '../schema/service.js';
@@ -6,7 +7,7 @@ import type { Store } from '../store/store.js';
 
 export type Source = Action['source'];
 
-export class Definitions {
+export class Catalog {
   readonly #store: Store;
 
   constructor(store: Store) {
