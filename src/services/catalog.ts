@@ -3,7 +3,7 @@
 import type { Action, ActionSpec } from '../schema/action.js';
 import { RunyardError } from '../schema/errors.js';
 import type { Service, ServiceSpec } from '../schema/service.js';
-import type { Store } from '../store/store.js';
+import type { DefinitionTable, Store } from '../store/store.js';
 
 export type Source = Action['source'];
 
@@ -15,15 +15,11 @@ export class Catalog {
   }
 
   async setAction(spec: ActionSpec, source: Source = 'rpc'): Promise<Action> {
-    const action = stamped(spec, source, await this.#store.actions.get(spec.name));
-    await this.#store.actions.put(action);
-    return action;
+    return setIn(this.#store.actions, spec, source);
   }
 
   async getAction(name: string): Promise<Action> {
-    const action = await this.#store.actions.get(name);
-    if (!action) throw new RunyardError('action_not_found', { name });
-    return action;
+    return found(await this.#store.actions.get(name), 'action_not_found', name);
   }
 
   listActions(): Promise<Action[]> {
@@ -41,15 +37,11 @@ export class Catalog {
 
   async setService(spec: ServiceSpec, source: Source = 'rpc'): Promise<Service> {
     for (const { action } of spec.actions) await this.getAction(action);
-    const service = stamped(spec, source, await this.#store.services.get(spec.name));
-    await this.#store.services.put(service);
-    return service;
+    return setIn(this.#store.services, spec, source);
   }
 
   async getService(name: string): Promise<Service> {
-    const service = await this.#store.services.get(name);
-    if (!service) throw new RunyardError('service_not_found', { name });
-    return service;
+    return found(await this.#store.services.get(name), 'service_not_found', name);
   }
 
   listServices(): Promise<Service[]> {
@@ -62,8 +54,27 @@ export class Catalog {
   }
 }
 
-/** A definition with its times: created when first set, updated at every set. */
-function stamped<S>(spec: S, source: Source, existing: { createdAt: string } | undefined) {
+function found<T>(
+  definition: T | undefined,
+  reason: 'action_not_found' | 'service_not_found',
+  name: string,
+): T {
+  if (!definition) throw new RunyardError(reason, { name });
+  return definition;
+}
+
+/** What an action or a service is: its spec, where it was last set from, and when. */
+type Stamped<S> = { spec: S; source: Source; createdAt: string; updatedAt: string };
+
+/** Sets a definition with its times: created when first set, updated at every set. */
+async function setIn<S extends { name: string }>(
+  table: DefinitionTable<Stamped<S>>,
+  spec: S,
+  source: Source,
+): Promise<Stamped<S>> {
+  const existing = await table.get(spec.name);
   const now = new Date().toISOString();
-  return { spec, source, createdAt: existing?.createdAt ?? now, updatedAt: now };
+  const definition = { spec, source, createdAt: existing?.createdAt ?? now, updatedAt: now };
+  await table.put(definition);
+  return definition;
 }
