@@ -3,14 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { RunyardConfig } from '../schema/config.js';
 import { RunyardError } from '../schema/errors.js';
 import { compileSchema, createAjv, describeViolations } from '../schema/validator.js';
-import type { Definitions } from '../services/definitions.js';
+import type { Catalog } from '../services/catalog.js';
 
 /** The config file is wrong: the message names the file, the JSON path and the rule. */
 export class ConfigFileError extends Error {}
 
 export async function applyConfigFile(
   path: string,
-  definitions: Definitions,
+  catalog: Catalog,
 ): Promise<{ actions: number; services: number }> {
   let text: string;
   try {
@@ -32,10 +32,10 @@ export async function applyConfigFile(
     throw new ConfigFileError(`${path}: ${violations.map((v) => `${v.path} ${v.message}`).join('; ')}`);
   }
   const { actions = [], services = [] } = config as RunyardConfig;
-  for (const action of actions) await definitions.setAction(action, 'config');
+  for (const action of actions) await catalog.setAction(action, 'config');
   for (const [index, service] of services.entries()) {
     try {
-      await definitions.setService(service, 'config');
+      await catalog.setService(service, 'config');
     } catch (error) {
       if (!(error instanceof RunyardError) || error.reason !== 'action_not_found') throw error;
       const entry = service.actions.findIndex((item) => item.action === error.data.name);

@@ -22,7 +22,7 @@ import { RetainedIndex } from '../retained/retained-index.js';
 import { RunDirProblems } from '../run-dir/problems.js';
 import { actionHandlers } from './methods/action.js';
 import { serviceHandlers } from './methods/service.js';
-import { Definitions } from '../services/definitions.js';
+import { Catalog } from '../services/catalog.js';
 import { applyConfigFile } from './config-file.js';
 import { ServiceManager } from '../services/manager.js';
 import type { CallContext, MethodHandlers } from './methods/types.js';
@@ -117,7 +117,7 @@ async function startServing(config: DaemonConfig, log: Logger, resources: Resour
   // Not awaited: run.* is served at once; retained.* answers once this first scan is done.
   background(retained.start(), log, 'indexing retained runs failed');
   const prune = async () => {
-    const { runs, removedDirs } = await pruneRuns(store, runsDir, config.retention);
+    const { runs, removedDirs } = await pruneRuns(store.runs, runsDir, config.retention);
     if (runs.length > 0) log.info('pruned finished runs', { runs: runs.length, removedDirs });
   };
   if (hasRetention(config.retention)) {
@@ -137,18 +137,18 @@ async function startServing(config: DaemonConfig, log: Logger, resources: Resour
     stateDir,
     limits: { maxPayloadBytes: config.maxPayloadBytes, maxBatchSize: config.maxBatchSize },
   });
-  const definitions = new Definitions(store);
-  const services = new ServiceManager(engine, definitions, log);
+  const catalog = new Catalog(store);
+  const services = new ServiceManager(engine, catalog, log);
   if (config.configFile) {
-    const declared = await applyConfigFile(config.configFile, definitions);
+    const declared = await applyConfigFile(config.configFile, catalog);
     log.info('applied the config file', { file: config.configFile, ...declared });
   }
   const handlers: MethodHandlers & { 'rpc.discover': Handler<CallContext> } = {
     ...daemonHandlers(info),
     ...runHandlers(engine),
     ...retainedHandlers(retained),
-    ...actionHandlers(definitions),
-    ...serviceHandlers(definitions, services),
+    ...actionHandlers(catalog),
+    ...serviceHandlers(catalog, services),
     'rpc.discover': async () => JSON.parse(openrpcJson),
   };
   const dispatcher = new RpcDispatcher<CallContext>(

@@ -7,7 +7,7 @@ import { RunFileError, writeRetention, writeRunJson, type RunResults } from '../
 import type { RunEvent } from '../schema/run-event.js';
 import type { AttemptRecord, RunPlan } from '../schema/run-dir.js';
 import type { RunRecord, RunSpec, RunStatus } from '../schema/run.js';
-import type { ProcessIdentity, RunStore, StoredRun } from '../store/store.js';
+import type { ProcessIdentity, RunTable, StoredRun } from '../store/store.js';
 import { EventLog } from './event-log.js';
 import { assertTransition } from './lifecycle.js';
 import type { OutputStream, RunningProcess } from './process.js';
@@ -31,7 +31,7 @@ export interface ActiveRunParts {
 }
 
 export interface ActiveRunContext {
-  store: RunStore;
+  runs: RunTable;
   log: Logger;
   onEvent: (runId: string, event: RunEvent) => void;
   /** A file of the run could not be written. */
@@ -190,7 +190,7 @@ export class ActiveRun {
 
   /** The index's copy of this run, as it is now. */
   indexNow(record = this.#record): Promise<void> {
-    return this.#context.store.update(this.storedRun(record));
+    return this.#context.runs.update(this.storedRun(record));
   }
 
   /**

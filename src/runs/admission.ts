@@ -1,7 +1,7 @@
 // Admission and the queue: turning run.start into a queued run, and starting queued runs as slots free up.
 import { RunyardError } from '../schema/errors.js';
 import type { RunRecord, RunStartParams } from '../schema/run.js';
-import type { RunStore } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import type { ActiveRun, ActiveRunParts } from './active-run.js';
 import { createRun } from './create-run.js';
 import { RunQueue } from './queue.js';
@@ -10,7 +10,7 @@ import { applyAction, plainSpec } from './run-spec.js';
 
 export interface AdmissionOptions {
   runsDir: string;
-  store: RunStore;
+  store: Store;
   maxConcurrent: number;
   maxQueued: number;
   killGraceMs: number;
@@ -54,7 +54,7 @@ export class Admission {
     const pending = this.#startsByKey.get(key);
     if (pending) return pending;
     const started = (async () =>
-      (await this.#options.store.findByIdempotencyKey(key)) ?? this.#create(params, serviceId))();
+      (await this.#options.store.runs.findByIdempotencyKey(key)) ?? this.#create(params, serviceId))();
     this.#startsByKey.set(key, started);
     try {
       return await started;
@@ -103,7 +103,7 @@ export class Admission {
   async #create(params: RunStartParams, serviceId: string | null): Promise<ActiveRun> {
     const { runsDir, store, maxQueued, killGraceMs } = this.#options;
     if (this.#queue.size >= maxQueued) throw new RunyardError('queue_full', { limit: maxQueued });
-    const action = params.action === undefined ? undefined : await store.getAction(params.action);
+    const action = params.action === undefined ? undefined : await store.actions.get(params.action);
     if (params.action !== undefined && !action)
       throw new RunyardError('action_not_found', { name: params.action });
     const spec = action ? applyAction(action.spec, params) : plainSpec(params);
@@ -115,7 +115,7 @@ export class Admission {
     });
     const { record } = created;
     try {
-      await store.insert({ record, request: spec, attempts: [], process: null, results: null });
+      await store.runs.insert({ record, request: spec, attempts: [], process: null, results: null });
     } catch (error) {
       await created.discard();
       throw new RunyardError('index_failed', { cause: (error as Error).message });

@@ -17,7 +17,7 @@ import type {
   RunStartParams,
   RunStatus,
 } from '../schema/run.js';
-import type { RunStore } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { ActiveRun, type ActiveRunParts, type ErrorInfo } from './active-run.js';
 import { Admission } from './admission.js';
 import { EventHub, type EventListener, type RunEventSource } from './event-hub.js';
@@ -28,7 +28,7 @@ import { Supervisor } from './supervisor.js';
 
 export interface EngineOptions {
   runsDir: string;
-  store: RunStore;
+  store: Store;
   maxConcurrent: number;
   maxQueued: number;
   killGraceMs: number;
@@ -80,14 +80,14 @@ export class RunEngine implements RunEventSource {
   async get(runId: string): Promise<RunRecord> {
     const active = this.#active.get(runId);
     if (active) return this.#view(active.record);
-    const stored = await this.#options.store.get(runId);
+    const stored = await this.#options.store.runs.get(runId);
     if (!stored) throw new RunyardError('run_not_found', { runId });
     return stored;
   }
 
   async list(params: RunListParams): Promise<RunListResult> {
     const { limit } = params;
-    const runs = await this.#options.store.list({
+    const runs = await this.#options.store.runs.list({
       ...(params.status ? { status: params.status } : {}),
       ...(params.labels ? { labels: params.labels } : {}),
       ...(params.actionId ? { actionId: params.actionId } : {}),
@@ -113,13 +113,13 @@ export class RunEngine implements RunEventSource {
 
   /** Removes a service's finished runs from the index (their run directories stay); returns how many. */
   async forgetFinished(serviceId: string): Promise<number> {
-    const { store } = this.#options;
+    const { runs } = this.#options.store;
     let forgotten = 0;
     for (;;) {
-      const page = await store.list({ serviceId, status: terminalStatuses, limit: 500 });
+      const page = await runs.list({ serviceId, status: terminalStatuses, limit: 500 });
       const finished = page.filter((run) => !this.#active.has(run.runId)).map((run) => run.runId);
       if (finished.length === 0) return forgotten;
-      forgotten += await store.delete(finished);
+      forgotten += await runs.delete(finished);
     }
   }
 
@@ -189,7 +189,7 @@ export class RunEngine implements RunEventSource {
     const { runsDir, store, log } = this.#options;
     return recoverRuns({
       runsDir,
-      store,
+      runs: store.runs,
       log,
       adopt: (parts) =>
         this.#adopt({
@@ -222,7 +222,7 @@ export class RunEngine implements RunEventSource {
 
   #adopt(parts: ActiveRunParts): ActiveRun {
     const run = new ActiveRun(parts, {
-      store: this.#options.store,
+      runs: this.#options.store.runs,
       log: this.#options.log,
       onEvent: (runId, event) => this.#events.emit(runId, event),
       onWriteFailed: (failing, file, error) => this.#supervisor.ioFailed(failing, file, error),

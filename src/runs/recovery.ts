@@ -8,7 +8,7 @@ import { completePlan } from '../run-dir/plan.js';
 import { isProblem, RunDirReader } from '../run-dir/read.js';
 import { writeRetention, writeRunJson } from '../run-dir/write.js';
 import type { RunRecord, RunStatus } from '../schema/run.js';
-import type { RunStore, StoredRun } from '../store/store.js';
+import type { RunTable, StoredRun } from '../store/store.js';
 import type { ActiveRun, ActiveRunParts } from './active-run.js';
 import { killAll, processesOfRun, terminateGroup } from './process-identity.js';
 
@@ -22,7 +22,7 @@ export interface RecoveryCounts {
 /** What recovery needs from the engine around it. */
 export interface RecoveryHost {
   runsDir: string;
-  store: RunStore;
+  runs: RunTable;
   log: Logger;
   /** Makes a run active again from what the store and its directory hold. */
   adopt(parts: Omit<ActiveRunParts, 'release'>): ActiveRun;
@@ -41,9 +41,8 @@ const relativeDir = (runsDir: string, runDir: string) => relative(runsDir, runDi
  */
 export async function recoverRuns(host: RecoveryHost): Promise<RecoveryCounts> {
   const counts: RecoveryCounts = { requeued: 0, interrupted: 0, completed: 0 };
-  for (const stored of await host.store.listUnretained())
-    if (await complete(host, stored)) counts.completed++;
-  for (const stored of await host.store.listUnfinished()) {
+  for (const stored of await host.runs.listUnretained()) if (await complete(host, stored)) counts.completed++;
+  for (const stored of await host.runs.listUnfinished()) {
     const run = await revive(host, stored).catch(async (error: Error) => {
       await markUnusable(host, stored, error);
       return undefined;
@@ -130,7 +129,7 @@ async function markUnusable(host: RecoveryHost, stored: StoredRun, error: Error)
     error: error.message,
   });
   const message = `the run directory could not be continued after a restart: ${error.message}`;
-  await host.store.update({
+  await host.runs.update({
     ...stored,
     record: {
       ...record,
@@ -154,7 +153,7 @@ async function complete(host: RecoveryHost, stored: StoredRun): Promise<boolean>
   try {
     await writeRunJson(record, stored.attempts);
     const results = await writeRetention(record, stored.attempts.length);
-    await host.store.update({ ...stored, results });
+    await host.runs.update({ ...stored, results });
     await host.onRetained(record);
     return true;
   } catch (error) {

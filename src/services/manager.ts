@@ -7,7 +7,7 @@ import { isTerminal } from '../runs/lifecycle.js';
 import { retryDelayMs } from '../runs/retry.js';
 import type { RunStatus } from '../schema/run.js';
 import type { ServiceStatus } from '../schema/service.js';
-import type { Definitions } from './definitions.js';
+import type { Catalog } from './catalog.js';
 import { resolveServiceAction, type ResolvedServiceAction } from './policy.js';
 
 type LastFailure = ServiceStatus['actions'][number]['lastFailure'];
@@ -38,16 +38,16 @@ const FAILURES: readonly RunStatus[] = ['failed', 'timed_out', 'interrupted'];
 
 export class ServiceManager {
   readonly #engine: RunEngine;
-  readonly #definitions: Definitions;
+  readonly #catalog: Catalog;
   readonly #log: Logger;
   readonly #generations = new Map<string, Generation>();
   // start, stop, restart and delete of one service run one at a time, so two starts never make two sets of runs.
   readonly #serially = new KeyedSerialQueue<string>();
   #closed = false;
 
-  constructor(engine: RunEngine, definitions: Definitions, log: Logger) {
+  constructor(engine: RunEngine, catalog: Catalog, log: Logger) {
     this.#engine = engine;
-    this.#definitions = definitions;
+    this.#catalog = catalog;
     this.#log = log;
   }
 
@@ -60,8 +60,8 @@ export class ServiceManager {
   }
 
   async #startNow(name: string, replaceExistingJobs: boolean): Promise<ServiceStatus> {
-    const service = await this.#definitions.getService(name);
-    for (const { action } of service.spec.actions) await this.#definitions.getAction(action);
+    const service = await this.#catalog.getService(name);
+    for (const { action } of service.spec.actions) await this.#catalog.getAction(action);
     await this.#retire(name);
     const generation: Generation = {
       slots: service.spec.actions.map((policy) => ({
@@ -90,7 +90,7 @@ export class ServiceManager {
   }
 
   async #stopNow(name: string, removeJobs: boolean): Promise<ServiceStatus> {
-    await this.#definitions.getService(name);
+    await this.#catalog.getService(name);
     await this.#retire(name);
     await this.#engine.cancelService(name);
     if (removeJobs) await this.#engine.forgetFinished(name);
@@ -107,16 +107,16 @@ export class ServiceManager {
 
   delete(name: string): Promise<boolean> {
     return this.#serially.run(name, async () => {
-      await this.#definitions.getService(name);
+      await this.#catalog.getService(name);
       await this.#retire(name);
       await this.#engine.cancelService(name);
       this.#generations.delete(name);
-      return this.#definitions.deleteService(name);
+      return this.#catalog.deleteService(name);
     });
   }
 
   async status(name: string): Promise<ServiceStatus> {
-    await this.#definitions.getService(name);
+    await this.#catalog.getService(name);
     return this.#status(name);
   }
 
@@ -204,7 +204,7 @@ export class ServiceManager {
   }
 
   async #status(name: string): Promise<ServiceStatus> {
-    const { spec } = await this.#definitions.getService(name);
+    const { spec } = await this.#catalog.getService(name);
     const generation = this.#generations.get(name);
     const now = Date.now();
     const actions = await Promise.all(

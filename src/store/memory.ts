@@ -2,16 +2,31 @@
 import type { Action } from '../schema/action.js';
 import type { RunRecord } from '../schema/run.js';
 import type { Service } from '../schema/service.js';
-import { UNFINISHED, type PruneQuery, type RunQuery, type RunStore, type StoredRun } from './store.js';
+import {
+  UNFINISHED,
+  type Definition,
+  type DefinitionTable,
+  type PruneQuery,
+  type RunQuery,
+  type RunTable,
+  type Store,
+  type StoredRun,
+} from './store.js';
 import { byQueueOrder, isPrunable, matchesQuery } from './queries.js';
 
-export class MemoryStore implements RunStore {
+export class MemoryStore implements Store {
+  readonly runs = new MemoryRunTable();
+  readonly actions = new MemoryDefinitionTable<Action>();
+  readonly services = new MemoryDefinitionTable<Service>();
+
+  async close(): Promise<void> {}
+}
+
+export class MemoryRunTable implements RunTable {
   // Run ids are ULIDs, so creation order is id order; `order` stays sorted.
   readonly #runs = new Map<string, StoredRun>();
   readonly #order: string[] = [];
   readonly #byIdempotencyKey = new Map<string, string>();
-  readonly #actions = new Definitions<Action>();
-  readonly #services = new Definitions<Service>();
 
   async insert(run: StoredRun): Promise<void> {
     const { runId, idempotencyKey } = run.record;
@@ -86,21 +101,10 @@ export class MemoryStore implements RunStore {
     }
     return deleted;
   }
-
-  putAction = (action: Action) => this.#actions.put(action);
-  getAction = (name: string) => this.#actions.get(name);
-  listActions = () => this.#actions.list();
-  deleteAction = (name: string) => this.#actions.delete(name);
-  putService = (service: Service) => this.#services.put(service);
-  getService = (name: string) => this.#services.get(name);
-  listServices = () => this.#services.list();
-  deleteService = (name: string) => this.#services.delete(name);
-
-  async close(): Promise<void> {}
 }
 
-/** Actions and services: definitions kept by name, handed out as copies. */
-class Definitions<T extends { spec: { name: string } }> {
+/** Actions or services: definitions kept by name, handed out as copies. */
+export class MemoryDefinitionTable<T extends Definition> implements DefinitionTable<T> {
   readonly #byName = new Map<string, T>();
 
   async put(definition: T): Promise<void> {

@@ -6,13 +6,13 @@ import type { RunDirProblems } from '../run-dir/problems.js';
 import { MemoryStore } from './memory.js';
 import { rebuildIndex, type RebuildCounts } from './rebuild.js';
 import { SqliteStore, StoreVersionError } from './sqlite.js';
-import type { RunStore } from './store.js';
+import type { Store } from './store.js';
 
 export type StoreKind = 'memory' | 'sqlite';
 export const DATABASE_FILE = 'runyard.db';
 
 export interface OpenedStore {
-  store: RunStore;
+  store: Store;
   /** Set when the index was rebuilt from disk while opening. */
   rebuilt?: RebuildCounts & { reason: 'missing' | 'corrupt' | 'incomplete'; movedTo?: string };
 }
@@ -80,7 +80,7 @@ export async function rebuildSqliteIndex(
   problems?: RunDirProblems,
 ): Promise<RebuildCounts> {
   store.markRebuild('pending');
-  const counts = await rebuildIndex(store, runsDir, problems);
+  const counts = await rebuildIndex(store.runs, runsDir, problems);
   store.markRebuild('complete');
   return counts;
 }

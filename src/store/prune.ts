@@ -2,7 +2,7 @@
 import { rm } from 'node:fs/promises';
 import { resolveInside } from '../fs/contain.js';
 import type { RunRecord } from '../schema/run.js';
-import type { RunStore } from './store.js';
+import type { RunTable } from './store.js';
 
 export interface RetentionPolicy {
   keepRuns?: number;
@@ -23,24 +23,24 @@ export const hasRetention = (policy: RetentionPolicy) =>
 
 /** What the policy would remove now; with `dryRun` nothing is removed. */
 export async function pruneRuns(
-  store: RunStore,
+  runs: RunTable,
   runsDir: string,
   policy: RetentionPolicy,
   dryRun = false,
   now = Date.now(),
 ): Promise<PruneResult> {
-  const runs = await store.listPrunable({
+  const prunable = await runs.listPrunable({
     ...(policy.keepRuns !== undefined ? { keepRuns: policy.keepRuns } : {}),
     ...(policy.keepDays !== undefined
       ? { keepFinishedSince: new Date(now - policy.keepDays * 86_400_000).toISOString() }
       : {}),
   });
-  if (dryRun || runs.length === 0) return { runs, removedDirs: 0 };
+  if (dryRun || prunable.length === 0) return { runs: prunable, removedDirs: 0 };
   let removedDirs = 0;
   // Directories go before their index rows: a prune killed midway leaves rows the next prune finds
   // again, never directories that the index no longer knows of.
-  for (let start = 0; start < runs.length; start += PRUNE_BATCH) {
-    const batch = runs.slice(start, start + PRUNE_BATCH);
+  for (let start = 0; start < prunable.length; start += PRUNE_BATCH) {
+    const batch = prunable.slice(start, start + PRUNE_BATCH);
     if (policy.pruneDirs) {
       for (const run of batch) {
         // Re-checked at deletion time: a directory swapped for a symlink since must not take us outside.
@@ -50,7 +50,7 @@ export async function pruneRuns(
         removedDirs++;
       }
     }
-    await store.delete(batch.map((run) => run.runId));
+    await runs.delete(batch.map((run) => run.runId));
   }
-  return { runs, removedDirs };
+  return { runs: prunable, removedDirs };
 }

@@ -17,7 +17,7 @@ import {
 } from '../schema/run-dir.js';
 import { runErrorReasons } from '../schema/run-record.js';
 import type { RunRecord, RunSpec } from '../schema/run.js';
-import type { RunStore, StoredRun } from './store.js';
+import type { RunTable, StoredRun } from './store.js';
 
 export interface RebuildCounts {
   /** Run directories seen (holding run.json or retention-summary.json). */
@@ -46,7 +46,7 @@ const ULID = new RegExp(RunId.pattern!);
  * named in `problems` (and in `book`, which logs it), and skipped.
  */
 export async function rebuildIndex(
-  store: RunStore,
+  runs: RunTable,
   runsDir: string,
   book?: RunDirProblems,
 ): Promise<RebuildCounts> {
@@ -66,7 +66,7 @@ export async function rebuildIndex(
       return report(dir, reading.problems);
     }
     const { runId } = reading.stored.record;
-    const holder = holders.get(runId) ?? (await indexedElsewhere(store, runsDir, dir, runId));
+    const holder = holders.get(runId) ?? (await indexedElsewhere(runs, runsDir, dir, runId));
     if (holder !== undefined && holder !== dir) {
       const [kept, other] = standsFor(runId, dir, holder) ? [dir, holder] : [holder, dir];
       counts.unreadable++;
@@ -77,7 +77,7 @@ export async function rebuildIndex(
       if (kept !== dir) return;
     }
     holders.set(runId, dir);
-    const problem = await indexRun(store, dir, reading.stored, counts);
+    const problem = await indexRun(runs, dir, reading.stored, counts);
     if (problem) report(dir, [problem]);
   };
   await walkRunsDir(
@@ -92,14 +92,14 @@ export async function rebuildIndex(
 
 /** Adds or updates one run; returns what went wrong, if anything did. */
 async function indexRun(
-  store: RunStore,
+  runs: RunTable,
   dir: string,
   stored: StoredRun,
   counts: RebuildCounts,
 ): Promise<RunDirProblem | undefined> {
   let problem: RunDirProblem | undefined;
   const key = stored.record.idempotencyKey;
-  const holder = key === null ? undefined : await store.findByIdempotencyKey(key);
+  const holder = key === null ? undefined : await runs.findByIdempotencyKey(key);
   // Two runs cannot share a key: the one indexed first keeps it, the other stays a run without one.
   if (holder && holder.runId !== stored.record.runId) {
     problem = fieldProblem(dir, runFiles.run, 'idempotencyKey', {
@@ -109,12 +109,12 @@ async function indexRun(
     stored = { ...stored, record: { ...stored.record, idempotencyKey: null } };
   }
   try {
-    const existing = await store.get(stored.record.runId);
+    const existing = await runs.get(stored.record.runId);
     if (!existing) {
-      await store.insert(stored);
+      await runs.insert(stored);
       counts.added++;
     } else if (JSON.stringify(existing) !== JSON.stringify(stored.record)) {
-      await store.update(stored);
+      await runs.update(stored);
       counts.updated++;
     }
     return problem;
@@ -130,12 +130,12 @@ async function indexRun(
  * rebuild would write the row twice.
  */
 async function indexedElsewhere(
-  store: RunStore,
+  runs: RunTable,
   runsDir: string,
   dir: string,
   runId: string,
 ): Promise<string | undefined> {
-  const indexed = await store.get(runId);
+  const indexed = await runs.get(runId);
   if (!indexed || !isInside(runsDir, indexed.runDir)) return undefined;
   const other = relative(runsDir, indexed.runDir).split(sep).join('/');
   if (other === dir) return undefined;

@@ -2,43 +2,22 @@
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Action } from '../schema/action.js';
-import type { AttemptRecord } from '../schema/run-dir.js';
 import type { Service } from '../schema/service.js';
-import type { RunRecord, RunStatus } from '../schema/run.js';
+import { SqliteDefinitionTable } from './sqlite-definitions.js';
 import { latestVersion, migrations } from './sqlite-migrations.js';
-import { UNFINISHED, type PruneQuery, type RunQuery, type RunStore, type StoredRun } from './store.js';
+import { SqliteRunTable } from './sqlite-runs.js';
+import type { Store } from './store.js';
 
 /** The database was written by a newer runyard; opening it could lose what that version recorded. */
 export class StoreVersionError extends Error {}
 
-interface RunRow {
-  record: string;
-  request: string;
-  process_pid: number | null;
-  process_start_time: string | null;
-  summary_path: string | null;
-  manifest_path: string | null;
-  reports: string | null;
-}
-
-interface AttemptRow {
-  attempt: number;
-  pid: number | null;
-  started_at: string;
-  finished_at: string | null;
-  exit_code: number | null;
-  signal: string | null;
-  outcome: string | null;
-}
-
-const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(', ');
-
-export class SqliteStore implements RunStore {
+export class SqliteStore implements Store {
+  readonly runs: SqliteRunTable;
+  readonly actions: SqliteDefinitionTable<Action>;
+  readonly services: SqliteDefinitionTable<Service>;
   readonly #db: Database.Database;
-  readonly #nodeId: string;
-  readonly #statements;
-  readonly #actions: Definitions<Action>;
-  readonly #services: Definitions<Service>;
+  readonly #getState;
+  readonly #setState;
 
   /** Opens (creating and migrating as needed) the database at `path`. */
   constructor(path: string, nodeId: string) {
@@ -56,168 +35,15 @@ export class SqliteStore implements RunStore {
       this.#db.close();
       throw error;
     }
-    this.#nodeId = nodeId;
     const db = this.#db;
-    this.#actions = new Definitions<Action>(db, 'actions');
-    this.#services = new Definitions<Service>(db, 'services');
-    this.#statements = {
-      insertRun: db.prepare(`
-        INSERT INTO runs (id, status, priority, action_id, service_id, idempotency_key, request, record, attempt,
-          max_attempts, run_dir, exit_code, signal, error_code, error_message, summary_path, manifest_path, reports,
-          labels, created_at, updated_at, started_at, finished_at, node_id, process_pid, process_start_time)
-        VALUES (@id, @status, @priority, @action_id, @service_id, @idempotency_key, @request, @record, @attempt,
-          @max_attempts, @run_dir, @exit_code, @signal, @error_code, @error_message, @summary_path, @manifest_path,
-          @reports, @labels, @created_at, @updated_at, @started_at, @finished_at, @node_id, @process_pid,
-          @process_start_time)`),
-      updateRun: db.prepare(`
-        UPDATE runs SET status = @status, priority = @priority, action_id = @action_id, service_id = @service_id,
-          request = @request, record = @record, attempt = @attempt, max_attempts = @max_attempts, run_dir = @run_dir,
-          exit_code = @exit_code, signal = @signal, error_code = @error_code, error_message = @error_message,
-          summary_path = @summary_path, manifest_path = @manifest_path, reports = @reports, labels = @labels,
-          updated_at = @updated_at, started_at = @started_at, finished_at = @finished_at, node_id = @node_id,
-          process_pid = @process_pid, process_start_time = @process_start_time
-        WHERE id = @id`),
-      insertLabel: db.prepare('INSERT INTO run_labels (run_id, key, value) VALUES (?, ?, ?)'),
-      deleteAttempts: db.prepare('DELETE FROM run_attempts WHERE run_id = ?'),
-      insertAttempt: db.prepare(`
-        INSERT INTO run_attempts (run_id, attempt, pid, started_at, finished_at, exit_code, signal, outcome)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-      getRecord: db.prepare<[string], { record: string }>('SELECT record FROM runs WHERE id = ?'),
-      getState: db.prepare<[string], { value: string }>('SELECT value FROM index_state WHERE key = ?'),
-      setState: db.prepare(
-        'INSERT INTO index_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-      ),
-      byKey: db.prepare<[string], { record: string }>('SELECT record FROM runs WHERE idempotency_key = ?'),
-      unfinished: db.prepare<string[], RunRow & { id: string }>(`
-        SELECT id, record, request, process_pid, process_start_time, summary_path, manifest_path, reports
-        FROM runs WHERE status IN (${placeholders(UNFINISHED.length)})
-        ORDER BY priority DESC, id ASC`),
-      unretained: db.prepare<string[], RunRow & { id: string }>(`
-        SELECT id, record, request, process_pid, process_start_time, summary_path, manifest_path, reports
-        FROM runs WHERE status NOT IN (${placeholders(UNFINISHED.length)}) AND summary_path IS NULL
-        ORDER BY id ASC`),
-      attempts: db.prepare<[string], AttemptRow>(
-        'SELECT * FROM run_attempts WHERE run_id = ? ORDER BY attempt',
-      ),
-      prunable: db.prepare<{ keepRuns: number | null; since: string | null }, { record: string }>(`
-        SELECT record FROM (
-          SELECT record, id, finished_at, ROW_NUMBER() OVER (ORDER BY finished_at DESC, id DESC) - 1 AS rank
-          FROM runs WHERE finished_at IS NOT NULL AND status NOT IN (${UNFINISHED.map((s) => `'${s}'`).join(', ')})
-        )
-        WHERE (@keepRuns IS NOT NULL AND rank >= @keepRuns) OR (@since IS NOT NULL AND finished_at < @since)
-        ORDER BY finished_at ASC, id ASC`),
-    };
+    this.runs = new SqliteRunTable(db, nodeId);
+    this.actions = new SqliteDefinitionTable<Action>(db, 'actions');
+    this.services = new SqliteDefinitionTable<Service>(db, 'services');
+    this.#getState = db.prepare<[string], { value: string }>('SELECT value FROM index_state WHERE key = ?');
+    this.#setState = db.prepare(
+      'INSERT INTO index_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    );
   }
-
-  async insert(run: StoredRun): Promise<void> {
-    const { insertRun, insertLabel } = this.#statements;
-    this.#db.transaction(() => {
-      insertRun.run(this.#row(run));
-      for (const [key, value] of Object.entries(run.record.labels))
-        insertLabel.run(run.record.runId, key, value);
-      this.#writeAttempts(run.record.runId, run.attempts);
-    })();
-  }
-
-  async update(run: StoredRun): Promise<void> {
-    this.#db.transaction(() => {
-      const { changes } = this.#statements.updateRun.run(this.#row(run));
-      if (changes === 0) throw new Error(`run ${run.record.runId} is not stored`);
-      this.#writeAttempts(run.record.runId, run.attempts);
-    })();
-  }
-
-  async get(runId: string): Promise<RunRecord | undefined> {
-    const row = this.#statements.getRecord.get(runId);
-    return row && (JSON.parse(row.record) as RunRecord);
-  }
-
-  async findByIdempotencyKey(key: string): Promise<RunRecord | undefined> {
-    const row = this.#statements.byKey.get(key);
-    return row && (JSON.parse(row.record) as RunRecord);
-  }
-
-  async list(query: RunQuery): Promise<RunRecord[]> {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (query.before !== undefined) {
-      where.push('id < ?');
-      params.push(query.before);
-    }
-    if (query.status) {
-      where.push(`status IN (${placeholders(query.status.length)})`);
-      params.push(...query.status);
-    }
-    for (const column of ['action_id', 'service_id'] as const) {
-      const value = column === 'action_id' ? query.actionId : query.serviceId;
-      if (value === undefined) continue;
-      where.push(`${column} = ?`);
-      params.push(value);
-    }
-    for (const [key, value] of Object.entries(query.labels ?? {})) {
-      where.push(
-        'EXISTS (SELECT 1 FROM run_labels l WHERE l.run_id = runs.id AND l.key = ? AND l.value = ?)',
-      );
-      params.push(key, value);
-    }
-    // Filters vary per call, so this statement is prepared per call; better-sqlite3 caches nothing we lose.
-    const rows = this.#db
-      .prepare<(string | number)[], { record: string }>(
-        `SELECT record FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
-      )
-      .all(...params, query.limit);
-    return rows.map((row) => JSON.parse(row.record) as RunRecord);
-  }
-
-  async listUnfinished(): Promise<StoredRun[]> {
-    return this.#statements.unfinished.all(...UNFINISHED).map((row) => this.#storedRun(row));
-  }
-
-  async listUnretained(): Promise<StoredRun[]> {
-    return this.#statements.unretained.all(...UNFINISHED).map((row) => this.#storedRun(row));
-  }
-
-  /** A row of the runs that need the engine after a restart, with what it needs: request, attempts, process. */
-  #storedRun(row: RunRow & { id: string }): StoredRun {
-    return {
-      record: JSON.parse(row.record) as RunRecord,
-      request: JSON.parse(row.request),
-      attempts: this.#statements.attempts.all(row.id).map(fromAttemptRow),
-      process:
-        row.process_pid === null ? null : { pid: row.process_pid, startTime: row.process_start_time ?? '' },
-      results: null,
-    };
-  }
-
-  async listPrunable(query: PruneQuery): Promise<RunRecord[]> {
-    if (query.keepRuns === undefined && query.keepFinishedSince === undefined) return [];
-    return this.#statements.prunable
-      .all({ keepRuns: query.keepRuns ?? null, since: query.keepFinishedSince ?? null })
-      .map((row) => JSON.parse(row.record) as RunRecord);
-  }
-
-  async delete(runIds: readonly string[]): Promise<number> {
-    let deleted = 0;
-    this.#db.transaction(() => {
-      // SQLite caps bound parameters; 500 per statement stays far below every build's limit.
-      for (let i = 0; i < runIds.length; i += 500) {
-        const chunk = runIds.slice(i, i + 500);
-        deleted += this.#db
-          .prepare(`DELETE FROM runs WHERE id IN (${placeholders(chunk.length)})`)
-          .run(...chunk).changes;
-      }
-    })();
-    return deleted;
-  }
-
-  putAction = (action: Action) => this.#actions.put(action);
-  getAction = (name: string) => this.#actions.get(name);
-  listActions = () => this.#actions.list();
-  deleteAction = (name: string) => this.#actions.delete(name);
-  putService = (service: Service) => this.#services.put(service);
-  getService = (name: string) => this.#services.get(name);
-  listServices = () => this.#services.list();
-  deleteService = (name: string) => this.#services.delete(name);
 
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
@@ -228,128 +54,12 @@ export class SqliteStore implements RunStore {
    * pending first and complete last, so a daemon killed in between leaves an index that says so.
    */
   get isRebuildComplete(): boolean {
-    return this.#statements.getState.get('rebuild')?.value === 'complete';
+    return this.#getState.get('rebuild')?.value === 'complete';
   }
 
   markRebuild(state: 'pending' | 'complete'): void {
-    this.#statements.setState.run('rebuild', state);
+    this.#setState.run('rebuild', state);
   }
-
-  #row(run: StoredRun) {
-    const { record } = run;
-    return {
-      id: record.runId,
-      status: record.status,
-      priority: record.priority,
-      action_id: record.actionId,
-      service_id: record.serviceId,
-      idempotency_key: record.idempotencyKey,
-      request: JSON.stringify(run.request),
-      record: JSON.stringify(record),
-      attempt: record.attempt,
-      max_attempts: record.maxAttempts,
-      run_dir: record.runDir,
-      exit_code: record.exitCode,
-      signal: record.signal,
-      error_code: record.error?.reason ?? null,
-      error_message: record.error?.message ?? null,
-      summary_path: run.results?.summary ?? null,
-      manifest_path: run.results?.manifest ?? null,
-      reports: run.results ? JSON.stringify(run.results.reports) : null,
-      labels: JSON.stringify(record.labels),
-      created_at: record.createdAt,
-      updated_at: new Date().toISOString(),
-      started_at: record.startedAt,
-      finished_at: record.finishedAt,
-      node_id: this.#nodeId,
-      process_pid: run.process?.pid ?? null,
-      process_start_time: run.process?.startTime ?? null,
-    };
-  }
-
-  #writeAttempts(runId: string, attempts: readonly AttemptRecord[]): void {
-    const { deleteAttempts, insertAttempt } = this.#statements;
-    deleteAttempts.run(runId);
-    for (const a of attempts) {
-      insertAttempt.run(runId, a.attempt, a.pid, a.startedAt, a.finishedAt, a.exitCode, a.signal, a.outcome);
-    }
-  }
-}
-
-interface Definition {
-  spec: { name: string };
-  source: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** Actions and services share one shape: a named JSON spec with its source and times. */
-class Definitions<T extends Definition> {
-  readonly #put;
-  readonly #get;
-  readonly #list;
-  readonly #delete;
-
-  constructor(db: Database.Database, table: 'actions' | 'services') {
-    this.#put = db.prepare(`
-      INSERT INTO ${table} (name, spec, source, created_at, updated_at) VALUES (@name, @spec, @source, @created, @updated)
-      ON CONFLICT (name) DO UPDATE SET spec = @spec, source = @source, updated_at = @updated`);
-    this.#get = db.prepare<[string], DefinitionRow>(`SELECT * FROM ${table} WHERE name = ?`);
-    this.#list = db.prepare<[], DefinitionRow>(`SELECT * FROM ${table} ORDER BY name`);
-    this.#delete = db.prepare(`DELETE FROM ${table} WHERE name = ?`);
-  }
-
-  async put(definition: T): Promise<void> {
-    this.#put.run({
-      name: definition.spec.name,
-      spec: JSON.stringify(definition.spec),
-      source: definition.source,
-      created: definition.createdAt,
-      updated: definition.updatedAt,
-    });
-  }
-
-  async get(name: string): Promise<T | undefined> {
-    const row = this.#get.get(name);
-    return row && this.#from(row);
-  }
-
-  async list(): Promise<T[]> {
-    return this.#list.all().map((row) => this.#from(row));
-  }
-
-  async delete(name: string): Promise<boolean> {
-    return this.#delete.run(name).changes > 0;
-  }
-
-  #from(row: DefinitionRow): T {
-    return {
-      spec: JSON.parse(row.spec),
-      source: row.source,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-    } as T;
-  }
-}
-
-interface DefinitionRow {
-  name: string;
-  spec: string;
-  source: string;
-  created_at: string;
-  updated_at: string;
-}
-
-function fromAttemptRow(row: AttemptRow): AttemptRecord {
-  return {
-    attempt: row.attempt,
-    pid: row.pid,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    exitCode: row.exit_code,
-    signal: row.signal,
-    outcome: row.outcome as RunStatus | null,
-  };
 }
 
 /**

@@ -1,4 +1,4 @@
-// The store interface: the index of runs. Async throughout, so a network database fits behind it.
+// The store interface: the index as three tables (runs, actions, services). Async throughout, so a network database fits behind it.
 import type { RunResults } from '../run-dir/write.js';
 import type { AttemptRecord } from '../schema/run-dir.js';
 import type { Action } from '../schema/action.js';
@@ -42,7 +42,15 @@ export interface PruneQuery {
   keepFinishedSince?: string;
 }
 
-export interface RunStore {
+/** The index: one table of runs and one of each kind of definition. */
+export interface Store {
+  runs: RunTable;
+  actions: DefinitionTable<Action>;
+  services: DefinitionTable<Service>;
+  close(): Promise<void>;
+}
+
+export interface RunTable {
   insert(run: StoredRun): Promise<void>;
   /** Replaces what is stored for run.record.runId, in one transaction. */
   update(run: StoredRun): Promise<void>;
@@ -58,15 +66,24 @@ export interface RunStore {
   listPrunable(query: PruneQuery): Promise<RunRecord[]>;
   /** Removes runs from the index (never their directories); returns how many were removed. */
   delete(runIds: readonly string[]): Promise<number>;
-  putAction(action: Action): Promise<void>;
-  getAction(name: string): Promise<Action | undefined>;
-  listActions(): Promise<Action[]>;
-  deleteAction(name: string): Promise<boolean>;
-  putService(service: Service): Promise<void>;
-  getService(name: string): Promise<Service | undefined>;
-  listServices(): Promise<Service[]>;
-  deleteService(name: string): Promise<boolean>;
-  close(): Promise<void>;
+}
+
+/** What actions and services share: a named spec, where it came from, and when it was set. */
+export interface Definition {
+  spec: { name: string };
+  source: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Definitions kept by name. */
+export interface DefinitionTable<T extends Definition> {
+  put(definition: T): Promise<void>;
+  get(name: string): Promise<T | undefined>;
+  /** Sorted by name. */
+  list(): Promise<T[]>;
+  /** Whether there was one to delete. */
+  delete(name: string): Promise<boolean>;
 }
 
 export const UNFINISHED: readonly RunStatus[] = ['queued', 'running', 'retrying'];

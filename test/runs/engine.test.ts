@@ -9,7 +9,7 @@ import { createLogger } from '../../src/log.js';
 import { RunEngine, type EngineOptions } from '../../src/runs/engine.js';
 import { identify } from '../../src/runs/process-identity.js';
 import { MemoryStore } from '../../src/store/memory.js';
-import type { RunStore } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
 import { processGone } from '../helpers/daemon.js';
 import { eventually } from '../helpers/poll.js';
 
@@ -18,7 +18,7 @@ const quiet = createLogger(() => {});
 async function engineIn(t: Test, options: Partial<EngineOptions> = {}) {
   const runsDir = await realpath(await mkdtemp(join(tmpdir(), 'runyard-engine-')));
   t.teardown(() => rm(runsDir, { recursive: true, force: true }));
-  const store: RunStore = options.store ?? new MemoryStore();
+  const store: Store = options.store ?? new MemoryStore();
   const engine = new RunEngine({
     runsDir,
     store,
@@ -99,8 +99,8 @@ t.test(
     // What a dead engine leaves: one run indexed as running, its process group still alive.
     const orphan = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
     t.teardown(() => void (processGone(orphan.pid!) || process.kill(-orphan.pid!, 'SIGKILL')));
-    const stored = (await store.listUnfinished()).find((run) => run.record.runId === active.runId)!;
-    await store.update({
+    const stored = (await store.runs.listUnfinished()).find((run) => run.record.runId === active.runId)!;
+    await store.runs.update({
       ...stored,
       record: { ...stored.record, status: 'running', attempt: 1, startedAt: new Date().toISOString() },
       process: identify(orphan.pid)!,

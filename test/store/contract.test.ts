@@ -6,9 +6,9 @@ import t, { type Test } from 'tap';
 import type { RunRecord } from '../../src/schema/run.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import type { RunStore, StoredRun } from '../../src/store/store.js';
+import type { Store, StoredRun } from '../../src/store/store.js';
 
-const backends: Record<string, (t: Test) => Promise<RunStore>> = {
+const backends: Record<string, (t: Test) => Promise<Store>> = {
   memory: async () => new MemoryStore(),
   sqlite: async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'runyard-store-'));
@@ -71,34 +71,34 @@ for (const [name, open] of Object.entries(backends)) {
         labels: { team: 'a' },
         error: { reason: 'exit_code', message: 'exited with code 1' },
       });
-      await store.insert(run);
-      t.same(await store.get(run.record.runId), run.record);
-      t.equal(await store.get(nextId()), undefined);
+      await store.runs.insert(run);
+      t.same(await store.runs.get(run.record.runId), run.record);
+      t.equal(await store.runs.get(nextId()), undefined);
     });
 
     t.test('inserting a run id twice fails and keeps the first', async (t) => {
       const store = await open(t);
       const run = storedRun();
-      await store.insert(run);
-      await t.rejects(store.insert({ ...run, record: { ...run.record, status: 'failed' } }));
-      t.equal((await store.get(run.record.runId))!.status, 'succeeded');
+      await store.runs.insert(run);
+      await t.rejects(store.runs.insert({ ...run, record: { ...run.record, status: 'failed' } }));
+      t.equal((await store.runs.get(run.record.runId))!.status, 'succeeded');
     });
 
     t.test('update replaces the record; updating an unknown run fails', async (t) => {
       const store = await open(t);
       const run = storedRun({ status: 'running' });
-      await store.insert(run);
-      await store.update({ ...run, record: { ...run.record, status: 'failed', exitCode: 2 } });
-      t.match(await store.get(run.record.runId), { status: 'failed', exitCode: 2 });
-      await t.rejects(store.update(storedRun()));
+      await store.runs.insert(run);
+      await store.runs.update({ ...run, record: { ...run.record, status: 'failed', exitCode: 2 } });
+      t.match(await store.runs.get(run.record.runId), { status: 'failed', exitCode: 2 });
+      await t.rejects(store.runs.update(storedRun()));
     });
 
     t.test('an idempotency key finds its run', async (t) => {
       const store = await open(t);
       const run = storedRun({ idempotencyKey: 'deploy-42' });
-      await store.insert(run);
-      t.equal((await store.findByIdempotencyKey('deploy-42'))!.runId, run.record.runId);
-      t.equal(await store.findByIdempotencyKey('other'), undefined);
+      await store.runs.insert(run);
+      t.equal((await store.runs.findByIdempotencyKey('deploy-42'))!.runId, run.record.runId);
+      t.equal(await store.runs.findByIdempotencyKey('other'), undefined);
     });
 
     t.test('list is newest first, filtered by status and every label, paged by id', async (t) => {
@@ -109,15 +109,15 @@ for (const [name, open] of Object.entries(backends)) {
         storedRun({ status: 'succeeded', labels: { suite: 'y', os: 'linux' } }),
         storedRun({ status: 'queued', labels: { suite: 'x', os: 'linux' } }),
       ];
-      for (const run of runs) await store.insert(run);
+      for (const run of runs) await store.runs.insert(run);
       const [a, b, c, d] = runs.map((run) => run.record.runId);
-      t.same(ids(await store.list({ limit: 10 })), [d, c, b, a]);
-      t.same(ids(await store.list({ limit: 2 })), [d, c]);
-      t.same(ids(await store.list({ limit: 10, before: c })), [b, a]);
-      t.same(ids(await store.list({ limit: 10, status: ['succeeded', 'queued'] })), [d, c, a]);
-      t.same(ids(await store.list({ limit: 10, labels: { suite: 'x', os: 'linux' } })), [d, a]);
-      t.same(ids(await store.list({ limit: 10, labels: { suite: 'x' }, status: ['failed'] })), [b]);
-      t.same(await store.list({ limit: 10, labels: { suite: 'none' } }), []);
+      t.same(ids(await store.runs.list({ limit: 10 })), [d, c, b, a]);
+      t.same(ids(await store.runs.list({ limit: 2 })), [d, c]);
+      t.same(ids(await store.runs.list({ limit: 10, before: c })), [b, a]);
+      t.same(ids(await store.runs.list({ limit: 10, status: ['succeeded', 'queued'] })), [d, c, a]);
+      t.same(ids(await store.runs.list({ limit: 10, labels: { suite: 'x', os: 'linux' } })), [d, a]);
+      t.same(ids(await store.runs.list({ limit: 10, labels: { suite: 'x' }, status: ['failed'] })), [b]);
+      t.same(await store.runs.list({ limit: 10, labels: { suite: 'none' } }), []);
     });
 
     t.test('list filters by actionId and serviceId', async (t) => {
@@ -126,58 +126,58 @@ for (const [name, open] of Object.entries(backends)) {
       const standalone = storedRun({ actionId: 'lint' });
       const serviceRun = storedRun({ actionId: 'lint', serviceId: 'checks' });
       const other = storedRun({ actionId: 'build', serviceId: 'web' });
-      for (const run of [adHoc, standalone, serviceRun, other]) await store.insert(run);
+      for (const run of [adHoc, standalone, serviceRun, other]) await store.runs.insert(run);
       t.same(
-        ids(await store.list({ limit: 10, actionId: 'lint' })),
+        ids(await store.runs.list({ limit: 10, actionId: 'lint' })),
         [serviceRun, standalone].map((r) => r.record.runId),
       );
-      t.same(ids(await store.list({ limit: 10, serviceId: 'checks' })), [serviceRun.record.runId]);
-      t.same(ids(await store.list({ limit: 10, serviceId: 'web', actionId: 'lint' })), []);
+      t.same(ids(await store.runs.list({ limit: 10, serviceId: 'checks' })), [serviceRun.record.runId]);
+      t.same(ids(await store.runs.list({ limit: 10, serviceId: 'web', actionId: 'lint' })), []);
     });
 
     t.test('actions and services are stored by name and replaced by a put', async (t) => {
       const store = await open(t);
       const at = '2026-11-23T10:00:00.000Z';
-      await store.putAction({
+      await store.actions.put({
         spec: { name: 'b', argv: ['true'] },
         source: 'rpc',
         createdAt: at,
         updatedAt: at,
       });
-      await store.putAction({
+      await store.actions.put({
         spec: { name: 'a', argv: ['false'] },
         source: 'config',
         createdAt: at,
         updatedAt: at,
       });
-      await store.putAction({
+      await store.actions.put({
         spec: { name: 'b', argv: ['echo'] },
         source: 'rpc',
         createdAt: at,
         updatedAt: at,
       });
       t.same(
-        (await store.listActions()).map((action) => [action.spec.name, action.spec.argv]),
+        (await store.actions.list()).map((action) => [action.spec.name, action.spec.argv]),
         [
           ['a', ['false']],
           ['b', ['echo']],
         ],
       );
-      t.equal((await store.getAction('a'))!.source, 'config');
-      t.equal(await store.deleteAction('a'), true);
-      t.equal(await store.deleteAction('a'), false);
-      t.equal(await store.getAction('a'), undefined);
+      t.equal((await store.actions.get('a'))!.source, 'config');
+      t.equal(await store.actions.delete('a'), true);
+      t.equal(await store.actions.delete('a'), false);
+      t.equal(await store.actions.get('a'), undefined);
       const service = {
         spec: { name: 's', actions: [{ action: 'b' }] },
         source: 'rpc' as const,
         createdAt: at,
         updatedAt: at,
       };
-      await store.putService(service);
-      t.same(await store.getService('s'), service);
-      t.same(await store.listServices(), [service]);
-      t.equal(await store.deleteService('s'), true);
-      t.same(await store.listServices(), []);
+      await store.services.put(service);
+      t.same(await store.services.get('s'), service);
+      t.same(await store.services.list(), [service]);
+      t.equal(await store.services.delete('s'), true);
+      t.same(await store.services.list(), []);
     });
 
     t.test('unfinished runs come in queue order with their request and attempts', async (t) => {
@@ -201,8 +201,8 @@ for (const [name, open] of Object.entries(backends)) {
           outcome: null,
         },
       ];
-      for (const run of [low, first, running, high, second, retrying, done]) await store.insert(run);
-      const unfinished = await store.listUnfinished();
+      for (const run of [low, first, running, high, second, retrying, done]) await store.runs.insert(run);
+      const unfinished = await store.runs.listUnfinished();
       t.same(
         unfinished.map((run) => run.record.runId),
         [high, first, running, second, retrying, low].map((run) => run.record.runId),
@@ -219,11 +219,11 @@ for (const [name, open] of Object.entries(backends)) {
       const incomplete = storedRun({ status: 'failed' });
       const later = storedRun({ status: 'succeeded' });
       const active = storedRun({ status: 'running' });
-      for (const run of [completed, incomplete, later, active]) await store.insert(run);
-      await store.update({ ...completed, results: { summary: 's', manifest: 'm', reports: [] } });
-      for (const run of [incomplete, later, active]) await store.update({ ...run, results: null });
+      for (const run of [completed, incomplete, later, active]) await store.runs.insert(run);
+      await store.runs.update({ ...completed, results: { summary: 's', manifest: 'm', reports: [] } });
+      for (const run of [incomplete, later, active]) await store.runs.update({ ...run, results: null });
       t.same(
-        (await store.listUnretained()).map((run) => run.record.runId),
+        (await store.runs.listUnretained()).map((run) => run.record.runId),
         [incomplete, later].map((run) => run.record.runId),
       );
     });
@@ -237,15 +237,15 @@ for (const [name, open] of Object.entries(backends)) {
         const middle = storedRun({ finishedAt: at(2) });
         const recent = storedRun({ finishedAt: at(3) });
         const active = storedRun({ status: 'running' });
-        for (const run of [old, middle, recent, active]) await store.insert(run);
-        t.same(ids(await store.listPrunable({ keepRuns: 1 })), [old.record.runId, middle.record.runId]);
-        t.same(ids(await store.listPrunable({ keepRuns: 5 })), []);
-        t.same(ids(await store.listPrunable({ keepFinishedSince: at(2) })), [old.record.runId]);
+        for (const run of [old, middle, recent, active]) await store.runs.insert(run);
+        t.same(ids(await store.runs.listPrunable({ keepRuns: 1 })), [old.record.runId, middle.record.runId]);
+        t.same(ids(await store.runs.listPrunable({ keepRuns: 5 })), []);
+        t.same(ids(await store.runs.listPrunable({ keepFinishedSince: at(2) })), [old.record.runId]);
         t.same(
-          ids(await store.listPrunable({ keepRuns: 0 })),
+          ids(await store.runs.listPrunable({ keepRuns: 0 })),
           ids([old, middle, recent].map((run) => run.record)),
         );
-        t.same(await store.listPrunable({}), []);
+        t.same(await store.runs.listPrunable({}), []);
       },
     );
 
@@ -253,14 +253,14 @@ for (const [name, open] of Object.entries(backends)) {
       const store = await open(t);
       const run = storedRun({ idempotencyKey: 'once', labels: { a: 'b' } });
       const kept = storedRun();
-      await store.insert(run);
-      await store.insert(kept);
-      t.equal(await store.delete([run.record.runId, nextId()]), 1);
-      t.equal(await store.get(run.record.runId), undefined);
-      t.equal(await store.findByIdempotencyKey('once'), undefined);
-      t.same(ids(await store.list({ limit: 10 })), [kept.record.runId]);
-      t.same(await store.list({ limit: 10, labels: { a: 'b' } }), []);
-      await store.insert(storedRun({ idempotencyKey: 'once' }));
+      await store.runs.insert(run);
+      await store.runs.insert(kept);
+      t.equal(await store.runs.delete([run.record.runId, nextId()]), 1);
+      t.equal(await store.runs.get(run.record.runId), undefined);
+      t.equal(await store.runs.findByIdempotencyKey('once'), undefined);
+      t.same(ids(await store.runs.list({ limit: 10 })), [kept.record.runId]);
+      t.same(await store.runs.list({ limit: 10, labels: { a: 'b' } }), []);
+      await store.runs.insert(storedRun({ idempotencyKey: 'once' }));
     });
   });
 }

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { exampleRun, type RunRecord } from '../../src/schema/run-record.js';
-import { MemoryStore } from '../../src/store/memory.js';
+import { MemoryRunTable } from '../../src/store/memory.js';
 import { pruneRuns } from '../../src/store/prune.js';
 
-/** A store that fails like a process killed between two of its writes: deletes past the first never happen. */
-class DyingStore extends MemoryStore {
+/** A run table that fails like a process killed between two of its writes: deletes past the first never happen. */
+class DyingRunTable extends MemoryRunTable {
   isDying = true;
   #deletes = 0;
   override async delete(runIds: readonly string[]): Promise<number> {
@@ -38,23 +38,23 @@ t.test(
   async (t) => {
     const runsDir = await realpath(await mkdtemp(join(tmpdir(), 'runyard-prune-')));
     t.teardown(() => rm(runsDir, { recursive: true, force: true }));
-    const store = new DyingStore();
+    const table = new DyingRunTable();
     const runs = Array.from({ length: 250 }, (_, index) => finished(runsDir, index));
     for (const record of runs) {
       await mkdir(record.runDir);
-      await store.insert({ record, request: { argv: ['true'] }, attempts: [], process: null, results: null });
+      await table.insert({ record, request: { argv: ['true'] }, attempts: [], process: null, results: null });
     }
-    await t.rejects(pruneRuns(store, runsDir, { keepRuns: 10, pruneDirs: true }), /killed/);
+    await t.rejects(pruneRuns(table, runsDir, { keepRuns: 10, pruneDirs: true }), /killed/);
     for (const record of runs) {
-      const known = (await store.get(record.runId)) !== undefined;
+      const known = (await table.get(record.runId)) !== undefined;
       if (!known)
         t.notOk(existsSync(record.runDir), `${record.runId}: forgotten only after its directory went`);
     }
-    const known = await Promise.all(runs.map((record) => store.get(record.runId)));
+    const known = await Promise.all(runs.map((record) => table.get(record.runId)));
     t.ok(known.filter(Boolean).length < runs.length, 'some runs were pruned before the crash');
 
-    store.isDying = false;
-    const next = await pruneRuns(store, runsDir, { keepRuns: 10, pruneDirs: true });
+    table.isDying = false;
+    const next = await pruneRuns(table, runsDir, { keepRuns: 10, pruneDirs: true });
     t.ok(next.runs.length > 0, 'the next prune finds the rest');
     const kept = runs.filter((record) => existsSync(record.runDir));
     t.same(
@@ -62,6 +62,6 @@ t.test(
       runs.slice(-10).map((record) => record.runId),
       'in the end the newest ten are left, directories and rows alike',
     );
-    for (const record of kept) t.ok(await store.get(record.runId));
+    for (const record of kept) t.ok(await table.get(record.runId));
   },
 );

@@ -84,7 +84,7 @@ export async function maintainIndex(command: 'rebuild' | 'prune', args: string[]
       pruneDirs: values['prune-dirs'] ?? false,
     };
     const dryRun = values['dry-run'] ?? false;
-    const { runs, removedDirs } = await pruneRuns(store, runsDir, policy, dryRun);
+    const { runs, removedDirs } = await pruneRuns(store.runs, runsDir, policy, dryRun);
     if (values.json) {
       console.log(JSON.stringify({ dryRun, runs: runs.map((run) => run.runId), removedDirs }));
     } else {

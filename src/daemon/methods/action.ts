@@ -1,10 +1,10 @@
 // Handlers of action.*.
-import type { Definitions } from '../../services/definitions.js';
+import type { Catalog } from '../../services/catalog.js';
 import type { GroupHandlers } from './types.js';
 
-export const actionHandlers = (definitions: Definitions): GroupHandlers<'action'> => ({
-  'action.set': (spec) => definitions.setAction(spec),
-  'action.get': ({ name }) => definitions.getAction(name),
-  'action.list': async () => ({ actions: await definitions.listActions() }),
-  'action.delete': async ({ name }) => ({ deleted: await definitions.deleteAction(name) }),
+export const actionHandlers = (catalog: Catalog): GroupHandlers<'action'> => ({
+  'action.set': (spec) => catalog.setAction(spec),
+  'action.get': ({ name }) => catalog.getAction(name),
+  'action.list': async () => ({ actions: await catalog.listActions() }),
+  'action.delete': async ({ name }) => ({ deleted: await catalog.deleteAction(name) }),
 });
