@@ -266,10 +266,11 @@ export class RetainedIndex {
       this.#publishWalkProblems();
     }
     const under = (dir: string) => dir === top || dir.startsWith(`${top}/`);
-    const owned = [top, ...this.#otherDirs.keys(), ...this.#skipped].filter(
-      (dir) => under(dir) && !seen.has(dir),
-    );
-    for (const dir of owned) {
+    // Every run's directory, not only those of #otherDirs: a run without a recorded id is named for
+    // its directory, which may lie deep under `top`.
+    const known = [...[...this.#byId.values()].map((run) => run.dir), ...this.#skipped];
+    const gone = new Set([top, ...known].filter((dir) => under(dir) && !seen.has(dir)));
+    for (const dir of gone) {
       this.#settle(dir, { kind: 'none' });
       this.#unwatch(dir);
     }
