@@ -4,7 +4,7 @@ import { relative, sep } from 'node:path';
 import { isInside } from '../fs/contain.js';
 import type { Logger } from '../log.js';
 import { RunDirProblems } from '../run-dir/problems.js';
-import type { RetainedRun } from '../schema/retained.js';
+import type { RetainedRun } from '../schema/retained-run.js';
 import type { DirReading } from './retained-run.js';
 import { RunIndex } from './run-index.js';
 import type { SortedRuns } from './sorted-runs.js';

@@ -1,7 +1,7 @@
 // What is known about the runs directory: the run each id stands for, both list orders, the skipped directories.
 import type { RunDirProblems } from '../run-dir/problems.js';
 import { standsFor } from '../run-dir/walk.js';
-import type { RetainedRun } from '../schema/retained.js';
+import type { RetainedRun } from '../schema/retained-run.js';
 import { readRetainedRun, type DirReading } from './retained-run.js';
 import { SortedRuns } from './sorted-runs.js';
 
