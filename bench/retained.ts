@@ -15,7 +15,7 @@ import { RetainedIndex } from '../src/retained/retained-index.js';
 import { readRetainedRun } from '../src/retained/retained-run.js';
 import { walkRunsDir } from '../src/run-dir/walk.js';
 import type { RetentionSummary } from '../src/schema/run-dir.js';
-import type { RetainedRun } from '../src/schema/retained.js';
+import type { RetainedRun } from '../src/schema/retained-run.js';
 import { formatTable, verdict, type BenchRow } from './table.js';
 
 const RUNS = Number(process.env.BENCH_RETAINED_RUNS ?? 100_000);

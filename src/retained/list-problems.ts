@@ -3,7 +3,7 @@ import type { RunDirProblems } from '../run-dir/problems.js';
 import { compareProblems } from '../run-dir/problems.js';
 import { RunyardError } from '../schema/errors.js';
 import type { RunDirProblem } from '../schema/run-dir.js';
-import type { RetainedProblemsParams, RetainedProblemsResult } from '../schema/retained.js';
+import type { RetainedProblemsParams, RetainedProblemsResult } from '../schema/retained-list.js';
 import type { RetainedIndex } from './retained-index.js';
 
 export async function listProblems(

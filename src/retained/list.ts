@@ -3,8 +3,8 @@ import type {
   RetainedLatestParams,
   RetainedListParams,
   RetainedListResult,
-  RetainedRun,
-} from '../schema/retained.js';
+} from '../schema/retained-list.js';
+import type { RetainedRun } from '../schema/retained-run.js';
 import type { RetainedIndex } from './retained-index.js';
 import { compareRuns, decodeCursor, encodeCursor, sortKeyOf, type SortedRuns } from './sorted-runs.js';
 

@@ -1,6 +1,6 @@
 // Finding a retained run's directory for a request, and proving it still holds that run.
 import { RunyardError } from '../schema/errors.js';
-import type { RetainedRun } from '../schema/retained.js';
+import type { RetainedRun } from '../schema/retained-run.js';
 import type { RetentionSummary } from '../schema/run-dir.js';
 import type { RetainedIndex } from './retained-index.js';
 import { readRetainedRun } from './retained-run.js';

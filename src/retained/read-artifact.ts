@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
 import { mediaTypeOf } from '../fs/media-type.js';
 import { RunyardError } from '../schema/errors.js';
-import { type RetainedChunk, type RetainedReadParams } from '../schema/retained.js';
+import { type RetainedChunk, type RetainedReadParams } from '../schema/retained-files.js';
 import { locateRun } from './locate.js';
 import type { RetainedIndex } from './retained-index.js';
 import { assertRunName, checkServedPath, isGone, resolveServedFile } from './safe-path.js';

@@ -7,7 +7,11 @@ import { readRunFile, runFileKinds } from '../run-dir/read.js';
 import { RunyardError } from '../schema/errors.js';
 import { ArtifactEntry } from '../schema/run-dir.js';
 import { shapeChecker } from '../run-dir/check.js';
-import type { RetainedArtifactManifest, RetainedReport, RetainedReportsResult } from '../schema/retained.js';
+import type {
+  RetainedArtifactManifest,
+  RetainedReport,
+  RetainedReportsResult,
+} from '../schema/retained-files.js';
 import { locateRun } from './locate.js';
 import type { RetainedIndex } from './retained-index.js';
 import { checkPathText, resolveInRunDir, resolveServedFile, servedRoots } from './safe-path.js';

@@ -8,7 +8,7 @@ import {
   type RunDirProblem,
   type RunJson,
 } from '../schema/run-dir.js';
-import type { RetainedRun } from '../schema/retained.js';
+import type { RetainedRun } from '../schema/retained-run.js';
 import { runStatuses } from '../schema/run-record.js';
 import { isRunName } from './safe-path.js';
 

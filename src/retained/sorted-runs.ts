@@ -1,6 +1,6 @@
 // Retained runs in list order (newest first), with binary search for cursors and for updates in place.
 import { RunyardError } from '../schema/errors.js';
-import type { RetainedRun } from '../schema/retained.js';
+import type { RetainedRun } from '../schema/retained-run.js';
 import { isRunName } from './safe-path.js';
 
 /** What a run sorts by: when it finished; for an incomplete directory without a finish, when it was created. */

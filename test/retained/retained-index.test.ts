@@ -84,3 +84,19 @@ t.test('readings are kept in one shape, so the index holds no more than a list o
   t.equal(run?.finishedAt, '2025-03-31T22:00:01.000Z', 'timestamps come back in the canonical form');
   t.same(Object.keys(run ?? {}).slice(0, 3), ['runId', 'dir', 'status'], 'keys in the order of the schema');
 });
+
+t.test('removing a directory drops at once the runs named for their directory inside it', async (t) => {
+  const dir = await runsDir(t);
+  const runId = runIdAt('2025-05-01T00:00:00.000Z');
+  await retainedRun(dir, runId, '2025-05-01T00:00:01.000Z');
+  await writeRunDir(dir, 'nightly/second', {
+    'retention-summary.json': summaryOf('nightly/second', '2025-05-01T00:00:02.000Z', { runId: undefined }),
+  });
+  const index = await RetainedIndex.open(dir, { watch: true, rescanMs: 600_000 });
+  t.teardown(() => index.close());
+  await index.start();
+  t.same(await listedIds(index), ['nightly/second', runId]);
+  await rm(join(dir, 'nightly'), { recursive: true });
+  await eventually(async () => ((await listedIds(index)).length === 0 ? true : undefined));
+  t.pass('both are gone without waiting for a rescan');
+});

@@ -1,6 +1,6 @@
 // `runyard runs cat RUN_ID PATH`: one report or artifact, chunk by chunk through retained.readArtifact, offline.
 import { readArtifact } from '../../retained/read-artifact.js';
-import { RetainedReadParams } from '../../schema/retained.js';
+import { RetainedReadParams } from '../../schema/retained-files.js';
 import { EXIT, UsageError, parseFlags } from '../usage.js';
 import { integer } from './run-args.js';
 import { print, printJson } from './run-format.js';

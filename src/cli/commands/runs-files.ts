@@ -1,6 +1,6 @@
 // `runyard runs reports|artifacts RUN_ID`: retained.reports and retained.artifactManifest, offline.
 import { artifactManifestOf, reportsOf } from '../../retained/reports.js';
-import { RetainedRunRef } from '../../schema/retained.js';
+import { RetainedRunRef } from '../../schema/retained-run.js';
 import { EXIT, parseFlags } from '../usage.js';
 import { onlyRunId } from './run-args.js';
 import { print, printJson } from './run-format.js';

@@ -1,5 +1,6 @@
 // How `runyard runs` prints for people: tables of runs and files, and a block for one run.
-import type { RetainedArtifactManifest, RetainedReportsResult, RetainedRun } from '../../schema/retained.js';
+import type { RetainedArtifactManifest, RetainedReportsResult } from '../../schema/retained-files.js';
+import type { RetainedRun } from '../../schema/retained-run.js';
 import type { RunDirProblem } from '../../schema/run-dir.js';
 
 export function retainedTable(runs: readonly RetainedRun[]): string {

@@ -4,7 +4,7 @@ import {
   RetainedLatestParams,
   RetainedListParams,
   type RetainedListParams as ListParams,
-} from '../../schema/retained.js';
+} from '../../schema/retained-list.js';
 import { EXIT, parseFlags } from '../usage.js';
 import { integer, runFilterOptions, runFilters } from './run-args.js';
 import { print, printJson } from './run-format.js';

@@ -1,6 +1,6 @@
 // `runyard runs problems`: retained.problems over a runs directory, offline.
 import { listProblems } from '../../retained/list-problems.js';
-import { RetainedProblemsParams } from '../../schema/retained.js';
+import { RetainedProblemsParams } from '../../schema/retained-list.js';
 import { EXIT, parseFlags } from '../usage.js';
 import { integer } from './run-args.js';
 import { print, printJson } from './run-format.js';
