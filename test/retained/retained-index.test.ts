@@ -1,16 +1,15 @@
 // The retained index on its own: scans, rescans and the periodic rescan that catches what no watch event shows.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { listRetained } from '../../src/retained/list.js';
 import { RetainedIndex } from '../../src/retained/retained-index.js';
 import { eventually } from '../helpers/poll.js';
 import { runIdAt, summaryOf, writeRunDir } from './fixtures.js';
+import { tempDir } from '../helpers/fs.js';
 
 async function runsDir(t: Test): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'runyard-retained-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'retained');
   return dir;
 }
 

@@ -1,16 +1,16 @@
 // The event log on disk: paging through it must not hold files open.
 import { readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { readEvents } from '../../src/run-dir/events.js';
+import { sleep } from '../helpers/poll.js';
+import { tempDir } from '../helpers/fs.js';
 
 const openFds = () => readdirSync('/proc/self/fd').length;
 
 t.test('reading a page that ends before the log does closes the file', async (t) => {
-  const runsDir = await realpath(await mkdtemp(join(tmpdir(), 'runyard-event-log-')));
-  t.teardown(() => rm(runsDir, { recursive: true, force: true }));
+  const runsDir = await tempDir(t, 'event-log');
   const runDir = join(runsDir, 'run');
   await mkdir(runDir);
   const lines = Array.from({ length: 1_000 }, (_, index) =>
@@ -29,6 +29,6 @@ t.test('reading a page that ends before the log does closes the file', async (t)
   t.same(new Set(pages), new Set([5]), 'every page holds five events');
   // A stream stopped early is closed asynchronously: poll, with a deadline.
   const until = Date.now() + 2_000;
-  while (openFds() > before && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (openFds() > before && Date.now() < until) await sleep(20);
   t.equal(openFds(), before, 'every file descriptor opened for a page is closed again');
 });

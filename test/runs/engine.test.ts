@@ -1,8 +1,7 @@
 // The engine in-process, with real child processes and run directories: supervision, retries, the queue, recovery.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { createLogger } from '../../src/log.js';
@@ -12,12 +11,12 @@ import { MemoryStore } from '../../src/store/memory.js';
 import type { Store } from '../../src/store/store.js';
 import { processGone } from '../helpers/daemon.js';
 import { eventually } from '../helpers/poll.js';
+import { tempDir } from '../helpers/fs.js';
 
 const quiet = createLogger(() => {});
 
 async function engineIn(t: Test, options: Partial<EngineOptions> = {}) {
-  const runsDir = await realpath(await mkdtemp(join(tmpdir(), 'runyard-engine-')));
-  t.teardown(() => rm(runsDir, { recursive: true, force: true }));
+  const runsDir = await tempDir(t, 'engine');
   const store: Store = options.store ?? new MemoryStore();
   const engine = new RunEngine({
     runsDir,

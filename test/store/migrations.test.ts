@@ -1,15 +1,13 @@
 // Migrations: every earlier schema version upgrades to the same schema a fresh database gets.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t, { type Test } from 'tap';
 import { latestVersion, migrations } from '../../src/store/sqlite-migrations.js';
 import { migrate, SqliteStore, StoreVersionError } from '../../src/store/sqlite.js';
+import { tempDir } from '../helpers/fs.js';
 
 async function tempDb(t: Test): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'runyard-migrate-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'migrate');
   return join(dir, 'runyard.db');
 }
 

@@ -1,12 +1,12 @@
 // Pruning in-process: a prune that dies midway never leaves a directory the index has forgotten.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { exampleRun, type RunRecord } from '../../src/schema/run-record.js';
 import { MemoryRunTable } from '../../src/store/memory.js';
 import { pruneRuns } from '../../src/store/prune.js';
+import { tempDir } from '../helpers/fs.js';
 
 /** A run table that fails like a process killed between two of its writes: deletes past the first never happen. */
 class DyingRunTable extends MemoryRunTable {
@@ -36,8 +36,7 @@ const finished = (runsDir: string, index: number): RunRecord => {
 t.test(
   'a prune killed midway leaves index rows to prune again, never a directory the index forgot',
   async (t) => {
-    const runsDir = await realpath(await mkdtemp(join(tmpdir(), 'runyard-prune-')));
-    t.teardown(() => rm(runsDir, { recursive: true, force: true }));
+    const runsDir = await tempDir(t, 'prune');
     const table = new DyingRunTable();
     const runs = Array.from({ length: 250 }, (_, index) => finished(runsDir, index));
     for (const record of runs) {
