@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { CLI, startDaemon } from '../helpers/daemon.js';
 import { parseServeArgs } from '../../src/cli/commands/serve.js';
-import { fencedBlocks, readDoc, repoRoot } from './markdown.js';
+import { fencedBlocks, printed, readDoc, repoRoot } from './markdown.js';
 import { tempDir } from '../helpers/fs.js';
 
 interface Outcome {
@@ -30,15 +30,6 @@ function run(
     });
   });
 }
-
-/** The `→` comments of an example: what it prints, line by line. */
-const printed = (example: string, comment: string) =>
-  example
-    .split('\n')
-    .map((line) => new RegExp(`${comment} → (.*)$`).exec(line)?.[1])
-    .filter((text): text is string => text !== undefined)
-    .map((text) => `${text}\n`)
-    .join('');
 
 /** First-column paths of the README's run directory table. */
 function runDirectoryPaths(readme: string): string[] {
