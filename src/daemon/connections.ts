@@ -54,10 +54,7 @@ export class Connections {
     socket.on('message', (data, isBinary) => {
       // Text frames only: ws has checked their UTF-8, which it never does for binary ones.
       if (isBinary) return socket.close(UNSUPPORTED_DATA, 'binary frames are not accepted; send text frames');
-      const text =
-        isBinary || Array.isArray(data)
-          ? Buffer.concat([data].flat() as Buffer[]).toString('utf8')
-          : data.toString();
+      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString();
       this.#dispatcher.handle(text, context).then(
         (answer) => {
           if (answer !== undefined && socket.readyState === socket.OPEN)
