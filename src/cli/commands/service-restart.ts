@@ -14,5 +14,5 @@ export const serviceRestart = oneCallCommand({
   help: HELP,
   positional: 'NAME',
   call: (client, name) => client.service.restart({ name }),
-  format: statusView,
+  format: (status) => statusView(status),
 });

@@ -15,5 +15,5 @@ export const serviceStatus = oneCallCommand({
   help: HELP,
   positional: 'NAME',
   call: (client, name) => client.service.status({ name }),
-  format: statusView,
+  format: (status) => statusView(status),
 });
