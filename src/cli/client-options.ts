@@ -7,7 +7,7 @@ import {
   RpcError,
   type RunyardClient,
 } from '../client/index.js';
-import { DAEMON_FILE, STATE_DIR_HELP, stateDirFrom, TOKEN_FILE } from './defaults.js';
+import { DAEMON_FILE, STATE_DIR_HELP, TOKEN_FILE } from './defaults.js';
 import { EXIT, UsageError } from './usage.js';
 
 export const clientOptions = {
@@ -48,7 +48,8 @@ export async function withClient(
     client = await connect({
       url: flags.url,
       token: flags.token,
-      stateDir: stateDirFrom(flags['state-dir'], process.env),
+      // Without the flag the SDK looks as the CLI does: RUNYARD_STATE_DIR, else the nearest .runyard.
+      stateDir: flags['state-dir'],
     });
   } catch (error) {
     return reportFailure(error);
