@@ -20,7 +20,15 @@ const run = (subcommand: string, ...args: string[]) => runCli(['run', subcommand
 // Shared by every test; each test makes its own service from them.
 await client.action.set({ name: 'serve', description: 'Long-running', argv: ['sleep', '600'] });
 await client.action.set({ name: 'check', description: 'Done at once', argv: ['true'] });
-await client.action.set({ name: 'crash', description: 'Fails at once', argv: ['sh', '-c', 'exit 3'] });
+await client.action.set({
+  name: 'crash',
+  description: 'Fails at once',
+  argv: [
+    'sh',
+    '-c',
+    'echo starting; printf "one\\ntwo\\nthree\\nfour\\nfive\\ncannot bind :8080\\n" >&2; exit 3',
+  ],
+});
 
 /** A service of `actions`, stopped with the test so no run outlives it. */
 async function makeService(t: Test, name: string, actions: ServiceAction[]): Promise<void> {
@@ -170,6 +178,11 @@ t.test('service status shows restarts and, in words, the last failure and the st
     ),
   );
   t.ok(entry!.restarts > 0);
+  t.match(
+    result.stdout,
+    `\ncrash: last stderr of ${entry!.lastFailure!.runId}\n  two\n  three\n  four\n  five\n  cannot bind :8080\n`,
+    'the last five lines of stderr of the last failure',
+  );
   const json = await service('status', 'crash-web', '--json');
   t.equal(json.stdout, JSON.stringify(await client.service.status({ name: 'crash-web' }), null, 2) + '\n');
 });

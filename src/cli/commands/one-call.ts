@@ -11,8 +11,10 @@ export interface OneCallCommand<Answer> {
   /** What the one positional is called in usage errors (`NAME`, `RUN_ID`); absent when it takes none. */
   positional?: string;
   call: (client: RunyardClient, positional: string) => Promise<Answer>;
-  /** The answer for people; --json prints the answer itself. */
+  /** The answer for people. */
   format: (answer: Answer, positional: string) => string;
+  /** What --json prints; the answer itself when absent. */
+  json?: (answer: Answer) => unknown;
 }
 
 export function oneCallCommand<Answer>(command: OneCallCommand<Answer>): (args: string[]) => Promise<number> {
@@ -28,7 +30,9 @@ export function oneCallCommand<Answer>(command: OneCallCommand<Answer>): (args: 
     const positional = command.positional === undefined ? '' : only(command.positional, positionals);
     return withClient(values, async (client) => {
       const answer = await command.call(client, positional);
-      await (values.json ? printJson(answer) : print(command.format(answer, positional)));
+      await (values.json
+        ? printJson(command.json ? command.json(answer) : answer)
+        : print(command.format(answer, positional)));
       return EXIT.ok;
     });
   };
