@@ -180,7 +180,7 @@ export type RetainedReadArtifactParams = RetainedReadParams;
 export type RetainedReadParams = {
   /** The run: its id, or its directory relative to the runs directory. 1-8 "/"-separated parts of 1-255 characters, none starting with "."; no NUL, control characters or backslashes. Anything else is refused with run_id_invalid. */
   runId: string;
-  /** Relative to the run directory, under reports/ or artifacts/, e.g. "reports/report.md". */
+  /** Relative to the run directory, under reports/, artifacts/ or logs/, e.g. "reports/report.md". */
   path: string;
   /** Default: 0. */
   offset?: number;
@@ -646,7 +646,7 @@ export interface RunyardMethods {
     reports(params: RetainedReportsParams, options?: CallOptions): Promise<RetainedReportsResult>;
     /** Every artifact of a run (path, size, sha256, media type), from its manifest or computed for older runs. */
     artifactManifest(params: RetainedArtifactManifestParams, options?: CallOptions): Promise<RetainedArtifactManifest>;
-    /** Bytes of one report or artifact, base64, at most 1 MiB per call; read on from nextOffset until eof. */
+    /** Bytes of one report, artifact or log, base64, at most 1 MiB per call; read on from nextOffset until eof. */
     readArtifact(params: RetainedReadArtifactParams, options?: CallOptions): Promise<RetainedChunk>;
     /** Run directories that cannot be (fully) read, each with the file, the field and the reason. */
     problems(params?: RetainedProblemsParams, options?: CallOptions): Promise<RetainedProblemsResult>;
@@ -835,7 +835,7 @@ export class PathParentSegmentError extends RpcError {}
 /** retained.readArtifact: the path holds "//", "./" or ends with "/". (code 1110) */
 export class PathNotNormalizedError extends RpcError {}
 
-/** retained.readArtifact: the path, or what its symlinks resolve to, is outside reports/ and artifacts/. (code 1111) */
+/** retained.readArtifact: the path, or what its symlinks resolve to, is outside reports/, artifacts/ and logs/. (code 1111) */
 export class PathNotServedError extends RpcError {}
 
 /** A symlink somewhere along the path points outside the run directory (to a sibling run, or anywhere else). (code 1112) */

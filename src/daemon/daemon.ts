@@ -110,6 +110,11 @@ async function startServing(config: DaemonConfig, log: Logger, resources: Resour
     killGraceMs: config.killGraceMs,
     log,
     onFinished: (run) => retained.addRunDir(run.runDir),
+    // A run a service start replaced left the index, not the disk: its logs and events stay readable.
+    runDirOfForgotten: (runId) => {
+      const run = retained.find(runId);
+      return run?.runId === runId ? join(retained.runsDir, run.dir) : undefined;
+    },
   });
   const recovered = await engine.recover();
   if (recovered.requeued + recovered.interrupted + recovered.completed > 0)

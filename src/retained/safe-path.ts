@@ -11,7 +11,7 @@ const RUN_NAME = new RegExp(RetainedRunName.pattern!, 'u');
 const MAX_LINKS = 40;
 
 /** The directories whose files retained.readArtifact serves. */
-export const servedRoots = ['reports', 'artifacts'] as const;
+export const servedRoots = ['reports', 'artifacts', 'logs'] as const;
 
 /** Whether a retained.* call may name a run so: a run id, or a directory under the runs directory. */
 export const isRunName = (text: string) => text.length <= RetainedRunName.maxLength! && RUN_NAME.test(text);
@@ -36,7 +36,7 @@ export function checkPathText(runId: string, path: string): string[] {
   return segments;
 }
 
-/** `checkPathText`, plus: the path names something under reports/ or artifacts/. */
+/** `checkPathText`, plus: the path names something under reports/, artifacts/ or logs/. */
 export function checkServedPath(runId: string, path: string): string[] {
   const segments = checkPathText(runId, path);
   if (segments.length < 2 || !(servedRoots as readonly string[]).includes(segments[0]!))
@@ -137,7 +137,7 @@ export async function resolveServedFile(
 ): Promise<ResolvedPath> {
   const segments = checkServedPath(runId, path);
   const resolved = await resolveInRunDir(realRunDir, runId, path, segments);
-  // Links may move a path between reports/ and artifacts/, never onto run.json, logs or the like.
+  // Links may move a path between reports/, artifacts/ and logs/, never onto run.json or the like.
   if (!servedRoots.some((root) => isInside(join(realRunDir, root), resolved.real)))
     throw failure('path_not_served', runId, path);
   if (!resolved.isFile) throw failure('path_not_file', runId, path);

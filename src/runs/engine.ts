@@ -37,6 +37,11 @@ export interface EngineOptions {
   baseEnv?: () => NodeJS.ProcessEnv;
   /** Awaited for each finished run once its directory is complete, before anyone sees it finished. */
   onFinished?: (run: RunRecord) => Promise<void>;
+  /**
+   * The directory of a finished run the index no longer holds (a service start replaced it), so its
+   * logs and events stay readable; undefined when there is none.
+   */
+  runDirOfForgotten?: (runId: string) => string | undefined;
 }
 
 const terminalStatuses = runStatuses.filter(isTerminal);
@@ -149,17 +154,29 @@ export class RunEngine implements RunEventSource {
     return this.get(runId);
   }
 
+  /** Where a run's files are: the index's record, else the directory of a run the index forgot. */
+  async #runDir(runId: string): Promise<{ runDir: string; isFinished: boolean }> {
+    try {
+      const run = await this.get(runId);
+      return { runDir: run.runDir, isFinished: isTerminal(run.status) };
+    } catch (error) {
+      const forgotten = error instanceof RunyardError && error.reason === 'run_not_found';
+      const runDir = forgotten ? this.#options.runDirOfForgotten?.(runId) : undefined;
+      if (!runDir) throw error;
+      return { runDir, isFinished: true };
+    }
+  }
+
   async readLog(runId: string, stream: OutputStream, offset: number, limit: number): Promise<RunLogsResult> {
-    const run = await this.get(runId);
-    const path = join(run.runDir, runFiles[stream]);
-    return readLog(this.#options.runsDir, path, offset, limit, isTerminal(run.status));
+    const { runDir, isFinished } = await this.#runDir(runId);
+    return readLog(this.#options.runsDir, join(runDir, runFiles[stream]), offset, limit, isFinished);
   }
 
   async readEvents(runId: string, fromSeq: number, limit: number): Promise<RunEventsResult> {
-    const run = await this.get(runId);
+    const { runDir } = await this.#runDir(runId);
     const active = this.#active.get(runId);
     await active?.events.writtenThrough();
-    const events = await readEvents(this.#options.runsDir, run.runDir, fromSeq, limit);
+    const events = await readEvents(this.#options.runsDir, runDir, fromSeq, limit);
     const oldest = events[0]?.seq;
     if (oldest !== undefined && oldest > fromSeq) {
       throw new RunyardError('seq_not_available', { runId, fromSeq, oldestSeq: oldest });

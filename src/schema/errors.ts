@@ -115,9 +115,10 @@ export const errorRegistry = {
   },
   path_not_served: {
     code: 1111,
-    message: 'only files under reports/ and artifacts/ are served',
+    message: 'only files under reports/, artifacts/ and logs/ are served',
     data: Type.Object({ runId: Type.String(), path: Type.String() }),
-    description: 'retained.readArtifact: the path, or what its symlinks resolve to, is outside reports/ and artifacts/.',
+    description:
+      'retained.readArtifact: the path, or what its symlinks resolve to, is outside reports/, artifacts/ and logs/.',
   },
   path_symlink_escape: {
     code: 1112,

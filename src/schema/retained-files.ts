@@ -59,7 +59,7 @@ export const RetainedReadParams = Type.Object(
     path: Type.String({
       minLength: 1,
       maxLength: 4_096,
-      description: 'Relative to the run directory, under reports/ or artifacts/, e.g. "reports/report.md".',
+      description: 'Relative to the run directory, under reports/, artifacts/ or logs/, e.g. "reports/report.md".',
     }),
     offset: Defaulted(Type.Integer({ minimum: 0, default: 0 })),
     length: Defaulted(

@@ -104,9 +104,9 @@ export const retainedArtifactManifest = defineMethod({
 export const retainedReadArtifact = defineMethod({
   name: 'retained.readArtifact',
   retrySafe: true,
-  summary: 'Bytes of one report or artifact, base64, at most 1 MiB per call; read on from nextOffset until eof.',
+  summary: 'Bytes of one report, artifact or log, base64, at most 1 MiB per call; read on from nextOffset until eof.',
   description:
-    'Serves regular files under reports/ and artifacts/ only. The path is checked before the disk is touched ' +
+    'Serves regular files under reports/, artifacts/ and logs/ (stdout.log, stderr.log) only. The path is checked before the disk is touched ' +
     '(no "..", absolute paths, NUL bytes, backslashes, percent-encoding, empty or "." segments), then resolved ' +
     'one component at a time: a symlink may point anywhere inside the run directory, never out of it.',
   params: RetainedReadParams,

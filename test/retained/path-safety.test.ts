@@ -1,6 +1,6 @@
 // retained.readArtifact never serves a file outside the run's own directory: every rule, with real symlinks on disk.
 import { execFileSync } from 'node:child_process';
-import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { RpcError, type RunRecord, type RunyardClient } from 'runyard/client';
@@ -59,9 +59,10 @@ t.test('a path is judged by its text before the disk is touched', async (t) => {
     ['reports//report.md', 1110, 'path_not_normalized', /empty or "\."/],
     ['./reports/report.md', 1110, 'path_not_normalized', /empty or "\."/],
     ['reports/', 1110, 'path_not_normalized', /empty or "\."/],
-    ['run.json', 1111, 'path_not_served', /reports\/ and artifacts\//],
-    ['logs/stdout.log', 1111, 'path_not_served', /reports\/ and artifacts\//],
-    ['reports', 1111, 'path_not_served', /reports\/ and artifacts\//],
+    ['run.json', 1111, 'path_not_served', /reports\/, artifacts\/ and logs\//],
+    ['logs', 1111, 'path_not_served', /reports\/, artifacts\/ and logs\//],
+    ['plan.json', 1111, 'path_not_served', /reports\/, artifacts\/ and logs\//],
+    ['reports', 1111, 'path_not_served', /reports\/, artifacts\/ and logs\//],
   ];
   for (const [path, code, reason, rule] of rules) await refused(t, path, { code, reason, rule });
 });
@@ -145,11 +146,24 @@ t.test('a symlink that stays in the run directory is followed', async (t) => {
   }
 });
 
-t.test('a symlink onto a file of the run outside reports/ and artifacts/ is refused', async (t) => {
+t.test('a symlink onto a file of the run outside reports/, artifacts/ and logs/ is refused', async (t) => {
   await symlink('../run.json', inRun('reports/run-json'));
+  await symlink('../events.jsonl', inRun('logs/events'));
+  for (const path of ['reports/run-json', 'logs/events'])
+    await refused(t, path, {
+      code: 1111,
+      reason: 'path_not_served',
+      rule: /reports\/, artifacts\/ and logs\//,
+    });
+});
+
+t.test("a run's logs are served, also through a link from artifacts/", async (t) => {
   await symlink('../logs', inRun('artifacts/logs'));
-  for (const path of ['reports/run-json', 'artifacts/logs/stdout.log'])
-    await refused(t, path, { code: 1111, reason: 'path_not_served', rule: /reports\/ and artifacts\// });
+  const expected = await readFile(inRun('logs/stdout.log'));
+  for (const path of ['logs/stdout.log', 'artifacts/logs/stdout.log']) {
+    const chunk = await client.retained.readArtifact({ runId: run.runId, path });
+    t.same(Buffer.from(chunk.data, 'base64'), expected, `${path} serves the run's stdout`);
+  }
 });
 
 t.test('directories, FIFOs, missing files and symlink loops are not served', async (t) => {

@@ -163,6 +163,37 @@ t.test('service.start replaces the service’s jobs by default', async (t) => {
   });
 });
 
+t.test('a replaced run stays readable: its logs, its events and its files through retained.*', async (t) => {
+  const daemon = await startDaemon(t);
+  const client = await daemon.client();
+  await client.action.set({
+    name: 'noisy',
+    argv: ['sh', '-c', 'echo out; echo "cannot bind" >&2; exit 1'],
+  });
+  await client.service.set({ name: 'noisy-svc', actions: [{ action: 'noisy' }] });
+  const failed = (await client.service.start({ name: 'noisy-svc' })).actions[0]!.runId!;
+  t.equal((await client.run.wait({ runId: failed })).status, 'failed');
+  await client.service.start({ name: 'noisy-svc' });
+  t.match(await client.run.status({ runId: failed }).catch((e: unknown) => e), {
+    reason: 'run_not_found',
+  });
+  t.notOk(
+    (await serviceRuns(client, 'noisy-svc')).some((run) => run.runId === failed),
+    'it left run.list',
+  );
+  t.match(await client.run.logs({ runId: failed, stream: 'stderr' }), {
+    text: 'cannot bind\n',
+    eof: true,
+  });
+  const { events, end } = await client.run.events({ runId: failed });
+  t.ok(end, 'its whole event log');
+  t.match(events.at(-1), { type: 'end', status: 'failed' });
+  const chunk = await client.retained.readArtifact({ runId: failed, path: 'logs/stdout.log' });
+  t.equal(Buffer.from(chunk.data, 'base64').toString(), 'out\n');
+  const neverRan = await client.run.logs({ runId: '01JD6W4ZK3Q8V5N2M7XKCB9TS9' }).catch((e: unknown) => e);
+  t.match(neverRan, { reason: 'run_not_found' }, 'a run id nobody knows is still not found');
+});
+
 t.test('two concurrent service.start calls never produce two sets of runs', async (t) => {
   const daemon = await startDaemon(t);
   const client = await daemon.client();

@@ -15,7 +15,7 @@ import {
 const HELP = `Usage: runyard runs cat RUN_ID PATH [options]
 
 Writes one file of a run to stdout, as raw bytes. PATH is relative to the run directory and must lie
-under reports/ or artifacts/ (see \`runyard runs reports RUN_ID\`).
+under reports/, artifacts/ or logs/ (see \`runyard runs reports RUN_ID\`).
 
   --offset N              start at this byte (default 0)
   --length N              with --json: bytes in the one chunk printed (default and most 1048576)
