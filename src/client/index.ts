@@ -16,6 +16,7 @@ import {
 import { Session, type ReconnectOptions } from './session.js';
 
 export { ConnectError, ConnectionClosedError, RequestTimeoutError, RpcError } from './errors.js';
+export type { ConnectFailure } from './errors.js';
 export type { FollowOptions } from './follow.js';
 export type { ReconnectOptions } from './session.js';
 export {
@@ -212,6 +213,8 @@ async function locateDaemon(options: ConnectOptions): Promise<{ url: string; tok
     } catch {
       throw new ConnectError(
         `cannot read the daemon token at ${tokenPath} (set RUNYARD_TOKEN or pass { token })`,
+        undefined,
+        'no_token',
       );
     }
   }

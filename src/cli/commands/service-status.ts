@@ -1,4 +1,5 @@
 // `runyard service status NAME`: the service's state and, per action, its run, uptime, restarts and last failure.
+import { ServiceName } from '../../schema/common.js';
 import { CLIENT_OPTIONS_HELP } from '../client-options.js';
 import { oneCallCommand } from './one-call.js';
 import { statusView } from './service-format.js';
@@ -14,6 +15,7 @@ ${CLIENT_OPTIONS_HELP}`;
 export const serviceStatus = oneCallCommand({
   help: HELP,
   positional: 'NAME',
+  schema: ServiceName,
   call: (client, name) => client.service.status({ name }),
   format: statusView,
 });
