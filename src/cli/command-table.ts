@@ -180,6 +180,32 @@ Run \`runyard runs COMMAND --help\` for the options of one command.`,
   },
 };
 
+const rpc: CommandGroup = {
+  name: 'runyard rpc',
+  synopsis: 'METHOD [key=value ...] | list | describe METHOD [options]',
+  intro: `Calls any method of the connected daemon, reading its contract from the daemon (rpc.discover), so a
+newer daemon's methods are reachable too.`,
+  outro: `Every command takes --json, --url, --token and --state-dir; results print as JSON on stdout.
+Run \`runyard rpc METHOD --help\` for how params are typed.`,
+  commands: {
+    list: {
+      usage: [['list', 'every method and its summary']],
+      main: async (args) => (await import('./commands/rpc-list.js')).rpcList(args),
+    },
+    describe: {
+      usage: [['describe METHOD', 'its params (types, defaults, required), result, errors, an example']],
+      main: async (args) => (await import('./commands/rpc-describe.js')).rpcDescribe(args),
+    },
+  },
+  otherwise: {
+    usage: [
+      ['METHOD [key=value ...]', 'call it with these params, typed from its schema'],
+      ['METHOD --params JSON|-', 'call it with these params (- reads stdin)'],
+    ],
+    main: async (args) => (await import('./commands/rpc-call.js')).rpcCall(args),
+  },
+};
+
 const printVersion = async () => {
   console.log((await import('../schema/version.js')).version);
   return EXIT.ok;
@@ -204,6 +230,7 @@ With --follow: the run's outcome (0 succeeded, 1 failed or interrupted, 124 time
     service: { summary: 'named sets of actions, run as one unit', group: service },
     index: { summary: 'offline maintenance of the run index', group: index },
     runs: { summary: 'retained runs read from disk, no daemon needed', group: runs },
+    rpc: { summary: 'call any method of the daemon by name', group: rpc },
     '--version': { usage: [], main: printVersion },
     '-v': { usage: [], main: printVersion },
   },

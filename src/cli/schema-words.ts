@@ -68,7 +68,7 @@ export function kindOfValue(value: unknown): string {
   return typeof value;
 }
 
-const fits = (kind: string, kinds: Set<string>) =>
+export const fits = (kind: string, kinds: Set<string>): boolean =>
   kinds.has(kind) || (kind === 'integer' && kinds.has('number'));
 
 const KIND_WORDS: Record<string, string> = {

@@ -14,8 +14,9 @@ export interface OneCallCommand<Answer> {
   /** The contract's schema of the positional (RunId, ActionName): a value that does not fit is refused in words. */
   schema?: JsonSchema;
   call: (client: RunyardClient, positional: string) => Promise<Answer>;
-  /** The answer for people; --json prints the answer itself. */
+  /** The answer for people; --json prints the answer itself, or what `json` makes of it. */
   format: (answer: Answer, positional: string) => string;
+  json?: (answer: Answer) => unknown;
 }
 
 export function oneCallCommand<Answer>(command: OneCallCommand<Answer>): (args: string[]) => Promise<number> {
@@ -32,7 +33,9 @@ export function oneCallCommand<Answer>(command: OneCallCommand<Answer>): (args: 
     if (command.schema) checkValue(undefined, positional, command.schema);
     return withClient(values, async (client) => {
       const answer = await command.call(client, positional);
-      await (values.json ? printJson(answer) : print(command.format(answer, positional)));
+      await (values.json
+        ? printJson(command.json ? command.json(answer) : answer)
+        : print(command.format(answer, positional)));
       return EXIT.ok;
     });
   };
