@@ -231,6 +231,10 @@ With --follow: the run's outcome (0 succeeded, 1 failed or interrupted, 124 time
     index: { summary: 'offline maintenance of the run index', group: index },
     runs: { summary: 'retained runs read from disk, no daemon needed', group: runs },
     rpc: { summary: 'call any method of the daemon by name', group: rpc },
+    version: {
+      usage: [['version [--json]', "this runyard's version, and the daemon's when one is reachable"]],
+      main: async (args) => (await import('./commands/version.js')).printVersion(args),
+    },
     '--version': { usage: [], main: printVersion },
     '-v': { usage: [], main: printVersion },
   },
