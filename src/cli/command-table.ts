@@ -214,12 +214,14 @@ const printVersion = async () => {
 export const runyard: CommandGroup = {
   name: 'runyard',
   title: 'runyard — a local run daemon',
-  outro: `Every run, action and service command takes --json for machine output, and --url/--token/--state-dir
-to find the daemon.
+  outro: `Every run, action, service and rpc command takes --json for machine output, and
+--url/--token/--state-dir to find the daemon.
 Run \`runyard COMMAND --help\` for the commands of a group, \`runyard run start --help\` (and so on) for
 the options of one command.
-Exit codes: 0 success, 1 the request failed, 2 usage error, 141 stdout closed (e.g. \`| head\`).
-With --follow: the run's outcome (0 succeeded, 1 failed or interrupted, 124 timed out, 130 cancelled).`,
+Exit codes: 0 success, 1 the daemon refused or the run failed, 2 usage error, 3 no daemon reached,
+4 still active at \`run wait --timeout-ms\`, 141 stdout closed (e.g. \`| head\`). With --follow and
+\`run wait\`: the run's outcome (0 succeeded, 1 failed or interrupted, 124 timed out, 130 cancelled).
+With --json, a failure prints as {"error": {"code", "reason", "message", "data"}} on stderr.`,
   commands: {
     serve: {
       usage: [['serve [options]', 'start the daemon; it runs until SIGINT or SIGTERM']],
