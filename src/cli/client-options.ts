@@ -1,6 +1,6 @@
 // The flags every daemon-facing command shares, and the connect → call → close cycle.
 import { connect, type RunyardClient } from '../client/index.js';
-import { DAEMON_FILE, STATE_DIR_HELP, stateDirFrom, TOKEN_FILE } from './defaults.js';
+import { DAEMON_FILE, STATE_DIR_HELP, TOKEN_FILE } from './defaults.js';
 import { UsageError } from './usage.js';
 
 export const clientOptions = {
@@ -39,7 +39,8 @@ export async function withClient(
   const client = await connect({
     url: flags.url,
     token: flags.token,
-    stateDir: stateDirFrom(flags['state-dir'], process.env),
+    // Without the flag the SDK looks as the CLI does: RUNYARD_STATE_DIR, else the nearest .runyard.
+    stateDir: flags['state-dir'],
   });
   try {
     return await use(client);

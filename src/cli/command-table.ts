@@ -36,8 +36,12 @@ Run \`runyard run COMMAND --help\` for the options of one command.`,
     },
     logs: {
       usage: [
-        ['logs RUN_ID [--stderr] [--offset N] [--limit N]', 'print what a run wrote'],
-        ['logs RUN_ID [--stderr] --follow', 'print it, then stream it live until the run ends'],
+        [
+          'logs RUN_ID [--stream S] [--tail N] [--timestamps]',
+          'print what a run wrote (S: stdout, stderr, both)',
+        ],
+        ['logs RUN_ID [--offset N] [--limit N]', 'print one byte range of it'],
+        ['logs RUN_ID [options] -f|--follow', 'print it, then stream it live until the run ends'],
       ],
       main: async (args) => (await import('./commands/run-logs.js')).runLogs(args),
     },
@@ -226,6 +230,16 @@ With --json, a failure prints as {"error": {"code", "reason", "message", "data"}
     serve: {
       usage: [['serve [options]', 'start the daemon; it runs until SIGINT or SIGTERM']],
       main: async (args) => (await import('./commands/serve.js')).serve(args),
+    },
+    status: {
+      usage: [['status', 'the daemon, its queue, its services and recent failures, on one screen']],
+      main: async (args) => (await import('./commands/status.js')).status(args),
+    },
+    logs: {
+      usage: [
+        ['logs NAME [--stream S] [--tail N] [--timestamps]', 'follow the runs of a service or an action'],
+      ],
+      main: async (args) => (await import('./commands/logs.js')).logs(args),
     },
     run: { summary: 'queue runs, follow them, read their output', group: run },
     action: { summary: 'named run templates', group: action },

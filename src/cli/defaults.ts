@@ -1,4 +1,6 @@
 // Where the CLI looks when no flag says: the state and runs directories, their environment variables, the state files.
+import { dirname, join } from 'node:path';
+import { findStateDir } from '../client/state-dir.js';
 import { DEFAULT_RUNS_DIR, DEFAULT_STATE_DIR, RUNS_DIR_ENV, STATE_DIR_ENV } from '../schema/transport.js';
 
 export {
@@ -11,15 +13,25 @@ export {
 } from '../schema/transport.js';
 
 /** Where a directory comes from without its flag, as the help of every command says it. */
-export const STATE_DIR_HELP = `env ${STATE_DIR_ENV}; default ./${DEFAULT_STATE_DIR}`;
-export const RUNS_DIR_HELP = `env ${RUNS_DIR_ENV}; default ./${DEFAULT_RUNS_DIR}`;
+export const STATE_DIR_HELP = `env ${STATE_DIR_ENV}; default: the nearest ${DEFAULT_STATE_DIR} here or above`;
+export const RUNS_DIR_HELP = `env ${RUNS_DIR_ENV}; default: ${DEFAULT_RUNS_DIR} beside the nearest ${DEFAULT_STATE_DIR}, else ./${DEFAULT_RUNS_DIR}`;
 
-/** The state directory: `--state-dir`, else RUNYARD_STATE_DIR, else `.runyard`. */
-export function stateDirFrom(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  return flag ?? env[STATE_DIR_ENV] ?? DEFAULT_STATE_DIR;
+/**
+ * The project directory: the nearest directory, from the working directory up, that holds a
+ * `.runyard` directory (as git finds `.git`); `.` when none does, so that a first `runyard serve`
+ * creates its state where it was started.
+ */
+export async function findProjectDir(): Promise<string> {
+  const stateDir = await findStateDir(process.cwd());
+  return stateDir === undefined ? '.' : dirname(stateDir);
 }
 
-/** The runs directory: `--runs-dir`, else RUNYARD_RUNS_DIR, else `runs`. */
-export function runsDirFrom(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  return flag ?? env[RUNS_DIR_ENV] ?? DEFAULT_RUNS_DIR;
+/** The state directory: `--state-dir`, else RUNYARD_STATE_DIR, else `<project>/.runyard`. */
+export function stateDirFrom(flag: string | undefined, env: NodeJS.ProcessEnv, project = '.'): string {
+  return flag ?? env[STATE_DIR_ENV] ?? join(project, DEFAULT_STATE_DIR);
+}
+
+/** The runs directory: `--runs-dir`, else RUNYARD_RUNS_DIR, else `<project>/runs`. */
+export function runsDirFrom(flag: string | undefined, env: NodeJS.ProcessEnv, project = '.'): string {
+  return flag ?? env[RUNS_DIR_ENV] ?? join(project, DEFAULT_RUNS_DIR);
 }

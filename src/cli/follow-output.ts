@@ -2,6 +2,7 @@
 // stderr (or every event as a JSON line), until the run ends; the run's outcome becomes the exit code.
 import type { RunEvent, RunRecord, RunStatus, RunyardClient } from '../client/index.js';
 import { print, statusLine } from './commands/run-format.js';
+import type { LineFormatter, OutputStream } from './log-lines.js';
 import { EXIT } from './usage.js';
 
 const exitCodes: Record<RunStatus, number> = {
@@ -26,13 +27,17 @@ export const FOLLOW_EXIT_HELP = `With --follow the exit code is the run's outcom
 130 cancelled. Ctrl-C stops following and exits 130 without cancelling the run; a closed stdout
 (e.g. \`| head\`) stops it the same way, with exit 141.`;
 
-export type OutputStream = 'stdout' | 'stderr';
-
 export interface FollowOutputOptions {
   /** Print every event as one JSON line on stdout instead of output, progress and status lines. */
   json: boolean;
   /** Where each of the run's streams is written; a stream left out is not shown. */
   routes: Partial<Record<OutputStream, NodeJS.WriteStream>>;
+  /** The first event to show. Default 1: the run from its beginning. */
+  fromSeq?: number;
+  /** Output as whole marked lines (`run logs --stream both`, `runyard logs`) rather than as written. */
+  lines?: LineFormatter;
+  /** Put before each line of ours on stderr, to tell the runs of `runyard logs SERVICE` apart. */
+  name?: string;
 }
 
 /**
@@ -53,10 +58,13 @@ export async function followToEnd(
   const ignore = () => {};
   process.stdout.on('error', ignore);
   process.stderr.on('error', ignore);
-  const view = new RunView(process.stderr, options.routes, () => client.run.status({ runId }));
+  const view = new RunView(process.stderr, options, () => client.run.status({ runId }));
   const hint = `still running: runyard run cancel ${runId}`;
   try {
-    for await (const event of client.run.follow(runId, { fromSeq: 1, signal: controller.signal })) {
+    for await (const event of client.run.follow(runId, {
+      fromSeq: options.fromSeq ?? 1,
+      signal: controller.signal,
+    })) {
       // Events already queued are still handed out after an abort; Ctrl-C means stop showing now.
       if (controller.signal.aborted) break;
       if (options.json) await print(JSON.stringify(event) + '\n');
@@ -88,6 +96,8 @@ export async function followToEnd(
 class RunView {
   readonly #stderr: NodeJS.WriteStream;
   readonly #routes: FollowOutputOptions['routes'];
+  readonly #lines: LineFormatter | undefined;
+  readonly #prefix: string;
   readonly #describe: () => Promise<RunRecord>;
   readonly #isTerminal: boolean;
   /** The progress line to keep at the bottom; '' for none. */
@@ -103,11 +113,13 @@ class RunView {
 
   constructor(
     stderr: NodeJS.WriteStream,
-    routes: FollowOutputOptions['routes'],
+    { routes, lines, name }: FollowOutputOptions,
     describe: () => Promise<RunRecord>,
   ) {
     this.#stderr = stderr;
     this.#routes = routes;
+    this.#lines = lines;
+    this.#prefix = name === undefined ? '' : `${name}: `;
     this.#describe = describe;
     this.#isTerminal = stderr.isTTY === true;
   }
@@ -116,7 +128,7 @@ class RunView {
     switch (event.type) {
       case 'output': {
         const stream = this.#routes[event.stream];
-        if (stream) await this.#output(stream, event.text);
+        if (stream) await this.#output(stream, this.#lines ? this.#lines.push(event) : event.text);
         return;
       }
       case 'progress':
@@ -134,6 +146,8 @@ class RunView {
       case 'note':
         return this.#line(`note: ${event.message}`);
       case 'end':
+        for (const [name, stream] of Object.entries(this.#routes) as [OutputStream, NodeJS.WriteStream][])
+          await this.#output(stream, this.#lines?.flush(name) ?? '');
         return;
     }
   }
@@ -142,7 +156,7 @@ class RunView {
   async #line(text: string): Promise<void> {
     await this.#eraseProgress();
     const separator = this.#isTerminal && !this.#isAtLineStart ? '\n' : '';
-    await print(`${separator}${text}\n`, this.#stderr);
+    await print(`${separator}${this.#prefix}${text}\n`, this.#stderr);
     if (this.#isTerminal) this.#isAtLineStart = true;
     await this.#drawProgress();
   }

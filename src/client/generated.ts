@@ -568,8 +568,16 @@ export type ServiceStatus = {
     runId: RunId | null;
     status: RunStatus | null;
     uptimeMs: number | null;
+    pid: number | null;
     /** Restarts since the service was started. */
     restarts: number;
+    /** The start limit in force, defaults applied: the service fails past it. */
+    startLimit: {
+      /** Default: 5. */
+      maxRestarts: number;
+      /** Default: 60000. */
+      windowMs: number;
+    };
     nextRestartAt: Timestamp | null;
     lastFailure: {
       runId: RunId;

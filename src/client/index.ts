@@ -14,6 +14,7 @@ import {
   type RunyardMethods,
 } from './generated.js';
 import { Session, type ReconnectOptions } from './session.js';
+import { findStateDir } from './state-dir.js';
 
 export { ConnectError, ConnectionClosedError, RequestTimeoutError, RpcError } from './errors.js';
 export type { ConnectFailure } from './errors.js';
@@ -128,7 +129,10 @@ export interface ConnectOptions {
   url?: string;
   /** Bearer token. Default: RUNYARD_TOKEN, else the contents of `<stateDir>/token`. */
   token?: string;
-  /** Where to look for daemon.json and token when url or token is not given (Node only). Default: `./.runyard`. */
+  /**
+   * Where to look for daemon.json and token when url or token is not given (Node only). Default:
+   * RUNYARD_STATE_DIR, else the nearest `.runyard` in the working directory or a parent (as git finds `.git`).
+   */
   stateDir?: string;
   /** How a lost connection is re-opened (on the next call, or by run.follow). */
   reconnect?: ReconnectOptions;
@@ -185,7 +189,8 @@ export async function connect(options: ConnectOptions = {}): Promise<RunyardClie
 }
 
 async function locateDaemon(options: ConnectOptions): Promise<{ url: string; token: string }> {
-  const nodeProcess = (globalThis as { process?: { env: Record<string, string | undefined> } }).process;
+  const nodeProcess = (globalThis as { process?: { env: Record<string, string | undefined>; cwd(): string } })
+    .process;
   const env = nodeProcess?.env ?? {};
   let url = options.url ?? env.RUNYARD_URL;
   let token = options.token ?? env.RUNYARD_TOKEN;
@@ -193,9 +198,14 @@ async function locateDaemon(options: ConnectOptions): Promise<{ url: string; tok
   if (!nodeProcess) {
     throw new ConnectError('connect() needs { url, token } outside Node');
   }
+  const stateDir = options.stateDir ?? env[STATE_DIR_ENV] ?? (await findStateDir(nodeProcess.cwd()));
+  if (stateDir === undefined) {
+    throw new ConnectError(
+      `no runyard daemon found: no ${DEFAULT_STATE_DIR} directory here or in any parent (start one with \`runyard serve\`)`,
+    );
+  }
   // Imported lazily so that browsers, which always pass url and token, never load Node modules.
   const [{ readFile }, { join }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
-  const stateDir = options.stateDir ?? env[STATE_DIR_ENV] ?? DEFAULT_STATE_DIR;
   if (!url) {
     const infoPath = join(stateDir, DAEMON_FILE);
     try {

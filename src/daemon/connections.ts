@@ -11,6 +11,8 @@ import { SubscriptionHub } from './subscriptions.js';
 
 // A peer that misses two pings in a row (a sleeping laptop, a dropped network) is dropped.
 const PING_INTERVAL_MS = 30_000;
+/** RFC 6455 close code 1003: the endpoint received a type of data it cannot accept. */
+const UNSUPPORTED_DATA = 1003;
 
 export class Connections {
   readonly #sockets = new Set<WebSocket>();
@@ -50,10 +52,9 @@ export class Connections {
       this.#log.warn('connection error', { connectionId: context.connectionId, error: error.message }),
     );
     socket.on('message', (data, isBinary) => {
-      const text =
-        isBinary || Array.isArray(data)
-          ? Buffer.concat([data].flat() as Buffer[]).toString('utf8')
-          : data.toString();
+      // Text frames only: ws has checked their UTF-8, which it never does for binary ones.
+      if (isBinary) return socket.close(UNSUPPORTED_DATA, 'binary frames are not accepted; send text frames');
+      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString();
       this.#dispatcher.handle(text, context).then(
         (answer) => {
           if (answer !== undefined && socket.readyState === socket.OPEN)

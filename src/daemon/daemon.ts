@@ -126,8 +126,9 @@ async function startServing(config: DaemonConfig, log: Logger, resources: Resour
     pruner.unref();
     resources.add('pruner', pruner, clearInterval);
   }
-  const openrpcJson = `${JSON.stringify(buildOpenRpcDocument(), null, 2)}\n`;
   let url = '';
+  // Written once the server listens: its servers[0].url is this daemon's own URL.
+  let openrpcJson = '';
   const info = (): DaemonInfo => ({
     version,
     pid: process.pid,
@@ -167,12 +168,13 @@ async function startServing(config: DaemonConfig, log: Logger, resources: Resour
       port: config.port,
       policy: { token, allowOrigins: new Set(config.allowOrigins), allowHosts: allowedHosts(config.host) },
       maxPayloadBytes: config.maxPayloadBytes,
-      openrpcJson,
+      openrpcJson: () => openrpcJson,
       onConnection: (socket) => connections.accept(socket),
     }),
     (server) => server.close(),
   );
   url = server.url;
+  openrpcJson = `${JSON.stringify(buildOpenRpcDocument(url), null, 2)}\n`;
   const daemonJson = join(stateDir, DAEMON_FILE);
   await writeJsonAtomic(daemonJson, { url, ...daemonIdentity(), version, startedAt });
   resources.add('daemon.json', daemonJson, (path) => rm(path, { force: true }));

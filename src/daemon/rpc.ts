@@ -33,6 +33,11 @@ class InternalError extends Error {
 
 const isId = (id: unknown): id is JSONRPCID =>
   typeof id === 'string' || typeof id === 'number' || id === null;
+// JSON.parse reads 9007199254740993 as ...992: an id past 2^53 (or a fraction, or 1e999) would come back
+// changed and match no pending call, so it is refused rather than echoed wrong.
+const isExactId = (id: JSONRPCID) => typeof id !== 'number' || Number.isSafeInteger(id);
+// By-position params are not supported, but `[]` says "no params" (@open-rpc/client-js sends it).
+const POSITIONAL: SchemaViolation = { path: '/', message: 'must be an object: params are passed by name' };
 const error = (id: JSONRPCID, code: number, message: string, data?: unknown) =>
   createJSONRPCErrorResponse(id, code, message, data);
 
@@ -53,7 +58,8 @@ export class RpcDispatcher<Context> {
       const handler = handlers[descriptor.name];
       if (!handler) throw new Error(`no handler for ${descriptor.name}`);
       this.#server.addMethod(descriptor.name, async (params: unknown, context) => {
-        const named = params ?? {};
+        if (Array.isArray(params) && params.length > 0) throw new InvalidParamsError([POSITIONAL]);
+        const named = params === undefined || Array.isArray(params) ? {} : params;
         if (!validate(named)) throw new InvalidParamsError(describeViolations(validate.errors ?? []));
         try {
           return await handler(named as never, context);
@@ -117,6 +123,14 @@ export class RpcDispatcher<Context> {
       );
     }
     const id = hasId ? (request.id as JSONRPCID) : null;
+    if (!isExactId(id)) {
+      return error(
+        null,
+        JSONRPCErrorCode.InvalidRequest,
+        'Invalid Request: a numeric id must be an integer from -9007199254740991 to 9007199254740991, or it does not come back exactly; use a string id',
+        { reason: 'unsafe_id' },
+      );
+    }
     if (request.jsonrpc !== '2.0')
       return error(id, JSONRPCErrorCode.InvalidRequest, 'Invalid Request: jsonrpc must be "2.0"');
     if (typeof request.method !== 'string') {

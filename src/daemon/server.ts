@@ -10,7 +10,8 @@ export interface ServerOptions {
   port: number;
   policy: Omit<HandshakePolicy, 'port'>;
   maxPayloadBytes: number;
-  openrpcJson: string;
+  /** The OpenRPC document served at /openrpc.json (it names the URL, known once listening). */
+  openrpcJson: () => string;
   onConnection: (socket: WebSocket, request: IncomingMessage) => void;
 }
 
@@ -38,7 +39,7 @@ export async function startServer(options: ServerOptions): Promise<HttpServer> {
     if (path === '/openrpc.json') {
       const refusal = checkHandshake(policy, request);
       if (refusal) return respond(response, refusal.status, refusal.message);
-      return respond(response, 200, options.openrpcJson, 'application/json');
+      return respond(response, 200, options.openrpcJson(), 'application/json');
     }
     respond(response, 404, 'not found');
   });

@@ -85,6 +85,11 @@ export class RunEngine implements RunEventSource {
     return stored;
   }
 
+  /** The process of a run's current attempt, while it runs; null otherwise. */
+  pidOf(runId: string): number | null {
+    return this.#active.get(runId)?.processIdentity?.pid ?? null;
+  }
+
   async list(params: RunListParams): Promise<RunListResult> {
     const { limit } = params;
     const runs = await this.#options.store.runs.list({

@@ -79,7 +79,11 @@ export const ServiceStatus = Type.Object(
           runId: Nullable(RunId),
           status: Nullable(RunStatus),
           uptimeMs: Nullable(Type.Integer({ minimum: 0, description: 'Since the current run started running.' })),
+          pid: Nullable(Type.Integer({ minimum: 1, description: "The current run's process, while it runs." })),
           restarts: Type.Integer({ minimum: 0, description: 'Restarts since the service was started.' }),
+          startLimit: Type.Required(StartLimit, {
+            description: 'The start limit in force, defaults applied: the service fails past it.',
+          }),
           nextRestartAt: Nullable(Timestamp),
           lastFailure: Nullable(
             Type.Object(
@@ -121,7 +125,9 @@ const webRunning: ServiceStatus = {
       runId: '01JD6W4ZK3Q8V5N2M7XKCB9TRE',
       status: 'running',
       uptimeMs: 1_250,
+      pid: 48_211,
       restarts: 0,
+      startLimit: { maxRestarts: 5, windowMs: 60_000 },
       nextRestartAt: null,
       lastFailure: null,
     },
@@ -130,7 +136,9 @@ const webRunning: ServiceStatus = {
       runId: '01JD6W4ZK3Q8V5N2M7XKCB9TRF',
       status: 'running',
       uptimeMs: 1_248,
+      pid: 48_215,
       restarts: 0,
+      startLimit: { maxRestarts: 5, windowMs: 60_000 },
       nextRestartAt: null,
       lastFailure: null,
     },
@@ -224,7 +232,7 @@ export const serviceStop = defineMethod({
       result: {
         name: 'web',
         state: 'stopped',
-        actions: webRunning.actions.map((action) => ({ ...action, runId: null, status: null, uptimeMs: null })),
+        actions: webRunning.actions.map((action) => ({ ...action, runId: null, status: null, uptimeMs: null, pid: null })),
       },
     },
   ],

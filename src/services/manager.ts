@@ -211,13 +211,15 @@ export class ServiceManager {
       spec.actions.map(async (policy, index) => {
         const slot = generation?.slots[index];
         const run = slot?.runId ? await this.#engine.get(slot.runId).catch(() => undefined) : undefined;
+        const running = run?.status === 'running';
         return {
           action: policy.action,
           runId: run?.runId ?? null,
           status: run?.status ?? null,
-          uptimeMs:
-            run?.status === 'running' && run.startedAt ? Math.max(0, now - Date.parse(run.startedAt)) : null,
+          uptimeMs: running && run.startedAt ? Math.max(0, now - Date.parse(run.startedAt)) : null,
+          pid: running ? this.#engine.pidOf(run.runId) : null,
           restarts: slot?.restarts ?? 0,
+          startLimit: (slot?.policy ?? resolveServiceAction(policy)).startLimit,
           nextRestartAt: slot?.nextRestartAt ?? null,
           lastFailure: slot?.lastFailure ?? null,
         };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { ServiceAction } from 'runyard/client';
 import { runCli } from '../helpers/cli.js';
-import { startDaemon } from '../helpers/daemon.js';
+import { processGone, startDaemon } from '../helpers/daemon.js';
 import { eventually } from '../helpers/poll.js';
 
 const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
@@ -110,9 +110,10 @@ t.test('service start prints the state, then one row per action with its new run
   t.equal(result.code, 0, result.stderr);
   const lines = result.stdout.trimEnd().split('\n');
   t.equal(lines[0], 'start-web: running');
-  t.match(lines[1], /^ACTION\s+RUN ID\s+STATUS\s+UPTIME\s+RESTARTS\s+LAST FAILURE$/);
-  t.match(lines[2], new RegExp(`^serve\\s+${ULID}\\s+running\\s+\\d+s\\s+0\\s+-$`));
-  t.match(lines[3], new RegExp(`^check\\s+${ULID}\\s+\\w+\\s+\\S+\\s+0\\s+-$`));
+  t.match(lines[1], /^ACTION\s+RUN ID\s+STATUS\s+PID\s+UPTIME\s+RESTARTS\s+WHY$/);
+  // The pid shows once the process is spawned, which the attempt's start may precede by a moment.
+  t.match(lines[2], new RegExp(`^serve\\s+${ULID}\\s+running\\s+(\\d+|-)\\s+\\d+s\\s+0\\s+-$`));
+  t.match(lines[3], new RegExp(`^check\\s+${ULID}\\s+\\w+\\s+\\S+\\s+\\S+\\s+0\\s+-$`));
   t.equal(lines.length, 4);
   t.same(
     lines
@@ -123,19 +124,26 @@ t.test('service start prints the state, then one row per action with its new run
   );
 });
 
-t.test('service status shows the uptime of a running action and the same runs as the daemon', async (t) => {
-  await makeService(t, 'status-web', [{ action: 'serve', restart: 'always' }]);
-  const started = await client.service.start({ name: 'status-web' });
-  const result = await service('status', 'status-web');
-  t.equal(result.code, 0, result.stderr);
-  t.match(result.stdout, /^status-web: running\n/);
-  t.match(
-    result.stdout,
-    new RegExp(`^serve\\s+${started.actions[0]!.runId}\\s+running\\s+\\d+s\\s+0\\s+-$`, 'm'),
-  );
-});
+t.test(
+  'service status shows the pid and uptime of a running action and the same runs as the daemon',
+  async (t) => {
+    await makeService(t, 'status-web', [{ action: 'serve', restart: 'always' }]);
+    const started = await client.service.start({ name: 'status-web' });
+    const pid = await eventually(
+      async () => (await client.service.status({ name: 'status-web' })).actions[0]!.pid ?? undefined,
+    );
+    const result = await service('status', 'status-web');
+    t.equal(result.code, 0, result.stderr);
+    t.match(result.stdout, /^status-web: running\n/);
+    t.match(
+      result.stdout,
+      new RegExp(`^serve\\s+${started.actions[0]!.runId}\\s+running\\s+${pid}\\s+\\d+s\\s+0\\s+-$`, 'm'),
+    );
+    t.notOk(processGone(pid), 'that pid is a live process');
+  },
+);
 
-t.test('service status shows restarts and the reason of the last failure', async (t) => {
+t.test('service status shows restarts and, in words, the last failure and the start limit', async (t) => {
   await makeService(t, 'crash-web', [
     {
       action: 'crash',
@@ -155,7 +163,11 @@ t.test('service status shows restarts and the reason of the last failure', async
   t.equal(result.stdout.split('\n')[0], 'crash-web: failed');
   t.match(
     result.stdout,
-    new RegExp(`^crash\\s+${entry!.runId}\\s+failed\\s+-\\s+${entry!.restarts}\\s+exit_code$`, 'm'),
+    new RegExp(
+      `^crash\\s+${entry!.runId}\\s+failed\\s+-\\s+-\\s+${entry!.restarts}\\s+` +
+        'exited with code 3; start limit: 2 restarts in 60 s$',
+      'm',
+    ),
   );
   t.ok(entry!.restarts > 0);
   const json = await service('status', 'crash-web', '--json');
@@ -168,7 +180,7 @@ t.test('service stop --remove-jobs ends the runs and removes them from the index
   const result = await service('stop', 'stop-web', '--remove-jobs');
   t.equal(result.code, 0, result.stderr);
   t.match(result.stdout, /^stop-web: stopped\nACTION\s+RUN ID/);
-  t.match(result.stdout, /^serve\s+-\s+-\s+-\s+0\s+-$/m);
+  t.match(result.stdout, /^serve\s+-\s+-\s+-\s+-\s+0\s+-$/m);
   t.same(await runIdsOf('stop-web'), []);
   t.equal((await run('status', started.actions[0]!.runId!)).code, 1, 'the run is gone from the index');
 });

@@ -55,3 +55,12 @@ export function markers(markdown: string): Marker[] {
   });
   return found;
 }
+
+/** The `→` comments of an example (after `//` or `#`): what it prints, line by line. */
+export const printed = (example: string, comment: string) =>
+  example
+    .split('\n')
+    .map((line) => new RegExp(`${comment} → (.*)$`).exec(line)?.[1])
+    .filter((text): text is string => text !== undefined)
+    .map((text) => `${text}\n`)
+    .join('');

@@ -95,7 +95,7 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise
 
 t.test('every method in openrpc.json has a request example in docs/protocol.md', async (t) => {
   const document = JSON.parse(await readFile(join(repoRoot, 'openrpc.json'), 'utf8')) as {
-    methods: { name: string; 'x-notification'?: unknown }[];
+    methods: { name: string }[];
   };
   const requested = new Set(
     readSteps(await readDoc(DOC)).flatMap((step) =>
@@ -104,10 +104,7 @@ t.test('every method in openrpc.json has a request example in docs/protocol.md',
         : [],
     ),
   );
-  const methods = [
-    'rpc.discover',
-    ...document.methods.filter((method) => !method['x-notification']).map((m) => m.name),
-  ];
+  const methods = ['rpc.discover', ...document.methods.map((m) => m.name)];
   t.same(
     methods.filter((method) => !requested.has(method)),
     [],

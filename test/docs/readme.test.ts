@@ -1,15 +1,17 @@
 // Runs the README's examples against a real daemon and pins the facts of its "Start" section.
 //
 // The SDK example is the README's one `js` block; the CLI example is the `sh` block that calls
-// `npx runyard run`. A trailing `// → TEXT` or `# → TEXT` comment on a line says what that line prints;
-// the example must print exactly those lines, in order, and exit 0.
+// `npx runyard run`; the operator example is the `sh` block that calls `npx runyard logs`. A trailing
+// `// → TEXT` or `# → TEXT` comment on a line says what that line prints; the example must print exactly
+// those lines, in order, and exit 0. In the operator example, `…` in TEXT stands for any text (a pid, an
+// uptime), and stderr is not checked: following a run reports its end there.
 import { execFile } from 'node:child_process';
 import { readdir, readFile, stat, symlink, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { CLI, startDaemon } from '../helpers/daemon.js';
 import { parseServeArgs } from '../../src/cli/commands/serve.js';
-import { fencedBlocks, readDoc, repoRoot } from './markdown.js';
+import { fencedBlocks, printed, readDoc, repoRoot } from './markdown.js';
 import { tempDir } from '../helpers/fs.js';
 
 interface Outcome {
@@ -30,15 +32,6 @@ function run(
     });
   });
 }
-
-/** The `→` comments of an example: what it prints, line by line. */
-const printed = (example: string, comment: string) =>
-  example
-    .split('\n')
-    .map((line) => new RegExp(`${comment} → (.*)$`).exec(line)?.[1])
-    .filter((text): text is string => text !== undefined)
-    .map((text) => `${text}\n`)
-    .join('');
 
 /** First-column paths of the README's run directory table. */
 function runDirectoryPaths(readme: string): string[] {
@@ -108,6 +101,29 @@ t.test('the README CLI example runs against a daemon and prints what it says', (
 t.test('the README rpc example runs against a daemon and prints what it says', (t) =>
   runShellExample(t, /npx runyard rpc/, ['npx runyard rpc describe', 'npx runyard rpc run.wait']),
 );
+
+t.test('the README operator example runs against a daemon and prints what it says', async (t) => {
+  const readme = await readDoc('README.md');
+  const block = fencedBlocks(readme).find(
+    (candidate) => candidate.lang === 'sh' && /npx runyard logs/.test(candidate.text),
+  );
+  if (!block) throw new Error('README has no sh block with `npx runyard logs`');
+  for (const command of ['status', 'run logs', 'logs']) t.match(block.text, `npx runyard ${command} `);
+
+  const daemon = await startDaemon(t);
+  const script = block.text.replaceAll('npx runyard', `"${process.execPath}" "${CLI}"`);
+  const outcome = await run('sh', ['-e', '-c', script], {
+    cwd: await tempDir(t, 'readme-operator'),
+    env: { ...process.env, RUNYARD_URL: daemon.url, RUNYARD_TOKEN: daemon.token },
+  });
+  t.equal(outcome.code, 0, outcome.stderr);
+  const expected = printed(block.text, '#')
+    .split('\n')
+    .map((line) => line.split('…').map(escapeRegExp).join('.*'));
+  t.match(outcome.stdout, new RegExp(`^${expected.join('\n')}$`));
+});
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 t.test('the README Start section matches the npm scripts and the serve defaults', async (t) => {
   const readme = await readDoc('README.md');

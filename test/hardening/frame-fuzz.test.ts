@@ -33,12 +33,8 @@ t.test('hostile frames get conforming answers or a policy close, and leave no tr
   const probe = await makeProbe(t);
   const daemon = await startDaemon(t, { env: probe.env });
   const bystander = await daemon.client();
-  const discovered = (await bystander.call('rpc.discover')) as {
-    methods: { name: string; 'x-notification'?: boolean }[];
-  };
-  // Notifications are listed too (marked x-notification), but only the daemon sends them.
-  const callable = discovered.methods.filter((method) => !method['x-notification']);
-  const methods = [...callable.map((method) => method.name), 'rpc.discover'];
+  const discovered = (await bystander.call('rpc.discover')) as { methods: { name: string }[] };
+  const methods = [...discovered.methods.map((method) => method.name), 'rpc.discover'];
   const known = new Set(methods);
   const random = makeRandom(seed);
   let idCounter = 0;
@@ -160,11 +156,11 @@ async function streamFrames(
 }
 
 function sendFragmented(socket: WebSocket, bytes: Buffer, frame: StreamedFrame): void {
-  if (frame.fragments <= 1) return socket.send(bytes, { binary: frame.binary });
+  if (frame.fragments <= 1) return socket.send(bytes, { binary: false });
   const size = Math.ceil(bytes.length / frame.fragments);
   for (let offset = 0; offset < bytes.length; offset += size) {
     socket.send(bytes.subarray(offset, offset + size), {
-      binary: frame.binary,
+      binary: false,
       fin: offset + size >= bytes.length,
     });
   }
@@ -269,7 +265,10 @@ function shapeProblem(answer: Answer): string | undefined {
 interface ClosingCase {
   name: string;
   writes: Buffer[];
-  /** 1002 protocol error, 1007 invalid UTF-8, 1009 too big: the codes RFC 6455 assigns to each. */
+  /**
+   * 1002 protocol error, 1003 unsupported data (binary frames), 1007 invalid UTF-8, 1009 too big: the
+   * codes RFC 6455 assigns to each.
+   */
   expected: number[];
 }
 
@@ -350,6 +349,20 @@ function closingCases(random: Random): ClosingCase[] {
       name: 'UTF-16 surrogate encoded in UTF-8',
       writes: [text(Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22]))],
       expected: [1007],
+    },
+  );
+  const binary = (payload: Buffer, options = {}) => encodeFrame(OPCODE.binary, payload, options);
+  const noise = Buffer.from(Array.from({ length: random.between(1, 300) }, () => random.int(256)));
+  cases.push(
+    { name: 'binary frame holding a request', writes: [binary(Buffer.from(request))], expected: [1003] },
+    { name: 'binary frame of random bytes', writes: [binary(noise)], expected: [1003] },
+    {
+      name: 'fragmented binary frame',
+      writes: [
+        binary(Buffer.from(request.slice(0, 10)), { fin: false }),
+        encodeFrame(OPCODE.continuation, Buffer.from(request.slice(10))),
+      ],
+      expected: [1003],
     },
   );
   for (const opcode of [3, 4, 5, 6, 7, 11, 12, 13, 14, 15]) {

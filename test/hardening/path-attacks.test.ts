@@ -240,7 +240,6 @@ interface DiscoveredMethod {
   name: string;
   params: { name: string; required?: boolean }[];
   examples?: { params: { name: string; value: unknown }[] }[];
-  'x-notification'?: boolean;
 }
 
 interface Target {
@@ -263,7 +262,6 @@ const KNOWN_PARAMS: Record<string, string[]> = {
 function attackTargets(methods: DiscoveredMethod[]): Target[] {
   const targets: Target[] = [];
   for (const method of methods) {
-    if (method['x-notification']) continue;
     const names = [
       ...new Set([...method.params.map((param) => param.name), ...(KNOWN_PARAMS[method.name] ?? [])]),
     ];

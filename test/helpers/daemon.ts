@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import type { Test } from 'tap';
 import WebSocket from 'ws';
 import { connect, type RunyardClient } from 'runyard/client';
+import { findStateDir } from '../../src/client/state-dir.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
@@ -36,27 +37,25 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Reuse this temp directory (runs/ and state/ inside it), e.g. to restart on the same state. */
   home?: string;
+  /**
+   * Start `runyard serve` in this directory without --runs-dir and --state-dir, so that it picks them
+   * as a user's would (and without the caller's RUNYARD_ variables); `home` is still made, and removed, with the test.
+   */
+  cwd?: string;
 }
 
 export async function startDaemon(t: Test, options: StartOptions = {}): Promise<TestDaemon> {
   const home = options.home ?? (await mkdtemp(join(tmpdir(), 'runyard-test-')));
   if (!options.home) t.teardown(() => rm(home, { recursive: true, force: true }));
-  const runsDir = join(home, 'runs');
-  const stateDir = join(home, 'state');
+  const dirs = options.cwd ? [] : ['--runs-dir', join(home, 'runs'), '--state-dir', join(home, 'state')];
   const child = spawn(
     process.execPath,
-    [
-      CLI,
-      'serve',
-      '--listen',
-      '127.0.0.1:0',
-      '--runs-dir',
-      runsDir,
-      '--state-dir',
-      stateDir,
-      ...(options.args ?? []),
-    ],
-    { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [CLI, 'serve', '--listen', '127.0.0.1:0', ...dirs, ...(options.args ?? [])],
+    {
+      env: { ...(options.cwd ? withoutRunyardVariables(process.env) : process.env), ...options.env },
+      cwd: options.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
@@ -85,10 +84,12 @@ export async function startDaemon(t: Test, options: StartOptions = {}): Promise<
     });
     exited.then((code) => reject(new Error(`daemon exited (${code}) before listening:\n${stderr}`)), reject);
   });
+  const stateDir = options.cwd ? (await findStateDir(options.cwd))! : join(home, 'state');
   const token = (await readFile(join(stateDir, 'token'), 'utf8')).trim();
   const info = JSON.parse(await readFile(join(stateDir, 'daemon.json'), 'utf8')) as { url: string };
   if (info.url !== url) throw new Error(`daemon.json says ${info.url}, stdout says ${url}`);
 
+  const { runsDir } = (await fetchInfo(url, token)) as { runsDir: string };
   return {
     url,
     token,
@@ -113,6 +114,19 @@ export async function startDaemon(t: Test, options: StartOptions = {}): Promise<
     },
   };
 }
+
+async function fetchInfo(url: string, token: string): Promise<unknown> {
+  const client = await connect({ url, token });
+  try {
+    return await client.daemon.info();
+  } finally {
+    await client.close();
+  }
+}
+
+/** The environment without RUNYARD_ variables, so that only what a test passes decides where things go. */
+export const withoutRunyardVariables = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
+  Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('RUNYARD_')));
 
 async function realpathOf(path: string): Promise<string> {
   const { realpath } = await import('node:fs/promises');

@@ -8,6 +8,7 @@ import { SqliteStore } from '../../store/sqlite.js';
 import {
   DEFAULT_RUNS_DIR,
   DEFAULT_STATE_DIR,
+  findProjectDir,
   RUNS_DIR_ENV,
   runsDirFrom,
   STATE_DIR_ENV,
@@ -24,8 +25,9 @@ const HELP = `Usage:
       Remove finished runs beyond the limits from the index (never a queued or active run);
       with --prune-dirs also their run directories. --dry-run only lists them.
 
-Both refuse to run while a daemon uses the state directory. Defaults: --runs-dir ./${DEFAULT_RUNS_DIR}
-(env ${RUNS_DIR_ENV}), --state-dir ./${DEFAULT_STATE_DIR} (env ${STATE_DIR_ENV}).`;
+Both refuse to run while a daemon uses the state directory. Defaults: --state-dir (env ${STATE_DIR_ENV})
+the nearest ${DEFAULT_STATE_DIR} here or in a parent directory, else ./${DEFAULT_STATE_DIR}; --runs-dir
+(env ${RUNS_DIR_ENV}) ${DEFAULT_RUNS_DIR} beside it.`;
 
 export async function maintainIndex(command: 'rebuild' | 'prune', args: string[]): Promise<number> {
   const { values } = parseFlags(args, {
@@ -51,8 +53,9 @@ export async function maintainIndex(command: 'rebuild' | 'prune', args: string[]
     throw new UsageError('index prune needs --keep-runs or --keep-days');
   }
 
-  const stateDirArg = stateDirFrom(values['state-dir'], process.env);
-  const runsDirArg = runsDirFrom(values['runs-dir'], process.env);
+  const project = await findProjectDir();
+  const stateDirArg = stateDirFrom(values['state-dir'], process.env, project);
+  const runsDirArg = runsDirFrom(values['runs-dir'], process.env, project);
   await mkdir(stateDirArg, { recursive: true, mode: 0o700 });
   const stateDir = await realpath(stateDirArg);
   const live = await liveDaemon(stateDir);

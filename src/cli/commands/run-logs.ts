@@ -1,20 +1,22 @@
-// `runyard run logs RUN_ID`: writes a run's stdout or stderr log, as far as it goes now or until the run ends.
+// `runyard run logs RUN_ID`: writes a run's stdout, stderr or both, as far as it goes now or until the run ends.
 import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
 import { FOLLOW_EXIT_HELP, followToEnd } from '../follow-output.js';
+import { LINE_OPTIONS_HELP, lineOptions, parseLineOptions, showLines } from '../log-options.js';
 import { EXIT, UsageError, parseFlags } from '../usage.js';
 import { integer, onlyRunId } from './run-args.js';
 import { print, printJson } from './run-format.js';
 
 const HELP = `Usage: runyard run logs RUN_ID [options]
 
-Writes the run's log as raw text: all of it as of now, or one slice with --limit.
-With --follow, writes all of it and then what the run writes next, until the run ends, with progress
-and status changes on stderr.
+Writes the run's log: all of it as of now, its last lines with --tail, or one slice with --limit.
+With --follow, writes that and then what the run writes next, until the run ends, with progress and
+status changes on stderr.
 
-  --stderr                the stderr log instead of stdout
-  --offset N              start at this byte (default 0)
+${LINE_OPTIONS_HELP}
+  --stderr                the same as --stream stderr
+  --offset N              start at this byte (default 0; not with --tail, --timestamps or --stream both)
   --limit N               at most N bytes, in one request (--json always makes one request)
-  --follow                keep writing until the run ends (not with --offset or --limit); with --json,
+  -f, --follow            keep writing until the run ends (not with --offset or --limit); with --json,
                           every event of the run (both streams) as one JSON line
 ${CLIENT_OPTIONS_HELP}
 
@@ -25,10 +27,11 @@ export async function runLogs(args: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ...clientOptions,
+      ...lineOptions,
       stderr: { type: 'boolean' },
       offset: { type: 'string' },
       limit: { type: 'string' },
-      follow: { type: 'boolean' },
+      follow: { type: 'boolean', short: 'f' },
     },
   });
   if (values.help) {
@@ -36,13 +39,25 @@ export async function runLogs(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   const runId = onlyRunId(positionals);
-  const stream = values.stderr ? 'stderr' : 'stdout';
+  if (values.stderr && values.stream !== undefined && values.stream !== 'stderr') {
+    throw new UsageError(
+      `--stderr means --stream stderr; it cannot be combined with --stream ${values.stream}`,
+    );
+  }
+  const lines = parseLineOptions({ ...values, stream: values.stderr ? 'stderr' : values.stream });
   const offset = integer('--offset', values.offset, 0);
   const limit = integer('--limit', values.limit);
   if (values.follow && (offset !== undefined || limit !== undefined)) {
     throw new UsageError('--follow shows the whole log; it cannot be combined with --offset or --limit');
   }
+  if (lines.isMarked && (offset !== undefined || limit !== undefined || values.json)) {
+    throw new UsageError(
+      '--tail, --timestamps and --stream both read whole lines; they cannot be combined with --offset, --limit or --json',
+    );
+  }
   return withClient(values, async (client) => {
+    if (lines.isMarked) return showLines(client, [{ runId }], lines, values.follow === true);
+    const stream = lines.streams[0]!;
     if (values.follow) {
       // The same place as without --follow, so `runyard run logs ID --stderr --follow | grep` works too.
       return followToEnd(client, runId, { json: values.json === true, routes: { [stream]: process.stdout } });

@@ -1,5 +1,6 @@
 // `runyard run start`: queues an action, or everything after --, as a new run and prints its id, or follows
 // it to its end.
+import { resolve } from 'node:path';
 import { ActionName } from '../../schema/common.js';
 import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
 import { FOLLOW_EXIT_HELP, followToEnd } from '../follow-output.js';
@@ -19,7 +20,8 @@ stderr as it writes them, progress and status changes on stderr.
 
   --label K=V             tag the run (repeatable)
   --env K=V               add a variable to the command's environment (repeatable; only names are recorded)
-  --cwd DIR               working directory, relative to the run directory (default: the run directory)
+  --cwd DIR               working directory; a relative DIR is taken from the shell's directory
+                          (default: the run directory)
   --output-dir DIR        run directory instead of <runs-dir>/<run-id>; must be inside the runs directory
   --overwrite             reuse a non-empty --output-dir, removing its old contents
   --timeout-ms N          kill the run and end it timed_out after N milliseconds
@@ -64,7 +66,8 @@ export async function runStart(args: string[]): Promise<number> {
     ...(action === undefined ? { argv } : { action }),
     labels: keyValues('--label', values.label),
     env: keyValues('--env', values.env),
-    cwd: values.cwd,
+    // The daemon takes a relative cwd from the run directory, which no shell user means by `--cwd src`.
+    cwd: values.cwd === undefined ? undefined : resolve(values.cwd),
     outputDir: values['output-dir'],
     overwrite: values.overwrite,
     timeoutMs: integer('--timeout-ms', values['timeout-ms']),

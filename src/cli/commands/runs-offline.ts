@@ -3,7 +3,7 @@ import { realpath } from 'node:fs/promises';
 import type { TSchema } from '@sinclair/typebox';
 import { RetainedIndex } from '../../retained/retained-index.js';
 import { compileSchema, createAjv, describeViolations } from '../../schema/validator.js';
-import { RUNS_DIR_HELP, runsDirFrom } from '../defaults.js';
+import { findProjectDir, RUNS_DIR_HELP, runsDirFrom } from '../defaults.js';
 import { UsageError } from '../usage.js';
 
 export const offlineOptions = {
@@ -18,7 +18,7 @@ export const OFFLINE_OPTIONS_HELP = `  --runs-dir DIR          the runs director
 
 /** An index of the runs directory, not yet scanned: one-run commands may not need a scan at all. */
 export async function openRunsDir(flag: string | undefined): Promise<RetainedIndex> {
-  const runsDir = runsDirFrom(flag, process.env);
+  const runsDir = runsDirFrom(flag, process.env, await findProjectDir());
   await realpath(runsDir).catch(() => {
     throw new UsageError(`runs directory ${runsDir} does not exist`);
   });

@@ -6,6 +6,7 @@ import type { StoreKind } from '../../store/open.js';
 import { DEFAULT_LISTEN } from '../../schema/transport.js';
 import {
   DAEMON_FILE,
+  findProjectDir,
   RUNS_DIR_HELP,
   runsDirFrom,
   STATE_DIR_HELP,
@@ -32,7 +33,7 @@ const HELP = `Usage: runyard serve [options]
   --prune-dirs            with --keep-runs/--keep-days, also delete the pruned runs' directories`;
 
 export async function serve(args: string[]): Promise<number> {
-  const config = parseServeArgs(args, process.env);
+  const config = parseServeArgs(args, process.env, await findProjectDir());
   if (!config) {
     console.log(HELP);
     return EXIT.ok;
@@ -53,8 +54,15 @@ export async function serve(args: string[]): Promise<number> {
   return EXIT.ok;
 }
 
-/** undefined when --help was asked for. */
-export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): DaemonConfig | undefined {
+/**
+ * undefined when --help was asked for. `project` is where the state and runs directories default to:
+ * the directory of the nearest existing .runyard, so that serve and every other command meet there.
+ */
+export function parseServeArgs(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  project = '.',
+): DaemonConfig | undefined {
   const { values } = parseFlags(args, {
     allowPositionals: false,
     options: {
@@ -88,8 +96,8 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): DaemonCo
   return {
     host,
     port,
-    runsDir: runsDirFrom(values['runs-dir'], env),
-    stateDir: stateDirFrom(values['state-dir'], env),
+    runsDir: runsDirFrom(values['runs-dir'], env, project),
+    stateDir: stateDirFrom(values['state-dir'], env, project),
     allowOrigins: values['allow-origin'] ?? [],
     maxConcurrent: integer('--max-concurrent', values['max-concurrent']) ?? availableParallelism(),
     maxQueued: integer('--max-queued', values['max-queued']) ?? 10_000,

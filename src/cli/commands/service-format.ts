@@ -27,21 +27,43 @@ export function serviceTable(services: Service[]): string {
   ]);
 }
 
-/** `web: running`, then one row per action with its current run, uptime, restarts and last failure. */
-export function statusView(status: ServiceStatus): string {
+type ActionStatus = ServiceStatus['actions'][number];
+
+/** `web: running`, then one row per action: its run, pid, uptime, restarts and, in words, why it is not running. */
+export function statusView(status: ServiceStatus, now = Date.now()): string {
   const rows = status.actions.map((entry) => [
     entry.action,
     entry.runId ?? '-',
     entry.status ?? '-',
+    entry.pid === null ? '-' : String(entry.pid),
     entry.uptimeMs === null ? '-' : formatDuration(entry.uptimeMs),
     String(entry.restarts),
-    entry.lastFailure ? (entry.lastFailure.error?.reason ?? entry.lastFailure.status) : '-',
+    whyNotRunning(entry, status.state, now),
   ]);
   return (
     `${status.name}: ${status.state}\n` +
-    table([['ACTION', 'RUN ID', 'STATUS', 'UPTIME', 'RESTARTS', 'LAST FAILURE'], ...rows])
+    table([['ACTION', 'RUN ID', 'STATUS', 'PID', 'UPTIME', 'RESTARTS', 'WHY'], ...rows])
   );
 }
+
+/** "exited with code 1, restarting in 4 s", "killed by SIGKILL; start limit: 5 restarts in 60 s", or "-". */
+function whyNotRunning(entry: ActionStatus, state: ServiceStatus['state'], now: number): string {
+  const failure = entry.lastFailure
+    ? (entry.lastFailure.error?.message ?? entry.lastFailure.status)
+    : undefined;
+  if (entry.nextRestartAt !== null) {
+    const inMs = Math.max(0, Date.parse(entry.nextRestartAt) - now);
+    return `${failure ?? entry.status ?? 'ended'}, restarting in ${seconds(inMs)}`;
+  }
+  if (entry.status === 'running' || entry.status === 'queued') return '-';
+  const { maxRestarts, windowMs } = entry.startLimit;
+  if (state === 'failed' && failure && entry.restarts >= maxRestarts)
+    return `${failure}; start limit: ${maxRestarts} restarts in ${seconds(windowMs)}`;
+  return failure ?? '-';
+}
+
+/** 4_000 → `4 s`; past two minutes, a duration like `5m00s`. */
+const seconds = (ms: number) => (ms < 120_000 ? `${Math.ceil(ms / 1000)} s` : formatDuration(ms));
 
 /** 950 → `0s`, 62_000 → `1m02s`, 3_723_000 → `1h02m03s`, 90_000_000 → `1d01h00m`. */
 export function formatDuration(ms: number): string {

@@ -16,5 +16,5 @@ export const serviceRestart = oneCallCommand({
   positional: 'NAME',
   schema: ServiceName,
   call: (client, name) => client.service.restart({ name }),
-  format: statusView,
+  format: (status) => statusView(status),
 });

@@ -17,5 +17,5 @@ export const serviceStatus = oneCallCommand({
   positional: 'NAME',
   schema: ServiceName,
   call: (client, name) => client.service.status({ name }),
-  format: statusView,
+  format: (status) => statusView(status),
 });

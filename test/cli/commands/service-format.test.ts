@@ -10,44 +10,75 @@ t.test('uptimes read as seconds, then minutes, hours and days with two-digit par
   t.equal(formatDuration(90_000_000), '1d01h00m');
 });
 
+const limit = { maxRestarts: 5, windowMs: 60_000 };
+const failure = (message: string) => ({
+  runId: '01JD6W4ZK3Q8V5N2M7XKCB9TRE',
+  status: 'failed' as const,
+  at: '2026-11-23T10:00:04.000Z',
+  error: { reason: 'exit_code' as const, message },
+});
+
 t.test(
-  'the status view lists each action with its run, uptime, restarts and the reason of its last failure',
+  'the status view says in words why each action is not running, with the pid of those that are',
   async (t) => {
-    const view = statusView({
-      name: 'web',
-      state: 'degraded',
-      actions: [
-        {
-          action: 'dev-server',
-          runId: '01JD6W4ZK3Q8V5N2M7XKCB9TRE',
-          status: 'failed',
-          uptimeMs: null,
-          restarts: 3,
-          nextRestartAt: '2026-11-23T10:00:05.000Z',
-          lastFailure: {
+    const view = statusView(
+      {
+        name: 'web',
+        state: 'degraded',
+        actions: [
+          {
+            action: 'dev-server',
             runId: '01JD6W4ZK3Q8V5N2M7XKCB9TRE',
             status: 'failed',
-            at: '2026-11-23T10:00:04.000Z',
-            error: { reason: 'exit_code', message: 'exited with code 1' },
+            uptimeMs: null,
+            pid: null,
+            restarts: 3,
+            startLimit: limit,
+            nextRestartAt: '2026-11-23T10:00:08.000Z',
+            lastFailure: failure('exited with code 1'),
           },
-        },
-        {
-          action: 'typecheck',
-          runId: '01JD6W4ZK3Q8V5N2M7XKCB9TRF',
-          status: 'running',
-          uptimeMs: 62_000,
-          restarts: 0,
-          nextRestartAt: null,
-          lastFailure: null,
-        },
-      ],
-    });
+          {
+            action: 'typecheck',
+            runId: '01JD6W4ZK3Q8V5N2M7XKCB9TRF',
+            status: 'running',
+            uptimeMs: 62_000,
+            pid: 4242,
+            restarts: 0,
+            startLimit: limit,
+            nextRestartAt: null,
+            lastFailure: null,
+          },
+        ],
+      },
+      Date.parse('2026-11-23T10:00:04.500Z'),
+    );
     t.equal(
       view,
       'web: degraded\n' +
-        'ACTION      RUN ID                      STATUS   UPTIME  RESTARTS  LAST FAILURE\n' +
-        'dev-server  01JD6W4ZK3Q8V5N2M7XKCB9TRE  failed   -       3         exit_code\n' +
-        'typecheck   01JD6W4ZK3Q8V5N2M7XKCB9TRF  running  1m02s   0         -\n',
+        'ACTION      RUN ID                      STATUS   PID   UPTIME  RESTARTS  WHY\n' +
+        'dev-server  01JD6W4ZK3Q8V5N2M7XKCB9TRE  failed   -     -       3         exited with code 1, restarting in 4 s\n' +
+        'typecheck   01JD6W4ZK3Q8V5N2M7XKCB9TRF  running  4242  1m02s   0         -\n',
     );
   },
 );
+
+t.test('an action past its start limit says so, with the limit in force', async (t) => {
+  const view = statusView({
+    name: 'web',
+    state: 'failed',
+    actions: [
+      {
+        action: 'dev-server',
+        runId: '01JD6W4ZK3Q8V5N2M7XKCB9TRE',
+        status: 'failed',
+        uptimeMs: null,
+        pid: null,
+        restarts: 5,
+        startLimit: limit,
+        nextRestartAt: null,
+        lastFailure: failure('killed by SIGKILL'),
+      },
+    ],
+  });
+  t.match(view, /dev-server .* killed by SIGKILL; start limit: 5 restarts in 60 s\n$/);
+});
