@@ -1,14 +1,7 @@
-// The flags every daemon-facing command shares, and the connect → call → close cycle that reports failures.
-import {
-  connect,
-  ConnectError,
-  ConnectionClosedError,
-  RequestTimeoutError,
-  RpcError,
-  type RunyardClient,
-} from '../client/index.js';
+// The flags every daemon-facing command shares, and the connect → call → close cycle.
+import { connect, type RunyardClient } from '../client/index.js';
 import { DAEMON_FILE, STATE_DIR_HELP, TOKEN_FILE } from './defaults.js';
-import { EXIT, UsageError } from './usage.js';
+import { UsageError } from './usage.js';
 
 export const clientOptions = {
   url: { type: 'string' },
@@ -31,9 +24,9 @@ export interface ClientFlags {
 }
 
 /**
- * Connects with the given flags, hands the client to `use` and always closes it. Failures of the
- * request itself (an error answer, no daemon, a dropped connection, a timeout) are printed and end in
- * exit 1; anything else is a bug and propagates.
+ * Connects with the given flags, hands the client to `use` and always closes it. Failures (an error
+ * answer, no daemon, a dropped connection, a timeout) propagate to src/cli/report-error.ts, which
+ * prints them and picks the exit code.
  */
 export async function withClient(
   flags: ClientFlags,
@@ -43,40 +36,17 @@ export async function withClient(
   if (flags.url !== undefined && !isWebSocketUrl(flags.url)) {
     throw new UsageError(`--url must be a ws:// or wss:// URL, got "${flags.url}"`);
   }
-  let client: RunyardClient;
-  try {
-    client = await connect({
-      url: flags.url,
-      token: flags.token,
-      // Without the flag the SDK looks as the CLI does: RUNYARD_STATE_DIR, else the nearest .runyard.
-      stateDir: flags['state-dir'],
-    });
-  } catch (error) {
-    return reportFailure(error);
-  }
+  const client = await connect({
+    url: flags.url,
+    token: flags.token,
+    // Without the flag the SDK looks as the CLI does: RUNYARD_STATE_DIR, else the nearest .runyard.
+    stateDir: flags['state-dir'],
+  });
   try {
     return await use(client);
-  } catch (error) {
-    return reportFailure(error);
   } finally {
     await client.close();
   }
-}
-
-function reportFailure(error: unknown): number {
-  if (error instanceof RpcError) {
-    console.error(`runyard: ${error.message}${error.reason ? ` (${error.reason})` : ''}`);
-    return EXIT.failed;
-  }
-  if (
-    error instanceof ConnectError ||
-    error instanceof ConnectionClosedError ||
-    error instanceof RequestTimeoutError
-  ) {
-    console.error(`runyard: ${error.message}`);
-    return EXIT.failed;
-  }
-  throw error;
 }
 
 function isWebSocketUrl(text: string): boolean {

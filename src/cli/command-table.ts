@@ -184,6 +184,32 @@ Run \`runyard runs COMMAND --help\` for the options of one command.`,
   },
 };
 
+const rpc: CommandGroup = {
+  name: 'runyard rpc',
+  synopsis: 'METHOD [key=value ...] | list | describe METHOD [options]',
+  intro: `Calls any method of the connected daemon, reading its contract from the daemon (rpc.discover), so a
+newer daemon's methods are reachable too.`,
+  outro: `Every command takes --json, --url, --token and --state-dir; results print as JSON on stdout.
+Run \`runyard rpc METHOD --help\` for how params are typed.`,
+  commands: {
+    list: {
+      usage: [['list', 'every method and its summary']],
+      main: async (args) => (await import('./commands/rpc-list.js')).rpcList(args),
+    },
+    describe: {
+      usage: [['describe METHOD', 'its params (types, defaults, required), result, errors, an example']],
+      main: async (args) => (await import('./commands/rpc-describe.js')).rpcDescribe(args),
+    },
+  },
+  otherwise: {
+    usage: [
+      ['METHOD [key=value ...]', 'call it with these params, typed from its schema'],
+      ['METHOD --params JSON|-', 'call it with these params (- reads stdin)'],
+    ],
+    main: async (args) => (await import('./commands/rpc-call.js')).rpcCall(args),
+  },
+};
+
 const printVersion = async () => {
   console.log((await import('../schema/version.js')).version);
   return EXIT.ok;
@@ -192,12 +218,14 @@ const printVersion = async () => {
 export const runyard: CommandGroup = {
   name: 'runyard',
   title: 'runyard — a local run daemon',
-  outro: `Every run, action and service command takes --json for machine output, and --url/--token/--state-dir
-to find the daemon.
+  outro: `Every run, action, service and rpc command takes --json for machine output, and
+--url/--token/--state-dir to find the daemon.
 Run \`runyard COMMAND --help\` for the commands of a group, \`runyard run start --help\` (and so on) for
 the options of one command.
-Exit codes: 0 success, 1 the request failed, 2 usage error, 141 stdout closed (e.g. \`| head\`).
-With --follow: the run's outcome (0 succeeded, 1 failed or interrupted, 124 timed out, 130 cancelled).`,
+Exit codes: 0 success, 1 the daemon refused or the run failed, 2 usage error, 3 no daemon reached,
+4 still active at \`run wait --timeout-ms\`, 141 stdout closed (e.g. \`| head\`). With --follow and
+\`run wait\`: the run's outcome (0 succeeded, 1 failed or interrupted, 124 timed out, 130 cancelled).
+With --json, a failure prints as {"error": {"code", "reason", "message", "data"}} on stderr.`,
   commands: {
     serve: {
       usage: [['serve [options]', 'start the daemon; it runs until SIGINT or SIGTERM']],
@@ -218,6 +246,11 @@ With --follow: the run's outcome (0 succeeded, 1 failed or interrupted, 124 time
     service: { summary: 'named sets of actions, run as one unit', group: service },
     index: { summary: 'offline maintenance of the run index', group: index },
     runs: { summary: 'retained runs read from disk, no daemon needed', group: runs },
+    rpc: { summary: 'call any method of the daemon by name', group: rpc },
+    version: {
+      usage: [['version [--json]', "this runyard's version, and the daemon's when one is reachable"]],
+      main: async (args) => (await import('./commands/version.js')).printVersion(args),
+    },
     '--version': { usage: [], main: printVersion },
     '-v': { usage: [], main: printVersion },
   },

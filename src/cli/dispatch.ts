@@ -32,6 +32,11 @@ export interface CommandGroup {
   /** Paragraphs after the command list. */
   outro?: string;
   commands: Readonly<Record<string, Command | Subgroup>>;
+  /**
+   * Runs any name the table lacks, with that name as its first argument (`runyard rpc run.status ...`);
+   * its usage rows follow the commands'. Without it such a name is a usage error.
+   */
+  otherwise?: Command;
 }
 
 const HELP_WORDS = new Set(['--help', '-h', 'help']);
@@ -52,6 +57,7 @@ export async function dispatch(group: CommandGroup, args: string[]): Promise<num
   }
   // Own properties only: `runyard run constructor` is an unknown command, not Object's.
   const command = Object.hasOwn(group.commands, name) ? group.commands[name]! : undefined;
+  if (command === undefined && group.otherwise) return group.otherwise.main(args);
   if (command === undefined) {
     const noun = [...group.name.split(' ').slice(1), 'command'].join(' ');
     throw new UsageError(`unknown ${noun} "${name}"`);
@@ -65,6 +71,7 @@ export function groupHelp(group: CommandGroup): string {
       ? [[`${name} ${listedNames(command.group).join('|')}`, command.summary]]
       : [...command.usage],
   );
+  rows.push(...(group.otherwise?.usage ?? []));
   // Summaries start three columns after the longest synopsis.
   const width = Math.max(...rows.map(([synopsis]) => synopsis.length)) + 3;
   const list = rows.map(([synopsis, summary]) => `  ${synopsis.padEnd(width)}${summary}`).join('\n');

@@ -5,15 +5,12 @@ import { print, statusLine } from './commands/run-format.js';
 import type { LineFormatter, OutputStream } from './log-lines.js';
 import { EXIT } from './usage.js';
 
-/** 128 + SIGINT: what a shell reports for a command stopped by Ctrl-C. */
-const EXIT_INTERRUPTED = 130;
-
 const exitCodes: Record<RunStatus, number> = {
   succeeded: EXIT.ok,
   failed: EXIT.failed,
   interrupted: EXIT.failed,
-  timed_out: 124, // as timeout(1) reports it
-  cancelled: EXIT_INTERRUPTED,
+  timed_out: EXIT.timedOut,
+  cancelled: EXIT.interrupted,
   // Never carried by an end event; listed so the table covers every status.
   queued: EXIT.failed,
   running: EXIT.failed,
@@ -89,7 +86,7 @@ export async function followToEnd(
   }
   if (!controller.signal.aborted) throw new Error(`the events of run ${runId} stopped before its end`);
   await view.end(hint);
-  return EXIT_INTERRUPTED;
+  return EXIT.interrupted;
 }
 
 /**

@@ -26,13 +26,23 @@ export class ConnectionClosedError extends Error {
   }
 }
 
+/**
+ * Why a connection could not be made: `no_daemon` (no daemon.json, or nothing answers at the URL),
+ * `no_token` (the token file cannot be read), `token_refused` (HTTP 401), `handshake_refused` (any
+ * other refusal of the handshake, e.g. 403 for a foreign Origin or Host).
+ */
+export type ConnectFailure = 'no_daemon' | 'no_token' | 'token_refused' | 'handshake_refused';
+
 /** The daemon could not be reached, or refused the handshake (`status` 401: bad token, 403: Origin or Host). */
 export class ConnectError extends Error {
   readonly status: number | undefined;
-  constructor(message: string, status?: number) {
+  readonly reason: ConnectFailure;
+  constructor(message: string, status?: number, reason?: ConnectFailure) {
     super(message);
     this.name = 'ConnectError';
     this.status = status;
+    this.reason =
+      reason ?? (status === undefined ? 'no_daemon' : status === 401 ? 'token_refused' : 'handshake_refused');
   }
 }
 

@@ -17,6 +17,7 @@ import { Session, type ReconnectOptions } from './session.js';
 import { findStateDir } from './state-dir.js';
 
 export { ConnectError, ConnectionClosedError, RequestTimeoutError, RpcError } from './errors.js';
+export type { ConnectFailure } from './errors.js';
 export type { FollowOptions } from './follow.js';
 export type { ReconnectOptions } from './session.js';
 export {
@@ -222,6 +223,8 @@ async function locateDaemon(options: ConnectOptions): Promise<{ url: string; tok
     } catch {
       throw new ConnectError(
         `cannot read the daemon token at ${tokenPath} (set RUNYARD_TOKEN or pass { token })`,
+        undefined,
+        'no_token',
       );
     }
   }

@@ -113,3 +113,24 @@ t.test('a name that every object has is still an unknown command', async (t) => 
     await t.rejects(dispatch(top, ['tool', name]), new UsageError(`unknown tool command "${name}"`), name);
   }
 });
+
+t.test(
+  'a name the table lacks goes to otherwise, with the name, and its usage rows follow the commands',
+  async (t) => {
+    const calls: string[][] = [];
+    const group: CommandGroup = {
+      name: 'runyard call',
+      commands: { list: { usage: [['list', 'list them']], main: async () => 0 } },
+      otherwise: {
+        usage: [['METHOD [ARGS]', 'call one']],
+        main: async (args) => {
+          calls.push(args);
+          return 5;
+        },
+      },
+    };
+    t.equal(await dispatch(group, ['run.status', 'runId=x']), 5);
+    t.same(calls, [['run.status', 'runId=x']]);
+    t.match(groupHelp(group), /^ {2}list +list them\n {2}METHOD \[ARGS\] +call one$/m);
+  },
+);

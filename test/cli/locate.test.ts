@@ -71,10 +71,10 @@ t.test("the SDK's connect() in a subdirectory finds the daemon through a parent 
   t.equal(stdout.trim(), String(daemon.child.pid));
 });
 
-t.test('a directory with no .runyard here or above says so', async (t) => {
+t.test('a directory with no .runyard here or above says so, exit 3', async (t) => {
   const lonely = await tempDir(t, 'lonely');
   const result = await runCli(['run', 'list'], { cwd: lonely });
-  t.equal(result.code, 1);
+  t.equal(result.code, 3, 'no daemon reached');
   t.match(result.stderr, /no \.runyard directory here or in any parent/);
 });
 

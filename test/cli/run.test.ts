@@ -169,11 +169,14 @@ t.test('list names the cursor of the next page on stderr, and --cursor shows it'
   t.notMatch(second.stdout, newer);
 });
 
-t.test('list with an unknown status exits 1 with the daemon message', async (t) => {
-  const result = await run('list', '--status', 'sleeping');
-  t.equal(result.code, 1);
-  t.match(result.stderr, /^runyard: Invalid params: .*\(invalid_params\)\n$/);
-});
+t.test(
+  'list with an unknown status exits 2 naming the statuses there are, before any round trip',
+  async (t) => {
+    const result = await runyard('run', 'list', '--status', 'sleeping', '--url', 'ws://127.0.0.1:9/rpc');
+    t.equal(result.code, 2);
+    t.match(result.stderr, /^runyard: --status: must be one of queued, running, .*, got "sleeping"\n/);
+  },
+);
 
 t.test('cancel ends a sleeping run as cancelled', async (t) => {
   const runId = await startRun('sleep', '30');
@@ -204,11 +207,11 @@ t.test('wait exits 1 when the run failed', async (t) => {
   t.equal(result.stdout, 'failed (exit 1)\n');
 });
 
-t.test('wait exits 1 when the run is still running after --timeout-ms', async (t) => {
+t.test('wait exits 4 when the run is still running after --timeout-ms', async (t) => {
   const runId = await startRun('sleep', '30');
   t.teardown(() => client.run.cancel({ runId }));
   const result = await run('wait', runId, '--timeout-ms', '50');
-  t.equal(result.code, 1);
+  t.equal(result.code, 4);
   t.equal(result.stdout, 'running\n');
   t.match(result.stderr, `run ${runId} is still running`);
 });
@@ -302,7 +305,7 @@ t.test('--help prints the usage of one subcommand on stdout and exits 0', async 
   t.equal(result.stderr, '');
 });
 
-t.test('a daemon that cannot be reached exits 1 with a message naming the url', async (t) => {
+t.test('a daemon that cannot be reached exits 3 with a message naming the url', async (t) => {
   // A port that was free a moment ago: nothing listens there.
   const server = createServer().listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -311,19 +314,19 @@ t.test('a daemon that cannot be reached exits 1 with a message naming the url', 
   await once(server, 'close');
   const url = `ws://127.0.0.1:${port}/rpc`;
   const result = await runyard('run', 'status', UNKNOWN_RUN_ID, '--url', url, '--token', 'secret');
-  t.equal(result.code, 1);
+  t.equal(result.code, 3);
   t.equal(result.stderr, `runyard: cannot connect to runyard at ${url}\n`);
 });
 
-t.test('a state directory without a daemon exits 1 saying none was found', async (t) => {
+t.test('a state directory without a daemon exits 3 saying none was found', async (t) => {
   const stateDir = t.testdir();
   const result = await runyard('run', 'list', '--state-dir', stateDir);
-  t.equal(result.code, 1);
+  t.equal(result.code, 3);
   t.match(result.stderr, /^runyard: no runyard daemon found: .*daemon\.json is missing/);
 });
 
-t.test('a wrong token exits 1 saying the daemon refused it', async (t) => {
+t.test('a wrong token exits 3 saying the daemon refused it', async (t) => {
   const result = await runyard('run', 'list', '--url', daemon.url, '--token', 'wrong');
-  t.equal(result.code, 1);
+  t.equal(result.code, 3);
   t.match(result.stderr, /refused the token \(HTTP 401\)/);
 });

@@ -66,6 +66,7 @@ t.test(
       own,
       [
         'ConnectError',
+        'ConnectFailure',
         'ConnectOptions',
         'ConnectionClosedError',
         'ReconnectOptions',

@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { readdir, readFile, stat, symlink, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { CLI, startDaemon } from '../helpers/daemon.js';
 import { parseServeArgs } from '../../src/cli/commands/serve.js';
 import { fencedBlocks, printed, readDoc, repoRoot } from './markdown.js';
@@ -72,14 +72,14 @@ t.test('the README SDK example runs against a daemon and prints what it says', a
   }
 });
 
-t.test('the README CLI example runs against a daemon and prints what it says', async (t) => {
+/** Runs the README's `sh` block that matches `pattern` against a fresh daemon; it must print what it says. */
+async function runShellExample(t: Test, pattern: RegExp, commands: string[]) {
   const readme = await readDoc('README.md');
   const block = fencedBlocks(readme).find(
-    (candidate) => candidate.lang === 'sh' && /npx runyard run/.test(candidate.text),
+    (candidate) => candidate.lang === 'sh' && pattern.test(candidate.text),
   );
-  if (!block) throw new Error('README has no sh block with `npx runyard run`');
-  for (const command of ['start -- echo hello', 'wait', 'logs'])
-    t.match(block.text, `npx runyard run ${command}`);
+  if (!block) throw new Error(`README has no sh block matching ${pattern}`);
+  for (const command of commands) t.match(block.text, command);
 
   const daemon = await startDaemon(t);
   const script = block.text.replaceAll('npx runyard', `"${process.execPath}" "${CLI}"`);
@@ -88,7 +88,19 @@ t.test('the README CLI example runs against a daemon and prints what it says', a
     env: { ...process.env, RUNYARD_URL: daemon.url, RUNYARD_TOKEN: daemon.token },
   });
   t.same(outcome, { code: 0, stdout: printed(block.text, '#'), stderr: '' });
-});
+}
+
+t.test('the README CLI example runs against a daemon and prints what it says', (t) =>
+  runShellExample(
+    t,
+    /npx runyard run/,
+    ['start -- echo hello', 'wait', 'logs'].map((c) => `npx runyard run ${c}`),
+  ),
+);
+
+t.test('the README rpc example runs against a daemon and prints what it says', (t) =>
+  runShellExample(t, /npx runyard rpc/, ['npx runyard rpc describe', 'npx runyard rpc run.wait']),
+);
 
 t.test('the README operator example runs against a daemon and prints what it says', async (t) => {
   const readme = await readDoc('README.md');

@@ -1,4 +1,5 @@
 // `runyard action delete NAME`: removes an action that no service names; its past runs keep their actionId.
+import { ActionName } from '../../schema/common.js';
 import { CLIENT_OPTIONS_HELP } from '../client-options.js';
 import { oneCallCommand } from './one-call.js';
 
@@ -12,6 +13,7 @@ ${CLIENT_OPTIONS_HELP}`;
 export const actionDelete = oneCallCommand({
   help: HELP,
   positional: 'NAME',
+  schema: ActionName,
   call: (client, name) => client.action.delete({ name }),
   format: (result, name) =>
     result.deleted ? `deleted action ${name}\n` : `action ${name} was already gone\n`,

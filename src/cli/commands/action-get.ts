@@ -1,4 +1,5 @@
 // `runyard action get NAME`: shows one action, with the names of its environment variables but not their values.
+import { ActionName } from '../../schema/common.js';
 import { CLIENT_OPTIONS_HELP } from '../client-options.js';
 import { oneCallCommand } from './one-call.js';
 import { actionBlock } from './action-format.js';
@@ -13,6 +14,7 @@ ${CLIENT_OPTIONS_HELP}`;
 export const actionGet = oneCallCommand({
   help: HELP,
   positional: 'NAME',
+  schema: ActionName,
   call: (client, name) => client.action.get({ name }),
   format: actionBlock,
 });

@@ -1,6 +1,8 @@
 // `runyard action set`: creates or replaces a named action, from flags and a command or from a JSON file.
+import { ActionName } from '../../schema/common.js';
 import type { ActionSpec } from '../../client/index.js';
 import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
+import { checkValue } from '../schema-words.js';
 import { EXIT, UsageError, parseFlags } from '../usage.js';
 import { actionBlock } from './action-format.js';
 import { integer, keyValues, only, splitAtTerminator } from './run-args.js';
@@ -66,6 +68,7 @@ export async function actionSet(args: string[]): Promise<number> {
       );
     }
     const name = only('NAME', before);
+    checkValue(undefined, name, ActionName);
     if (argv.length === 0)
       throw new UsageError('missing command: runyard action set NAME [options] -- CMD [ARGS...]');
     spec = {

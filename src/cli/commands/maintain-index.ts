@@ -14,7 +14,7 @@ import {
   STATE_DIR_ENV,
   stateDirFrom,
 } from '../defaults.js';
-import { EXIT, parseFlags, UsageError } from '../usage.js';
+import { CommandFailure, EXIT, parseFlags, UsageError } from '../usage.js';
 import { integer } from './run-args.js';
 
 const HELP = `Usage:
@@ -60,8 +60,14 @@ export async function maintainIndex(command: 'rebuild' | 'prune', args: string[]
   const stateDir = await realpath(stateDirArg);
   const live = await liveDaemon(stateDir);
   if (live) {
-    console.error(`runyard: a daemon (pid ${live.pid}) uses ${stateDir}; stop it first`);
-    return EXIT.failed;
+    throw new CommandFailure(
+      'daemon_running',
+      `a daemon (pid ${live.pid}) uses ${stateDir}; stop it first`,
+      EXIT.failed,
+      {
+        pid: live.pid,
+      },
+    );
   }
   const runsDir = await realpath(runsDirArg).catch(() => {
     throw new UsageError(`runs directory ${runsDirArg} does not exist`);

@@ -1,6 +1,7 @@
 // The shape most daemon-facing commands share: the client flags and at most one positional, one call, its answer printed.
 import type { RunyardClient } from '../../client/index.js';
 import { clientOptions, withClient } from '../client-options.js';
+import { checkValue, type JsonSchema } from '../schema-words.js';
 import { EXIT, parseFlags } from '../usage.js';
 import { only } from './run-args.js';
 import { print, printJson } from './run-format.js';
@@ -10,10 +11,11 @@ export interface OneCallCommand<Answer> {
   help: string;
   /** What the one positional is called in usage errors (`NAME`, `RUN_ID`); absent when it takes none. */
   positional?: string;
+  /** The contract's schema of the positional (RunId, ActionName): a value that does not fit is refused in words. */
+  schema?: JsonSchema;
   call: (client: RunyardClient, positional: string) => Promise<Answer>;
-  /** The answer for people. */
+  /** The answer for people; --json prints the answer itself, or what `json` makes of it. */
   format: (answer: Answer, positional: string) => string;
-  /** What --json prints; the answer itself when absent. */
   json?: (answer: Answer) => unknown;
 }
 
@@ -28,6 +30,7 @@ export function oneCallCommand<Answer>(command: OneCallCommand<Answer>): (args: 
       return EXIT.ok;
     }
     const positional = command.positional === undefined ? '' : only(command.positional, positionals);
+    if (command.schema) checkValue(undefined, positional, command.schema);
     return withClient(values, async (client) => {
       const answer = await command.call(client, positional);
       await (values.json

@@ -1,5 +1,7 @@
 // Argument checks shared by the run, action and service subcommands: K=V pairs, integers, run filters, the one
 // positional, the words before and after --.
+import { RunId } from '../../schema/common.js';
+import { checkValue } from '../schema-words.js';
 import { UsageError } from '../usage.js';
 
 /** `--label a=1 --label b=2` → `{ a: '1', b: '2' }`; the first `=` splits, so values may hold more. */
@@ -60,7 +62,12 @@ export function runFilters(values: {
   };
 }
 
-export const onlyRunId = (positionals: string[]): string => only('RUN_ID', positionals);
+/** The one RUN_ID of a daemon command, checked as the contract's RunId so a typo is named in words. */
+export function onlyRunId(positionals: string[]): string {
+  const runId = only('RUN_ID', positionals);
+  checkValue(undefined, runId, RunId);
+  return runId;
+}
 
 /** The parseArgs tokens that matter here; the others (options) only need their place. */
 type Token =

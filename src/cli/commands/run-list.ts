@@ -1,6 +1,7 @@
 // `runyard run list`: one page of runs, newest first, filtered by status, labels, action and service.
-import type { RunStatus } from '../../client/index.js';
+import { RunStatus } from '../../schema/run-record.js';
 import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
+import { checkValue } from '../schema-words.js';
 import { EXIT, parseFlags } from '../usage.js';
 import { integer, runFilterOptions, runFilters } from './run-args.js';
 import { print, printJson, runTable } from './run-format.js';
@@ -31,9 +32,9 @@ export async function runList(args: string[]): Promise<number> {
     await print(HELP + '\n');
     return EXIT.ok;
   }
+  for (const status of values.status ?? []) checkValue('--status', status, RunStatus);
   const params = {
     ...runFilters(values),
-    // Status names are checked by the daemon, which owns the list of them.
     status: values.status as RunStatus[] | undefined,
     limit: integer('--limit', values.limit),
     cursor: values.cursor,

@@ -1,8 +1,10 @@
 // `runyard run start`: queues an action, or everything after --, as a new run and prints its id, or follows
 // it to its end.
 import { resolve } from 'node:path';
+import { ActionName } from '../../schema/common.js';
 import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
 import { FOLLOW_EXIT_HELP, followToEnd } from '../follow-output.js';
+import { checkValue } from '../schema-words.js';
 import { EXIT, UsageError, parseFlags } from '../usage.js';
 import { integer, keyValues, splitAtTerminator } from './run-args.js';
 import { print, printJson } from './run-format.js';
@@ -59,6 +61,7 @@ export async function runStart(args: string[]): Promise<number> {
     throw new UsageError(
       'missing command: runyard run start [options] -- CMD [ARGS...], or runyard run start ACTION',
     );
+  if (action !== undefined) checkValue(undefined, action, ActionName);
   const params = {
     ...(action === undefined ? { argv } : { action }),
     labels: keyValues('--label', values.label),

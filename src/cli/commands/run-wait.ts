@@ -1,18 +1,22 @@
-// `runyard run wait RUN_ID`: waits for a run to end; the exit code says whether it succeeded.
+// `runyard run wait RUN_ID`: waits for a run to end, however long; the exit code says how it ended.
+import type { RunRecord, RunyardClient } from '../../client/index.js';
+import { runWait as runWaitMethod } from '../../schema/run.js';
 import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
-import { EXIT, parseFlags } from '../usage.js';
+import { exitCodeFor } from '../follow-output.js';
+import { CommandFailure, EXIT, parseFlags } from '../usage.js';
 import { integer, onlyRunId } from './run-args.js';
 import { print, printJson, statusLine } from './run-format.js';
 
-// The daemon's own default. Always sent, because the SDK sizes its call timeout from the param it sees.
-const DEFAULT_WAIT_MS = 30_000;
+// The longest one run.wait call may hold (the contract's maximum): a longer wait is several calls.
+const MAX_CALL_MS = runWaitMethod.params.properties.timeoutMs.maximum!;
 
 const HELP = `Usage: runyard run wait RUN_ID [options]
 
-Waits until the run ends and prints its final status. Exits 0 only when the run succeeded, and 1 when
-it failed, was cancelled, timed out, was interrupted, or is still active when the wait times out.
+Waits until the run ends, however long that takes, and prints its final status. The exit code is the
+run's outcome: 0 succeeded, 1 failed or interrupted, 124 timed out, 130 cancelled.
 
-  --timeout-ms N          give up waiting after N milliseconds (default ${DEFAULT_WAIT_MS}, at most 3600000)
+  --timeout-ms N          stop waiting after N milliseconds; if the run is still queued, running or
+                          retrying then, print its status and exit ${EXIT.stillActive}
 ${CLIENT_OPTIONS_HELP}`;
 
 export async function runWait(args: string[]): Promise<number> {
@@ -25,13 +29,27 @@ export async function runWait(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   const runId = onlyRunId(positionals);
-  const timeoutMs = integer('--timeout-ms', values['timeout-ms']) ?? DEFAULT_WAIT_MS;
+  const timeoutMs = integer('--timeout-ms', values['timeout-ms'], 0);
   return withClient(values, async (client) => {
-    const run = await client.run.wait({ runId, timeoutMs });
+    const run = await waitUntil(client, runId, timeoutMs === undefined ? Infinity : Date.now() + timeoutMs);
     await (values.json ? printJson(run) : print(statusLine(run) + '\n'));
-    if (run.finishedAt === null && !values.json) {
-      console.error(`runyard: run ${runId} is still ${run.status} after waiting ${timeoutMs} ms`);
+    if (run.finishedAt === null) {
+      throw new CommandFailure(
+        'still_active',
+        `run ${runId} is still ${run.status} after waiting ${timeoutMs} ms`,
+        EXIT.stillActive,
+        { runId, status: run.status },
+      );
     }
-    return run.status === 'succeeded' ? EXIT.ok : EXIT.failed;
+    return exitCodeFor(run.status);
   });
+}
+
+/** run.wait calls, each within the contract's maximum, until the run ends or `deadline` (epoch ms) passes. */
+async function waitUntil(client: RunyardClient, runId: string, deadline: number): Promise<RunRecord> {
+  for (;;) {
+    const timeoutMs = Math.max(0, Math.min(MAX_CALL_MS, deadline - Date.now()));
+    const run = await client.run.wait({ runId, timeoutMs });
+    if (run.finishedAt !== null || Date.now() >= deadline) return run;
+  }
 }

@@ -4,13 +4,7 @@ import { RetainedReadParams } from '../../schema/retained-files.js';
 import { EXIT, UsageError, parseFlags } from '../usage.js';
 import { integer } from './run-args.js';
 import { print, printJson } from './run-format.js';
-import {
-  methodParams,
-  OFFLINE_OPTIONS_HELP,
-  offlineOptions,
-  openRunsDir,
-  reportingRefusals,
-} from './runs-offline.js';
+import { methodParams, OFFLINE_OPTIONS_HELP, offlineOptions, openRunsDir } from './runs-offline.js';
 
 const HELP = `Usage: runyard runs cat RUN_ID PATH [options]
 
@@ -41,19 +35,17 @@ export async function runsCat(args: string[]): Promise<number> {
     length: integer('--length', values.length),
   });
   const index = await openRunsDir(values['runs-dir']);
-  return reportingRefusals(async () => {
-    index.probe(runId);
-    let chunk = await readArtifact(index, params);
-    if (values.json) {
-      await printJson(chunk);
-      return EXIT.ok;
-    }
-    for (;;) {
-      await write(Buffer.from(chunk.data, 'base64'));
-      if (chunk.eof || chunk.length === 0) return EXIT.ok;
-      chunk = await readArtifact(index, { ...params, offset: chunk.nextOffset });
-    }
-  });
+  index.probe(runId);
+  let chunk = await readArtifact(index, params);
+  if (values.json) {
+    await printJson(chunk);
+    return EXIT.ok;
+  }
+  for (;;) {
+    await write(Buffer.from(chunk.data, 'base64'));
+    if (chunk.eof || chunk.length === 0) return EXIT.ok;
+    chunk = await readArtifact(index, { ...params, offset: chunk.nextOffset });
+  }
 }
 
 function write(bytes: Buffer): Promise<void> {

@@ -2,16 +2,10 @@
 import { artifactManifestOf, reportsOf } from '../../retained/reports.js';
 import { RetainedRunRef } from '../../schema/retained-run.js';
 import { EXIT, parseFlags } from '../usage.js';
-import { onlyRunId } from './run-args.js';
+import { only } from './run-args.js';
 import { print, printJson } from './run-format.js';
 import { artifactsTable, reportsTable } from './runs-format.js';
-import {
-  methodParams,
-  OFFLINE_OPTIONS_HELP,
-  offlineOptions,
-  openRunsDir,
-  reportingRefusals,
-} from './runs-offline.js';
+import { methodParams, OFFLINE_OPTIONS_HELP, offlineOptions, openRunsDir } from './runs-offline.js';
 
 const HELP = {
   reports: `Usage: runyard runs reports RUN_ID [options]
@@ -34,19 +28,17 @@ export async function runsFiles(command: 'reports' | 'artifacts', args: string[]
     await print(HELP[command] + '\n');
     return EXIT.ok;
   }
-  const { runId } = methodParams<{ runId: string }>(RetainedRunRef, { runId: onlyRunId(positionals) });
+  const { runId } = methodParams<{ runId: string }>(RetainedRunRef, { runId: only('RUN_ID', positionals) });
   const index = await openRunsDir(values['runs-dir']);
-  return reportingRefusals(async () => {
-    index.probe(runId);
-    const result =
-      command === 'reports' ? await reportsOf(index, runId) : await artifactManifestOf(index, runId);
-    if (values.json) await printJson(result);
-    else await print('reports' in result ? reportsTable(result) : artifactsTable(result));
-    if (!values.json && result.source === 'generated')
-      await print(
-        `(generated: the run recorded no ${command === 'reports' ? 'report list' : 'manifest'})\n`,
-        process.stderr,
-      );
-    return EXIT.ok;
-  });
+  index.probe(runId);
+  const result =
+    command === 'reports' ? await reportsOf(index, runId) : await artifactManifestOf(index, runId);
+  if (values.json) await printJson(result);
+  else await print('reports' in result ? reportsTable(result) : artifactsTable(result));
+  if (!values.json && result.source === 'generated')
+    await print(
+      `(generated: the run recorded no ${command === 'reports' ? 'report list' : 'manifest'})\n`,
+      process.stderr,
+    );
+  return EXIT.ok;
 }

@@ -9,13 +9,7 @@ import { EXIT, parseFlags } from '../usage.js';
 import { integer, runFilterOptions, runFilters } from './run-args.js';
 import { print, printJson } from './run-format.js';
 import { retainedBlock, retainedTable } from './runs-format.js';
-import {
-  methodParams,
-  OFFLINE_OPTIONS_HELP,
-  offlineOptions,
-  openRunsDir,
-  reportingRefusals,
-} from './runs-offline.js';
+import { methodParams, OFFLINE_OPTIONS_HELP, offlineOptions, openRunsDir } from './runs-offline.js';
 
 const FILTERS_HELP = `  --status S              only runs with this status (repeatable: any of them)
   --label K=V             only runs with this label (repeatable: all of them)
@@ -66,39 +60,37 @@ export async function runsList(command: 'list' | 'latest', args: string[]): Prom
     until: values.until,
   };
   const index = await openRunsDir(values['runs-dir']);
-  return reportingRefusals(async () => {
-    if (command === 'latest') {
-      const run = await latestRetained(
-        index,
-        methodParams<RetainedLatestParams>(RetainedLatestParams, filters),
-      );
-      if (values.json) await printJson(run);
-      else if (run) await print(retainedBlock(run));
-      else await print('no retained run matches\n', process.stderr);
-      return run ? EXIT.ok : EXIT.failed;
-    }
-    const params = methodParams<ListParams>(RetainedListParams, {
-      ...filters,
-      includePartial: values['include-partial'],
-      limit: integer('--limit', values.limit as string | undefined),
-      cursor: values.cursor,
-    });
-    const page = await listRetained(index, params);
-    if (values.json) {
-      await printJson(page);
-      return EXIT.ok;
-    }
-    await print(retainedTable(page.runs));
-    const notes = [
-      page.nextCursor !== null ? `more: --cursor ${page.nextCursor}` : '',
-      page.skipped > 0
-        ? `skipped ${page.skipped} unreadable run director${page.skipped === 1 ? 'y' : 'ies'}`
-        : '',
-      page.incomplete > 0 && !params.includePartial
-        ? `${page.incomplete} incomplete run director${page.incomplete === 1 ? 'y' : 'ies'} (--include-partial lists them)`
-        : '',
-    ].filter(Boolean);
-    if (notes.length > 0) await print(notes.map((note) => `${note}\n`).join(''), process.stderr);
-    return EXIT.ok;
+  if (command === 'latest') {
+    const run = await latestRetained(
+      index,
+      methodParams<RetainedLatestParams>(RetainedLatestParams, filters),
+    );
+    if (values.json) await printJson(run);
+    else if (run) await print(retainedBlock(run));
+    else await print('no retained run matches\n', process.stderr);
+    return run ? EXIT.ok : EXIT.failed;
+  }
+  const params = methodParams<ListParams>(RetainedListParams, {
+    ...filters,
+    includePartial: values['include-partial'],
+    limit: integer('--limit', values.limit as string | undefined),
+    cursor: values.cursor,
   });
+  const page = await listRetained(index, params);
+  if (values.json) {
+    await printJson(page);
+    return EXIT.ok;
+  }
+  await print(retainedTable(page.runs));
+  const notes = [
+    page.nextCursor !== null ? `more: --cursor ${page.nextCursor}` : '',
+    page.skipped > 0
+      ? `skipped ${page.skipped} unreadable run director${page.skipped === 1 ? 'y' : 'ies'}`
+      : '',
+    page.incomplete > 0 && !params.includePartial
+      ? `${page.incomplete} incomplete run director${page.incomplete === 1 ? 'y' : 'ies'} (--include-partial lists them)`
+      : '',
+  ].filter(Boolean);
+  if (notes.length > 0) await print(notes.map((note) => `${note}\n`).join(''), process.stderr);
+  return EXIT.ok;
 }

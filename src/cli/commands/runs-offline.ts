@@ -1,11 +1,10 @@
-// What the offline `runyard runs` commands share: the runs directory, params checked like the daemon's, errors.
+// What the offline `runyard runs` commands share: the runs directory, and params checked like the daemon's.
 import { realpath } from 'node:fs/promises';
 import type { TSchema } from '@sinclair/typebox';
 import { RetainedIndex } from '../../retained/retained-index.js';
-import { RunyardError } from '../../schema/errors.js';
 import { compileSchema, createAjv, describeViolations } from '../../schema/validator.js';
 import { findProjectDir, RUNS_DIR_HELP, runsDirFrom } from '../defaults.js';
-import { UsageError, EXIT } from '../usage.js';
+import { UsageError } from '../usage.js';
 
 export const offlineOptions = {
   'runs-dir': { type: 'string' },
@@ -39,15 +38,4 @@ export function methodParams<T>(schema: TSchema, params: Record<string, unknown>
     throw new UsageError(`invalid options: ${problems.join('; ')}`);
   }
   return defined as T;
-}
-
-/** Runs `use`; a refusal of the retained code (not found, a path rule) is printed like the daemon's, exit 1. */
-export async function reportingRefusals(use: () => Promise<number>): Promise<number> {
-  try {
-    return await use();
-  } catch (error) {
-    if (!(error instanceof RunyardError)) throw error;
-    console.error(`runyard: ${error.message} (${error.reason})`);
-    return EXIT.failed;
-  }
 }

@@ -5,13 +5,7 @@ import { EXIT, parseFlags } from '../usage.js';
 import { integer } from './run-args.js';
 import { print, printJson } from './run-format.js';
 import { problemsTable } from './runs-format.js';
-import {
-  methodParams,
-  OFFLINE_OPTIONS_HELP,
-  offlineOptions,
-  openRunsDir,
-  reportingRefusals,
-} from './runs-offline.js';
+import { methodParams, OFFLINE_OPTIONS_HELP, offlineOptions, openRunsDir } from './runs-offline.js';
 
 const HELP = `Usage: runyard runs problems [options]
 
@@ -36,15 +30,13 @@ export async function runsProblems(args: string[]): Promise<number> {
     cursor: values.cursor,
   });
   const index = await openRunsDir(values['runs-dir']);
-  return reportingRefusals(async () => {
-    const page = await listProblems(index, params);
-    if (values.json) {
-      await printJson(page);
-      return EXIT.ok;
-    }
-    if (page.total === 0) await print('every run directory can be read\n', process.stderr);
-    else await print(problemsTable(page.problems));
-    if (page.nextCursor !== null) await print(`more: --cursor ${page.nextCursor}\n`, process.stderr);
+  const page = await listProblems(index, params);
+  if (values.json) {
+    await printJson(page);
     return EXIT.ok;
-  });
+  }
+  if (page.total === 0) await print('every run directory can be read\n', process.stderr);
+  else await print(problemsTable(page.problems));
+  if (page.nextCursor !== null) await print(`more: --cursor ${page.nextCursor}\n`, process.stderr);
+  return EXIT.ok;
 }

@@ -1,4 +1,5 @@
 // `runyard service delete NAME`: stops a service and deletes it; its runs stay, with their serviceId.
+import { ServiceName } from '../../schema/common.js';
 import { CLIENT_OPTIONS_HELP } from '../client-options.js';
 import { oneCallCommand } from './one-call.js';
 
@@ -12,6 +13,7 @@ ${CLIENT_OPTIONS_HELP}`;
 export const serviceDelete = oneCallCommand({
   help: HELP,
   positional: 'NAME',
+  schema: ServiceName,
   call: (client, name) => client.service.delete({ name }),
   format: (result, name) =>
     result.deleted ? `deleted service ${name}\n` : `service ${name} was already gone\n`,

@@ -1,4 +1,5 @@
 // `runyard service get NAME`: shows one service and its actions with their restart policies.
+import { ServiceName } from '../../schema/common.js';
 import { CLIENT_OPTIONS_HELP } from '../client-options.js';
 import { oneCallCommand } from './one-call.js';
 import { serviceBlock } from './service-format.js';
@@ -12,6 +13,7 @@ ${CLIENT_OPTIONS_HELP}`;
 export const serviceGet = oneCallCommand({
   help: HELP,
   positional: 'NAME',
+  schema: ServiceName,
   call: (client, name) => client.service.get({ name }),
   format: serviceBlock,
 });

@@ -1,4 +1,5 @@
 // `runyard service restart NAME`: stops the service, then starts it clean.
+import { ServiceName } from '../../schema/common.js';
 import { CLIENT_OPTIONS_HELP } from '../client-options.js';
 import { oneCallCommand } from './one-call.js';
 import { statusView } from './service-format.js';
@@ -13,6 +14,7 @@ ${CLIENT_OPTIONS_HELP}`;
 export const serviceRestart = oneCallCommand({
   help: HELP,
   positional: 'NAME',
+  schema: ServiceName,
   call: (client, name) => client.service.restart({ name }),
   format: (status) => statusView(status),
 });

@@ -1,6 +1,8 @@
 // `runyard service set`: creates or replaces a service, from --action flags or from a JSON file.
+import { ServiceName } from '../../schema/common.js';
 import type { ServiceAction, ServiceSpec } from '../../client/index.js';
 import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
+import { checkValue } from '../schema-words.js';
 import { EXIT, UsageError, parseFlags } from '../usage.js';
 import { only } from './run-args.js';
 import { print, printJson } from './run-format.js';
@@ -49,6 +51,7 @@ export async function serviceSet(args: string[]): Promise<number> {
     spec = await readSpecFile(values.file);
   } else {
     const name = only('NAME', positionals);
+    checkValue(undefined, name, ServiceName);
     if (!values.action) throw new UsageError('missing --action: a service needs at least one');
     spec = {
       name,

@@ -1,5 +1,7 @@
 // `runyard service start NAME`: starts one run per action, by default replacing the service's old runs.
+import { ServiceName } from '../../schema/common.js';
 import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
+import { checkValue } from '../schema-words.js';
 import { EXIT, parseFlags } from '../usage.js';
 import { only } from './run-args.js';
 import { print, printJson } from './run-format.js';
@@ -24,6 +26,7 @@ export async function serviceStart(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   const name = only('NAME', positionals);
+  checkValue(undefined, name, ServiceName);
   // Without --keep-jobs the daemon's default (replace) applies.
   const params = values['keep-jobs'] ? { name, replaceExistingJobs: false } : { name };
   return withClient(values, async (client) => {

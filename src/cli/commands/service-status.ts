@@ -1,6 +1,7 @@
 // `runyard service status NAME`: the service's state and, per action, its run, pid, uptime, restarts,
 // why it is not running, and the end of the stderr of its last failure.
 import { RunNotFoundError, type RunyardClient, type ServiceStatus } from '../../client/index.js';
+import { ServiceName } from '../../schema/common.js';
 import { CLIENT_OPTIONS_HELP } from '../client-options.js';
 import { lastLines } from '../log-lines.js';
 import { oneCallCommand } from './one-call.js';
@@ -27,6 +28,7 @@ interface StatusWithStderr {
 export const serviceStatus = oneCallCommand<StatusWithStderr>({
   help: HELP,
   positional: 'NAME',
+  schema: ServiceName,
   call: async (client, name) => {
     const status = await client.service.status({ name });
     const failures = status.actions.flatMap(({ action, lastFailure }) =>

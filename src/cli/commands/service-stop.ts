@@ -1,5 +1,7 @@
 // `runyard service stop NAME`: cancels the service's active runs and waits for them to end.
+import { ServiceName } from '../../schema/common.js';
 import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
+import { checkValue } from '../schema-words.js';
 import { EXIT, parseFlags } from '../usage.js';
 import { only } from './run-args.js';
 import { print, printJson } from './run-format.js';
@@ -23,6 +25,7 @@ export async function serviceStop(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   const name = only('NAME', positionals);
+  checkValue(undefined, name, ServiceName);
   const params = values['remove-jobs'] ? { name, removeJobs: true } : { name };
   return withClient(values, async (client) => {
     const status = await client.service.stop(params);
