@@ -12,6 +12,9 @@ import { connect, type RunyardClient } from 'runyard/client';
 
 export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
+/** The command line that runs `runyard`: an installed executable, or else node with this checkout's build. */
+export const cliCommand = (bin?: string): [string, ...string[]] => (bin ? [bin] : [process.execPath, CLI]);
+
 export interface TestDaemon {
   url: string;
   token: string;
@@ -36,6 +39,8 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Reuse this temp directory (runs/ and state/ inside it), e.g. to restart on the same state. */
   home?: string;
+  /** An installed `runyard` executable to serve with instead of this checkout's build. */
+  bin?: string;
 }
 
 export async function startDaemon(t: Test, options: StartOptions = {}): Promise<TestDaemon> {
@@ -43,10 +48,11 @@ export async function startDaemon(t: Test, options: StartOptions = {}): Promise<
   if (!options.home) t.teardown(() => rm(home, { recursive: true, force: true }));
   const runsDir = join(home, 'runs');
   const stateDir = join(home, 'state');
+  const [command, ...cli] = cliCommand(options.bin);
   const child = spawn(
-    process.execPath,
+    command,
     [
-      CLI,
+      ...cli,
       'serve',
       '--listen',
       '127.0.0.1:0',
