@@ -76,6 +76,14 @@ const [clientPack] = JSON.parse(
   ).stdout,
 ) as [Packed];
 
+/** `npm install --omit=dev TARBALL` into a new, empty project `prefix` holding only `manifest`. */
+async function installTarball(prefix: string, tarball: string, manifest: object): Promise<string> {
+  await mkdir(prefix);
+  await writeFile(join(prefix, 'package.json'), JSON.stringify({ private: true, ...manifest }));
+  const flags = ['--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'];
+  return (await npm(prefix, ['install', ...flags, tarball])).stderr;
+}
+
 // The daemon's one native dependency: installing better-sqlite3 fetches a prebuilt binary from GitHub
 // or, when that fails (as it may here: the npm registry is reachable, GitHub downloads need not be),
 // compiles SQLite for 80–90 s. The install below leaves its script out (`false` in allowScripts) and
@@ -86,47 +94,20 @@ async function installDaemon(prefix: string): Promise<string> {
   const { version } = JSON.parse(await readFile(join(betterSqlite, 'package.json'), 'utf8')) as {
     version: string;
   };
-  await mkdir(prefix);
   const tarball = join(tarballs, daemonPack.filename);
-  await writeFile(
-    join(prefix, 'package.json'),
-    JSON.stringify({
-      private: true,
-      // npm lists runyard's own prepare (it builds a clone) for a tarball dependency, named by its
-      // absolute file: spec, though it never runs there: the tarball carries dist.
-      allowScripts: { [`file:${tarball}`]: false, 'better-sqlite3': false },
-      overrides: { 'better-sqlite3': version },
-    }),
-  );
-  const { stderr } = await npm(prefix, [
-    'install',
-    '--omit=dev',
-    '--prefer-offline',
-    '--no-audit',
-    '--no-fund',
-    tarball,
-  ]);
+  const log = await installTarball(prefix, tarball, {
+    // npm lists runyard's own prepare (it builds a clone) for a tarball dependency, named by its
+    // absolute file: spec, though it never runs there: the tarball carries dist.
+    allowScripts: { [`file:${tarball}`]: false, 'better-sqlite3': false },
+    overrides: { 'better-sqlite3': version },
+  });
   const release = join(prefix, 'node_modules/better-sqlite3/build/Release');
   await mkdir(release, { recursive: true });
   await copyFile(
     join(betterSqlite, 'build/Release/better_sqlite3.node'),
     join(release, 'better_sqlite3.node'),
   );
-  return stderr;
-}
-
-async function installClient(prefix: string): Promise<string> {
-  await mkdir(prefix);
-  await writeFile(join(prefix, 'package.json'), JSON.stringify({ private: true, type: 'module' }));
-  const { stderr } = await npm(prefix, [
-    'install',
-    '--omit=dev',
-    '--prefer-offline',
-    '--no-audit',
-    '--no-fund',
-    join(tarballs, clientPack.filename),
-  ]);
-  return stderr;
+  return log;
 }
 
 // Everything is packed and installed before the first test: tap ends the file, and removes `work`,
@@ -135,7 +116,7 @@ const daemonPrefix = join(work, 'daemon-install');
 const clientPrefix = join(work, 'client-install');
 const [daemonInstallLog, clientInstallLog] = await Promise.all([
   installDaemon(daemonPrefix),
-  installClient(clientPrefix),
+  installTarball(clientPrefix, join(tarballs, clientPack.filename), { type: 'module' }),
 ]);
 
 /** The files of a pack that match none of the allowed patterns. */
