@@ -2,7 +2,16 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.tap/**', 'src/client/generated.ts', 'test/fixtures/lint/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'packages/*/dist/**',
+      'node_modules/**',
+      '.tap/**',
+      'src/client/generated.ts',
+      'test/fixtures/lint/**',
+    ],
+  },
   {
     files: ['**/*.ts'],
     languageOptions: {

@@ -137,7 +137,8 @@ t.test('the README Start section matches the npm scripts and the serve defaults'
     scripts: Record<string, string>;
   };
   t.equal(scripts.start, 'node dist/src/cli/main.js serve', 'npm start starts the daemon');
-  t.match(scripts.prepare, /npm run build/, 'npm ci builds (prepare)');
+  t.equal(scripts.prepare, 'node scripts/prepare.mjs', 'npm ci builds (prepare)');
+  t.match(await readFile(join(repoRoot, 'scripts/prepare.mjs'), 'utf8'), "'run', 'build'");
   t.match(scripts.test, /npm run build/, 'npm test builds');
   t.match(scripts.test, /npm run lint/);
   t.match(scripts.test, /\btap\b/, 'npm test runs tap');

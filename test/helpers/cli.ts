@@ -1,7 +1,7 @@
 // Runs the built CLI as a child process, as a user's shell would, and collects what it wrote.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { CLI } from './daemon.js';
+import { cliCommand } from './daemon.js';
 
 export interface CliResult {
   code: number | null;
@@ -15,6 +15,8 @@ export interface CliOptions {
   /** Written to stdin, which is then closed. */
   input?: string;
   cwd?: string;
+  /** An installed `runyard` executable to run instead of this checkout's build. */
+  bin?: string;
 }
 
 // The CLI must find the daemon only through what each test passes, never through the caller's shell.
@@ -24,7 +26,8 @@ export const cleanEnv = Object.fromEntries(
 
 /** `runyard ...args`: resolves with the exit code and both outputs once the process has exited. */
 export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const [command, ...cli] = cliCommand(options.bin);
+  const child = spawn(command, [...cli, ...args], {
     env: { ...cleanEnv, ...options.env },
     cwd: options.cwd,
     stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

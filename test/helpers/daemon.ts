@@ -13,6 +13,9 @@ import { findStateDir } from '../../src/client/state-dir.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
+/** The command line that runs `runyard`: an installed executable, or else node with this checkout's build. */
+export const cliCommand = (bin?: string): [string, ...string[]] => (bin ? [bin] : [process.execPath, CLI]);
+
 export interface TestDaemon {
   url: string;
   token: string;
@@ -42,15 +45,18 @@ export interface StartOptions {
    * as a user's would (and without the caller's RUNYARD_ variables); `home` is still made, and removed, with the test.
    */
   cwd?: string;
+  /** An installed `runyard` executable to serve with instead of this checkout's build. */
+  bin?: string;
 }
 
 export async function startDaemon(t: Test, options: StartOptions = {}): Promise<TestDaemon> {
   const home = options.home ?? (await mkdtemp(join(tmpdir(), 'runyard-test-')));
   if (!options.home) t.teardown(() => rm(home, { recursive: true, force: true }));
   const dirs = options.cwd ? [] : ['--runs-dir', join(home, 'runs'), '--state-dir', join(home, 'state')];
+  const [command, ...cli] = cliCommand(options.bin);
   const child = spawn(
-    process.execPath,
-    [CLI, 'serve', '--listen', '127.0.0.1:0', ...dirs, ...(options.args ?? [])],
+    command,
+    [...cli, 'serve', '--listen', '127.0.0.1:0', ...dirs, ...(options.args ?? [])],
     {
       env: { ...(options.cwd ? withoutRunyardVariables(process.env) : process.env), ...options.env },
       cwd: options.cwd,

@@ -1,0 +1,25 @@
+// What tsc cannot do after it compiles: make the bins executable and assemble the SDK-only package.
+import { chmod, copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const root = new URL('../../', import.meta.url).pathname;
+const clientBuild = join(root, 'dist/src/client');
+const clientPackage = join(root, 'packages/client');
+
+// tsc writes files with the umask's mode (0644). An install through npm marks bins executable, but a
+// clone runs dist/src/cli/main.js as built, and npx remembers a path it has seen: `Permission denied`.
+const { bin } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+  bin: Record<string, string>;
+};
+for (const path of Object.values(bin)) await chmod(join(root, path), 0o755);
+
+// @runyard/client is src/client as compiled, nothing more: its JavaScript and declarations, and the
+// LICENSE. A stale file from a removed source must not ship, so its dist is written from scratch.
+const target = join(clientPackage, 'dist');
+await rm(target, { recursive: true, force: true });
+await mkdir(target);
+for (const name of await readdir(clientBuild)) {
+  if (name.endsWith('.js') || name.endsWith('.d.ts'))
+    await copyFile(join(clientBuild, name), join(target, name));
+}
+await copyFile(join(root, 'LICENSE'), join(clientPackage, 'LICENSE'));
