@@ -1,37 +1,16 @@
 // `runyard serve`: the log's flags and variables, and the Origin allow-list; a bad value stops it before it starts.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { cleanEnv } from '../helpers/cli.js';
-import { CLI, handshakeStatus, startDaemon } from '../helpers/daemon.js';
-import { tempDir } from '../helpers/fs.js';
+import { handshakeStatus, startDaemon } from '../helpers/daemon.js';
 
-/** `runyard serve` with flags that would start a daemon; one that starts after all is killed after 10 s. */
+/** How `runyard serve` ended before it listened: a daemon that starts after all fails the test. */
 async function serve(t: Test, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const home = await tempDir(t, 'serve-flags');
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'serve',
-      '--listen',
-      '127.0.0.1:0',
-      '--runs-dir',
-      join(home, 'runs'),
-      '--state-dir',
-      join(home, 'state'),
-      ...args,
-    ],
-    { env: { ...cleanEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  const refusal = await startDaemon(t, { args, env }).then(
+    () => new Error('daemon exited (started) before listening:\n'),
+    (error: Error) => error,
   );
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  child.stdout.resume();
-  const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  const [code] = (await once(child, 'close')) as [number | null];
-  clearTimeout(kill);
-  return { code, stderr };
+  const [, code, stderr] =
+    /^daemon exited \((\w+)\) before listening:\n([\s\S]*)$/.exec(refusal.message) ?? [];
+  return { code: Number(code), stderr: stderr ?? refusal.message };
 }
 
 t.test(

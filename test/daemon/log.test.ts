@@ -1,7 +1,10 @@
 // The daemon's log as an operator reads it: levels, formats, runs, connections, refused handshakes.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import t from 'tap';
-import { handshakeStatus, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { CLI, handshakeStatus, processGone, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { tempDir } from '../helpers/fs.js';
 import { eventually } from '../helpers/poll.js';
 
 type Entry = { level: string; message: string } & Record<string, unknown>;
@@ -209,3 +212,42 @@ function brokenUpgrade(daemon: TestDaemon, headers: Record<string, string>): Pro
     upgrade.end();
   });
 }
+
+t.test(
+  'on a terminal the log is pretty and coloured by default',
+  { skip: existsSync('/usr/bin/script') ? false : 'needs script(1) for a pseudo-terminal' },
+  async (t) => {
+    const home = await tempDir(t, 'log-tty');
+    const serve = [
+      CLI,
+      'serve',
+      '--listen',
+      '127.0.0.1:0',
+      '--runs-dir',
+      `${home}/runs`,
+      '--state-dir',
+      `${home}/state`,
+    ];
+    // script(1) runs the daemon on a pseudo-terminal: its stderr is a TTY, as in an operator's shell.
+    const child = spawn(
+      '/usr/bin/script',
+      ['-qefc', [process.execPath, ...serve].map((arg) => `'${arg}'`).join(' '), '/dev/null'],
+      {
+        env: { ...process.env, NO_COLOR: '' },
+        stdio: ['pipe', 'pipe', 'ignore'],
+      },
+    );
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const line = await eventually(() =>
+      output.split(/\r?\n/).find((text) => text.includes('daemon started')),
+    );
+    const pid = Number(/pid=(\d+)/.exec(line)?.[1]);
+    t.teardown(async () => {
+      process.kill(pid, 'SIGTERM');
+      await eventually(() => (processGone(pid) ? true : undefined));
+      child.kill();
+    });
+    t.match(line, /^\d\d:\d\d:\d\d\.\d{3} \x1b\[32mINFO \x1b\[39m daemon started url=ws:/);
+  },
+);
