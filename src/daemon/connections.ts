@@ -32,7 +32,9 @@ export class Connections {
     this.#pinger.unref();
   }
 
-  accept(socket: WebSocket): void {
+  /** `remote` is the peer's address:port, for the log. */
+  accept(socket: WebSocket, remote: string): void {
+    const openedAt = Date.now();
     const closed = new AbortController();
     const context: CallContext = {
       connectionId: randomUUID(),
@@ -41,11 +43,14 @@ export class Connections {
     };
     this.#sockets.add(socket);
     this.#alive.add(socket);
+    this.#log.debug('connection opened', { connectionId: context.connectionId, remote });
     socket.on('pong', () => this.#alive.add(socket));
-    socket.on('close', () => {
+    socket.on('close', (code) => {
       this.#sockets.delete(socket);
       context.subscriptions.close();
       closed.abort();
+      const durationMs = Date.now() - openedAt;
+      this.#log.debug('connection closed', { connectionId: context.connectionId, remote, code, durationMs });
     });
     // ws closes the socket itself on protocol violations (1002) and oversize frames (1009).
     socket.on('error', (error) =>

@@ -15,6 +15,7 @@ import { version } from '../schema/version.js';
 import { openStore, type StoreKind } from '../store/open.js';
 import { hasRetention, pruneRuns, type RetentionPolicy } from '../store/prune.js';
 import { Connections } from './connections.js';
+import { remoteOf } from './handshake.js';
 import { daemonHandlers } from './methods/daemon.js';
 import { runHandlers } from './methods/run.js';
 import { retainedHandlers } from './methods/retained.js';
@@ -174,7 +175,8 @@ async function startServing(config: DaemonConfig, log: Logger, resources: Resour
       policy: { token, allowOrigins: new Set(config.allowOrigins), allowHosts: allowedHosts(config.host) },
       maxPayloadBytes: config.maxPayloadBytes,
       openrpcJson: () => openrpcJson,
-      onConnection: (socket) => connections.accept(socket),
+      onConnection: (socket, request) => connections.accept(socket, remoteOf(request.socket)),
+      log,
     }),
     (server) => server.close(),
   );

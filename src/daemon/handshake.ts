@@ -1,5 +1,6 @@
 // Who may open a connection: the token, the Origin allow-list and the Host check against DNS rebinding.
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { BEARER_PREFIX } from '../schema/transport.js';
 import { tokenMatches } from './token.js';
 
@@ -11,7 +12,33 @@ export interface HandshakePolicy {
   port: () => number;
 }
 
-export type Refusal = { status: 401 | 403; message: string };
+/** Why a handshake was refused, as the log names it. */
+export type RefusalReason = 'foreign_host' | 'foreign_origin' | 'missing_token' | 'bad_token';
+/** `fields` name what was refused (the Host, the Origin), for the log; never the token. */
+export type Refusal = {
+  status: 401 | 403;
+  message: string;
+  reason: RefusalReason;
+  fields?: Record<string, string>;
+};
+
+/** `address:port` of the peer, as the log names it. */
+export function remoteOf({
+  remoteAddress,
+  remotePort,
+}: Pick<Socket, 'remoteAddress' | 'remotePort'>): string {
+  if (remoteAddress === undefined) return 'unknown';
+  return remoteAddress.includes(':') ? `[${remoteAddress}]:${remotePort}` : `${remoteAddress}:${remotePort}`;
+}
+
+// A header value is the peer's text: a log line carries enough of it to recognise, not 16 KiB of it.
+const MAX_LOGGED_CHARS = 200;
+export const headerForLog = (value: string | undefined) =>
+  value === undefined
+    ? '(none)'
+    : value.length > MAX_LOGGED_CHARS
+      ? `${value.slice(0, MAX_LOGGED_CHARS)}…`
+      : value;
 
 export function offeredProtocols(request: IncomingMessage): string[] {
   return (request.headers['sec-websocket-protocol'] ?? '')
@@ -43,15 +70,30 @@ function hostAllowed(policy: HandshakePolicy, host: string | undefined): boolean
 
 /** undefined when the request may proceed. Host and Origin are checked before the token. */
 export function checkHandshake(policy: HandshakePolicy, request: IncomingMessage): Refusal | undefined {
-  if (!hostAllowed(policy, request.headers.host)) {
-    return { status: 403, message: 'Host not allowed' };
+  const { host, origin } = request.headers;
+  if (!hostAllowed(policy, host)) {
+    return {
+      status: 403,
+      message: 'Host not allowed',
+      reason: 'foreign_host',
+      fields: { host: headerForLog(host) },
+    };
   }
-  const origin = request.headers.origin;
   if (origin !== undefined && !policy.allowOrigins.has(origin)) {
-    return { status: 403, message: 'Origin not allowed; start the daemon with --allow-origin to permit it' };
+    return {
+      status: 403,
+      message: 'Origin not allowed; start the daemon with --allow-origin to permit it',
+      reason: 'foreign_origin',
+      fields: { origin: headerForLog(origin) },
+    };
   }
-  if (!tokenMatches(policy.token, presentedToken(request))) {
-    return { status: 401, message: 'missing or invalid token' };
+  const token = presentedToken(request);
+  if (!tokenMatches(policy.token, token)) {
+    return {
+      status: 401,
+      message: 'missing or invalid token',
+      reason: token === undefined ? 'missing_token' : 'bad_token',
+    };
   }
   return undefined;
 }

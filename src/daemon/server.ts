@@ -1,9 +1,17 @@
 // HTTP and the WebSocket upgrade: /healthz, /openrpc.json, and /rpc behind the handshake checks.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../log.js';
 import { PROTOCOL, RPC_PATH } from '../schema/transport.js';
-import { checkHandshake, offeredProtocols, type HandshakePolicy } from './handshake.js';
+import {
+  checkHandshake,
+  headerForLog,
+  offeredProtocols,
+  remoteOf,
+  type HandshakePolicy,
+} from './handshake.js';
 
 export interface ServerOptions {
   host: string;
@@ -13,6 +21,8 @@ export interface ServerOptions {
   /** The OpenRPC document served at /openrpc.json (it names the URL, known once listening). */
   openrpcJson: () => string;
   onConnection: (socket: WebSocket, request: IncomingMessage) => void;
+  /** Every refused handshake is logged at warn with its reason, so a 403 can be explained. */
+  log: Logger;
 }
 
 export interface HttpServer {
@@ -38,7 +48,10 @@ export async function startServer(options: ServerOptions): Promise<HttpServer> {
     if (path === '/healthz') return respond(response, 200, '{"status":"ok"}\n', 'application/json');
     if (path === '/openrpc.json') {
       const refusal = checkHandshake(policy, request);
-      if (refusal) return respond(response, refusal.status, refusal.message);
+      if (refusal) {
+        refused('request refused', request, refusal.status, refusal.reason, refusal.fields);
+        return respond(response, refusal.status, refusal.message);
+      }
       return respond(response, 200, options.openrpcJson(), 'application/json');
     }
     respond(response, 404, 'not found');
@@ -47,14 +60,55 @@ export async function startServer(options: ServerOptions): Promise<HttpServer> {
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (path !== RPC_PATH) return refuseUpgrade(socket, 404, 'not found');
+    const refuse = (status: number, message: string, reason: string, fields?: Record<string, string>) => {
+      refused('handshake refused', request, status, reason, fields);
+      refuseUpgrade(socket, status, message);
+    };
+    if (path !== RPC_PATH) return refuse(404, 'not found', 'bad_path', { path: headerForLog(path) });
     const refusal = checkHandshake(policy, request);
-    if (refusal) return refuseUpgrade(socket, refusal.status, refusal.message);
-    if (offeredProtocols(request).length > 0 && !offeredProtocols(request).includes(PROTOCOL)) {
-      return refuseUpgrade(socket, 400, `offer the subprotocol ${PROTOCOL}`);
+    if (refusal) return refuse(refusal.status, refusal.message, refusal.reason, refusal.fields);
+    const offered = offeredProtocols(request);
+    if (offered.length > 0 && !offered.includes(PROTOCOL)) {
+      // The offered names are not logged: one of them may be runyard.bearer.<token>.
+      return refuse(400, `offer the subprotocol ${PROTOCOL}`, 'bad_subprotocol');
     }
     wss.handleUpgrade(request, socket, head, (ws) => options.onConnection(ws, request));
   });
+  // A handshake ws itself rejects (no Sec-WebSocket-Key, a bad version or extension offer): with this
+  // listener ws leaves the answer to us, so it is logged like the others.
+  wss.on('wsClientError', (error, socket, request) => {
+    refused('handshake refused', request, 400, 'bad_handshake', { detail: error.message });
+    refuseUpgrade(socket, 400, error.message);
+  });
+
+  // A request Node cannot parse (headers over 16 KiB, not HTTP at all): answered as Node would, but logged.
+  // A peer that hangs up mid-request is no refusal, and only worth a debug line.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const remote = remoteOf(socket as Socket);
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      options.log.debug('connection dropped before its request was read', { remote, detail: error.code });
+      socket.destroy();
+      return;
+    }
+    const status = clientErrorStatus[error.code ?? ''] ?? 400;
+    options.log.warn('request refused', {
+      reason: 'bad_request',
+      detail: error.code ?? error.message,
+      status,
+      remote,
+    });
+    socket.end(`HTTP/1.1 ${status} ${reasons[status]}\r\nConnection: close\r\n\r\n`);
+  });
+
+  function refused(
+    what: string,
+    request: IncomingMessage,
+    status: number,
+    reason: string,
+    fields: Record<string, string> = {},
+  ) {
+    options.log.warn(what, { reason, ...fields, status, remote: remoteOf(request.socket) });
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -95,7 +149,11 @@ const reasons: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
 };
+
+const clientErrorStatus: Record<string, number> = { HPE_HEADER_OVERFLOW: 431, ERR_HTTP_REQUEST_TIMEOUT: 408 };
 
 function refuseUpgrade(socket: Duplex, status: number, message: string) {
   const auth = status === 401 ? 'WWW-Authenticate: Bearer\r\n' : '';

@@ -24,6 +24,7 @@ import { EventHub, type EventListener, type RunEventSource } from './event-hub.j
 import { isTerminal } from './lifecycle.js';
 import type { OutputStream } from './process.js';
 import { recoverRuns, type RecoveryCounts } from './recovery.js';
+import { logRunStatus } from './run-log.js';
 import { Supervisor } from './supervisor.js';
 
 export interface EngineOptions {
@@ -246,7 +247,11 @@ export class RunEngine implements RunEventSource {
     const run = new ActiveRun(parts, {
       runs: this.#options.store.runs,
       log: this.#options.log,
-      onEvent: (runId, event) => this.#events.emit(runId, event),
+      onEvent: (runId, event) => {
+        // The run's record already holds what the event says: one place logs every run's start and end.
+        if (event.type === 'status') logRunStatus(this.#options.log, run.record, event);
+        this.#events.emit(runId, event);
+      },
       onWriteFailed: (failing, file, error) => this.#supervisor.ioFailed(failing, file, error),
     });
     this.#active.set(run.runId, run);

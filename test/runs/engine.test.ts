@@ -13,7 +13,7 @@ import { processGone } from '../helpers/daemon.js';
 import { eventually } from '../helpers/poll.js';
 import { tempDir } from '../helpers/fs.js';
 
-const quiet = createLogger(() => {});
+const quiet = createLogger({ write: () => {} });
 
 async function engineIn(t: Test, options: Partial<EngineOptions> = {}) {
   const runsDir = await tempDir(t, 'engine');

@@ -1,7 +1,16 @@
 // `runyard serve`: reads flags and environment, starts the daemon, stops it cleanly on SIGINT/SIGTERM.
 import { availableParallelism } from 'node:os';
 import { isLoopback, startDaemon, type DaemonConfig } from '../../daemon/daemon.js';
-import { createLogger } from '../../log.js';
+import { allowOriginProblem, splitOrigins } from '../../daemon/allow-origin.js';
+import {
+  createLogger,
+  isLogFormat,
+  isLogLevel,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  type LogLevel,
+} from '../../log.js';
 import type { StoreKind } from '../../store/open.js';
 import { DEFAULT_LISTEN } from '../../schema/transport.js';
 import {
@@ -22,7 +31,8 @@ const HELP = `Usage: runyard serve [options]
   --allow-remote          permit a HOST that is not loopback
   --runs-dir DIR          run directories (${RUNS_DIR_HELP})
   --state-dir DIR         ${TOKEN_FILE}, ${DAEMON_FILE} (${STATE_DIR_HELP})
-  --allow-origin ORIGIN   accept WebSocket handshakes from this browser Origin (repeatable)
+  --allow-origin ORIGIN   accept WebSocket handshakes from this browser Origin, scheme://host[:port] (repeatable;
+                          env RUNYARD_ALLOW_ORIGIN, comma-separated)
   --max-concurrent N      runs executing at once (default: number of CPUs)
   --max-queued N          runs waiting to start before run.start is refused (default 10000)
   --kill-grace-ms N       SIGTERM to SIGKILL delay on cancel and timeout (default 5000)
@@ -30,7 +40,15 @@ const HELP = `Usage: runyard serve [options]
   --store sqlite|memory   where the run index lives (default sqlite: <state-dir>/runyard.db; memory forgets on exit)
   --keep-runs N           keep at most N finished runs in the index (pruned at start and hourly)
   --keep-days D           drop finished runs older than D days from the index
-  --prune-dirs            with --keep-runs/--keep-days, also delete the pruned runs' directories`;
+  --prune-dirs            with --keep-runs/--keep-days, also delete the pruned runs' directories
+  --log-level LEVEL       ${LOG_LEVELS.join('|')} (env RUNYARD_LOG_LEVEL; default info)
+  --log-format FORMAT     ${LOG_FORMATS.join('|')} (default: pretty when stderr is a terminal, else json)
+
+The log goes to stderr; stdout gets one line, "runyard listening on URL", once the daemon serves.`;
+
+export interface ServeConfig extends DaemonConfig {
+  log: { level: LogLevel; format: LogFormat | undefined };
+}
 
 export async function serve(args: string[]): Promise<number> {
   const config = parseServeArgs(args, process.env, await findProjectDir());
@@ -38,8 +56,9 @@ export async function serve(args: string[]): Promise<number> {
     console.log(HELP);
     return EXIT.ok;
   }
-  const log = createLogger();
+  const log = createLogger(config.log);
   const daemon = await startDaemon(config, log);
+  // For scripts, which wait for it and take the URL; everything else goes to the log on stderr.
   console.log(`runyard listening on ${daemon.url}`);
   // A close that fails ends serve with its message and exit 1, rather than as an unhandled rejection.
   const stopped = new Promise<void>((resolve, reject) => {
@@ -62,7 +81,7 @@ export function parseServeArgs(
   args: string[],
   env: NodeJS.ProcessEnv,
   project = '.',
-): DaemonConfig | undefined {
+): ServeConfig | undefined {
   const { values } = parseFlags(args, {
     allowPositionals: false,
     options: {
@@ -79,6 +98,8 @@ export function parseServeArgs(
       'keep-runs': { type: 'string' },
       'keep-days': { type: 'string' },
       'prune-dirs': { type: 'boolean' },
+      'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -98,7 +119,7 @@ export function parseServeArgs(
     port,
     runsDir: runsDirFrom(values['runs-dir'], env, project),
     stateDir: stateDirFrom(values['state-dir'], env, project),
-    allowOrigins: values['allow-origin'] ?? [],
+    allowOrigins: allowOrigins(values['allow-origin'], env),
     maxConcurrent: integer('--max-concurrent', values['max-concurrent']) ?? availableParallelism(),
     maxQueued: integer('--max-queued', values['max-queued']) ?? 10_000,
     killGraceMs: integer('--kill-grace-ms', values['kill-grace-ms'], 0) ?? 5_000,
@@ -111,7 +132,34 @@ export function parseServeArgs(
     },
     maxPayloadBytes: 1_048_576,
     maxBatchSize: 100,
+    log: { level: logLevel(values['log-level'], env), format: logFormat(values['log-format']) },
   };
+}
+
+/** The flags, or else RUNYARD_ALLOW_ORIGIN; a value that can never match an Origin is a usage error. */
+function allowOrigins(flags: string[] | undefined, env: NodeJS.ProcessEnv): string[] {
+  const [source, origins] =
+    flags !== undefined
+      ? ['--allow-origin', flags]
+      : ['RUNYARD_ALLOW_ORIGIN', splitOrigins(env.RUNYARD_ALLOW_ORIGIN ?? '')];
+  for (const origin of origins) {
+    const problem = allowOriginProblem(origin);
+    if (problem) throw new UsageError(`${source}: ${problem}`);
+  }
+  return origins;
+}
+
+function logLevel(flag: string | undefined, env: NodeJS.ProcessEnv): LogLevel {
+  const [source, value] =
+    flag !== undefined ? ['--log-level', flag] : ['RUNYARD_LOG_LEVEL', env.RUNYARD_LOG_LEVEL];
+  if (value === undefined || value === '') return 'info';
+  if (isLogLevel(value)) return value;
+  throw new UsageError(`${source} must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
+}
+
+function logFormat(flag: string | undefined): LogFormat | undefined {
+  if (flag === undefined || isLogFormat(flag)) return flag;
+  throw new UsageError(`--log-format must be ${LOG_FORMATS.join(' or ')}, got "${flag}"`);
 }
 
 export function storeKind(value: string | undefined): StoreKind {
