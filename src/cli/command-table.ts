@@ -283,6 +283,16 @@ With --json, a failure prints as {"error": {"code", "reason", "message", "data"}
       main: async (args) => (await import('./commands/version.js')).printVersion(args),
       declaration: async () => (await import('./commands/version.js')).declaration,
     },
+    completion: {
+      usage: [['completion bash|zsh', 'print the completion script of the shell']],
+      main: async (args) => (await import('./commands/completion.js')).completion(args),
+      declaration: async () => (await import('./commands/completion.js')).declaration,
+    },
+    // Hidden (no usage rows): what the completion script asks a running daemon for.
+    __complete: {
+      usage: [],
+      main: async (args) => (await import('./commands/complete-names.js')).completeNames(args),
+    },
     '--version': { usage: [], main: printVersion },
     '-v': { usage: [], main: printVersion },
   },
