@@ -14,10 +14,12 @@ Run \`runyard run COMMAND --help\` for the options of one command.`,
         ['start ACTION [options] [--follow]', 'queue a run of an action, options overriding its own'],
       ],
       main: async (args) => (await import('./commands/run-start.js')).runStart(args),
+      declaration: async () => (await import('./commands/run-start.js')).declaration,
     },
     status: {
       usage: [['status RUN_ID', 'show one run']],
       main: async (args) => (await import('./commands/run-status.js')).runStatus(args),
+      declaration: async () => (await import('./commands/run-status.js')).declaration,
     },
     list: {
       usage: [
@@ -25,14 +27,17 @@ Run \`runyard run COMMAND --help\` for the options of one command.`,
         ['list [--action NAME] [--service NAME]', 'list the runs an action or a service created'],
       ],
       main: async (args) => (await import('./commands/run-list.js')).runList(args),
+      declaration: async () => (await import('./commands/run-list.js')).declaration,
     },
     cancel: {
       usage: [['cancel RUN_ID', 'cancel a queued, running or retrying run']],
       main: async (args) => (await import('./commands/run-cancel.js')).runCancel(args),
+      declaration: async () => (await import('./commands/run-cancel.js')).declaration,
     },
     wait: {
       usage: [['wait RUN_ID [--timeout-ms N]', 'wait for a run to end; exit 0 only if it succeeded']],
       main: async (args) => (await import('./commands/run-wait.js')).runWait(args),
+      declaration: async () => (await import('./commands/run-wait.js')).declaration,
     },
     logs: {
       usage: [
@@ -44,6 +49,7 @@ Run \`runyard run COMMAND --help\` for the options of one command.`,
         ['logs RUN_ID [options] -f|--follow', 'print it, then stream it live until the run ends'],
       ],
       main: async (args) => (await import('./commands/run-logs.js')).runLogs(args),
+      declaration: async () => (await import('./commands/run-logs.js')).declaration,
     },
   },
 };
@@ -60,18 +66,22 @@ Run \`runyard action COMMAND --help\` for the options of one command.`,
         ['set --file SPEC.json', 'the same from a JSON ActionSpec (e.g. to set retry)'],
       ],
       main: async (args) => (await import('./commands/action-set.js')).actionSet(args),
+      declaration: async () => (await import('./commands/action-set.js')).declaration,
     },
     get: {
       usage: [['get NAME', 'show one action (environment variable names, never values)']],
       main: async (args) => (await import('./commands/action-get.js')).actionGet(args),
+      declaration: async () => (await import('./commands/action-get.js')).declaration,
     },
     list: {
       usage: [['list', 'list every action']],
       main: async (args) => (await import('./commands/action-list.js')).actionList(args),
+      declaration: async () => (await import('./commands/action-list.js')).declaration,
     },
     delete: {
       usage: [['delete NAME', 'delete an action that no service uses']],
       main: async (args) => (await import('./commands/action-delete.js')).actionDelete(args),
+      declaration: async () => (await import('./commands/action-delete.js')).declaration,
     },
   },
 };
@@ -92,36 +102,44 @@ Run \`runyard service COMMAND --help\` for the options of one command.`,
         ['set --file SPEC.json', 'the same from a JSON ServiceSpec (e.g. for backoff, startLimit)'],
       ],
       main: async (args) => (await import('./commands/service-set.js')).serviceSet(args),
+      declaration: async () => (await import('./commands/service-set.js')).declaration,
     },
     get: {
       usage: [['get NAME', 'show one service']],
       main: async (args) => (await import('./commands/service-get.js')).serviceGet(args),
+      declaration: async () => (await import('./commands/service-get.js')).declaration,
     },
     list: {
       usage: [['list', 'list every service']],
       main: async (args) => (await import('./commands/service-list.js')).serviceList(args),
+      declaration: async () => (await import('./commands/service-list.js')).declaration,
     },
     delete: {
       usage: [['delete NAME', 'stop a service and delete it']],
       main: async (args) => (await import('./commands/service-delete.js')).serviceDelete(args),
+      declaration: async () => (await import('./commands/service-delete.js')).declaration,
     },
     start: {
       usage: [
         ['start NAME [--keep-jobs]', 'start one run per action, replacing old runs unless --keep-jobs'],
       ],
       main: async (args) => (await import('./commands/service-start.js')).serviceStart(args),
+      declaration: async () => (await import('./commands/service-start.js')).declaration,
     },
     stop: {
       usage: [['stop NAME [--remove-jobs]', 'cancel its runs; --remove-jobs also drops them from the index']],
       main: async (args) => (await import('./commands/service-stop.js')).serviceStop(args),
+      declaration: async () => (await import('./commands/service-stop.js')).declaration,
     },
     restart: {
       usage: [['restart NAME', 'stop, then start clean']],
       main: async (args) => (await import('./commands/service-restart.js')).serviceRestart(args),
+      declaration: async () => (await import('./commands/service-restart.js')).declaration,
     },
     status: {
       usage: [['status NAME', 'its state and, per action, run, uptime, restarts, last failure']],
       main: async (args) => (await import('./commands/service-status.js')).serviceStatus(args),
+      declaration: async () => (await import('./commands/service-status.js')).declaration,
     },
   },
 };
@@ -134,6 +152,7 @@ const index: CommandGroup = {
     rebuild: {
       usage: [['rebuild [options]', 'make the index agree with the run directories']],
       main: async (args) => (await import('./commands/maintain-index.js')).maintainIndex('rebuild', args),
+      declaration: async () => (await import('./commands/maintain-index.js')).declaration,
     },
     prune: {
       usage: [
@@ -143,6 +162,7 @@ const index: CommandGroup = {
         ],
       ],
       main: async (args) => (await import('./commands/maintain-index.js')).maintainIndex('prune', args),
+      declaration: async () => (await import('./commands/maintain-index.js')).declaration,
     },
   },
 };
@@ -160,26 +180,32 @@ Run \`runyard runs COMMAND --help\` for the options of one command.`,
     list: {
       usage: [['list [filters] [--include-partial] [--limit N] [--cursor C]', 'retained runs, newest first']],
       main: async (args) => (await import('./commands/runs-list.js')).runsList('list', args),
+      declaration: async () => (await import('./commands/runs-list.js')).declarations.list,
     },
     latest: {
       usage: [['latest [filters]', 'the newest retained run that matches']],
       main: async (args) => (await import('./commands/runs-list.js')).runsList('latest', args),
+      declaration: async () => (await import('./commands/runs-list.js')).declarations.latest,
     },
     reports: {
       usage: [['reports RUN_ID', "a run's reports"]],
       main: async (args) => (await import('./commands/runs-files.js')).runsFiles('reports', args),
+      declaration: async () => (await import('./commands/runs-files.js')).declaration,
     },
     artifacts: {
       usage: [['artifacts RUN_ID', "a run's artifact manifest"]],
       main: async (args) => (await import('./commands/runs-files.js')).runsFiles('artifacts', args),
+      declaration: async () => (await import('./commands/runs-files.js')).declaration,
     },
     cat: {
       usage: [['cat RUN_ID PATH', 'write one report or artifact to stdout']],
       main: async (args) => (await import('./commands/runs-cat.js')).runsCat(args),
+      declaration: async () => (await import('./commands/runs-cat.js')).declaration,
     },
     problems: {
       usage: [['problems [--limit N] [--cursor C]', 'run directories that cannot be read, and why']],
       main: async (args) => (await import('./commands/runs-problems.js')).runsProblems(args),
+      declaration: async () => (await import('./commands/runs-problems.js')).declaration,
     },
   },
 };
@@ -195,10 +221,12 @@ Run \`runyard rpc METHOD --help\` for how params are typed.`,
     list: {
       usage: [['list', 'every method and its summary']],
       main: async (args) => (await import('./commands/rpc-list.js')).rpcList(args),
+      declaration: async () => (await import('./commands/rpc-list.js')).declaration,
     },
     describe: {
       usage: [['describe METHOD', 'its params (types, defaults, required), result, errors, an example']],
       main: async (args) => (await import('./commands/rpc-describe.js')).rpcDescribe(args),
+      declaration: async () => (await import('./commands/rpc-describe.js')).declaration,
     },
   },
   otherwise: {
@@ -207,6 +235,7 @@ Run \`runyard rpc METHOD --help\` for how params are typed.`,
       ['METHOD --params JSON|-', 'call it with these params (- reads stdin)'],
     ],
     main: async (args) => (await import('./commands/rpc-call.js')).rpcCall(args),
+    declaration: async () => (await import('./commands/rpc-call.js')).declaration,
   },
 };
 
@@ -234,12 +263,14 @@ With --json, a failure prints as {"error": {"code", "reason", "message", "data"}
     status: {
       usage: [['status', 'the daemon, its queue, its services and recent failures, on one screen']],
       main: async (args) => (await import('./commands/status.js')).status(args),
+      declaration: async () => (await import('./commands/status.js')).declaration,
     },
     logs: {
       usage: [
         ['logs NAME [--stream S] [--tail N] [--timestamps]', 'follow the runs of a service or an action'],
       ],
       main: async (args) => (await import('./commands/logs.js')).logs(args),
+      declaration: async () => (await import('./commands/logs.js')).declaration,
     },
     run: { summary: 'queue runs, follow them, read their output', group: run },
     action: { summary: 'named run templates', group: action },
@@ -250,6 +281,17 @@ With --json, a failure prints as {"error": {"code", "reason", "message", "data"}
     version: {
       usage: [['version [--json]', "this runyard's version, and the daemon's when one is reachable"]],
       main: async (args) => (await import('./commands/version.js')).printVersion(args),
+      declaration: async () => (await import('./commands/version.js')).declaration,
+    },
+    completion: {
+      usage: [['completion bash|zsh', 'print the completion script of the shell']],
+      main: async (args) => (await import('./commands/completion.js')).completion(args),
+      declaration: async () => (await import('./commands/completion.js')).declaration,
+    },
+    // Hidden (no usage rows): what the completion script asks a running daemon for.
+    __complete: {
+      usage: [],
+      main: async (args) => (await import('./commands/complete-names.js')).completeNames(args),
     },
     '--version': { usage: [], main: printVersion },
     '-v': { usage: [], main: printVersion },

@@ -1,4 +1,5 @@
 // How a command group runs from its table: dispatch, its help text, and the usage error for an unknown command.
+import type { Declaration } from './options.js';
 import { EXIT, UsageError } from './usage.js';
 
 /** One row of a group's help: how the command is called, and what that does. */
@@ -12,6 +13,8 @@ export interface Command {
    * imported in here, on first use, so that starting the CLI loads the one command it runs.
    */
   main: (args: string[]) => Promise<number>;
+  /** Its options and positionals, for completion; imported on demand, as `main` is. */
+  declaration?: () => Promise<Declaration>;
 }
 
 /** A command that is a group of its own, listed in its parent's help by the names of its commands. */

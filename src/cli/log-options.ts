@@ -5,18 +5,28 @@ import { print } from './commands/run-format.js';
 import { integer } from './commands/run-args.js';
 import { followToEnd } from './follow-output.js';
 import { lastLines, LineFormatter, readHistory, type OutputStream } from './log-lines.js';
+import { defineOptions } from './options.js';
 import { EXIT, UsageError } from './usage.js';
 
-export const lineOptions = {
-  tail: { type: 'string' },
-  stream: { type: 'string' },
-  timestamps: { type: 'boolean' },
-} as const;
+const STREAMS: Record<string, OutputStream[]> = {
+  stdout: ['stdout'],
+  stderr: ['stderr'],
+  both: ['stdout', 'stderr'],
+};
 
-export const LINE_OPTIONS_HELP = `  --tail N                only the last N lines (with --follow: then what comes next)
-  --stream S              stdout (default), stderr, or both: merged in the order the run wrote them,
-                          each line marked "out | " or "err | "
-  --timestamps            put the time each line was written (UTC, from the run's event log) before it`;
+export const lineOptions = defineOptions({
+  tail: { type: 'string', value: 'N', help: 'only the last N lines (with --follow: then what comes next)' },
+  stream: {
+    type: 'string',
+    value: 'S',
+    help: 'stdout (default), stderr, or both: merged in the order the run wrote them,\neach line marked "out | " or "err | "',
+    values: Object.keys(STREAMS),
+  },
+  timestamps: {
+    type: 'boolean',
+    help: "put the time each line was written (UTC, from the run's event log) before it",
+  },
+});
 
 export interface LineOptions {
   streams: OutputStream[];
@@ -25,12 +35,6 @@ export interface LineOptions {
   /** Whether the output must be cut into lines: anything but one raw stream. */
   isMarked: boolean;
 }
-
-const STREAMS: Record<string, OutputStream[]> = {
-  stdout: ['stdout'],
-  stderr: ['stderr'],
-  both: ['stdout', 'stderr'],
-};
 
 export function parseLineOptions(values: {
   tail?: string | undefined;

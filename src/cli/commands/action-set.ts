@@ -1,7 +1,8 @@
 // `runyard action set`: creates or replaces a named action, from flags and a command or from a JSON file.
 import { ActionName } from '../../schema/common.js';
 import type { ActionSpec } from '../../client/index.js';
-import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
+import { clientOptions, withClient } from '../client-options.js';
+import { defineOptions, optionLines } from '../options.js';
 import { checkValue } from '../schema-words.js';
 import { EXIT, UsageError, parseFlags } from '../usage.js';
 import { actionBlock } from './action-format.js';
@@ -9,38 +10,66 @@ import { integer, keyValues, only, splitAtTerminator } from './run-args.js';
 import { print, printJson } from './run-format.js';
 import { readSpecFile } from './spec-file.js';
 
+const specOptions = defineOptions({
+  description: { type: 'string', value: 'D', help: 'what the action is for' },
+  cwd: {
+    type: 'string',
+    value: 'DIR',
+    help: 'working directory (relative: to the run directory, the default)',
+    completes: 'dir',
+  },
+  env: {
+    type: 'string',
+    multiple: true,
+    value: 'K=V',
+    help: "add a variable to the command's environment (repeatable; shown by name only)",
+  },
+  label: { type: 'string', multiple: true, value: 'K=V', help: 'tag its runs (repeatable)' },
+  priority: {
+    type: 'string',
+    value: 'N',
+    help: 'higher runs first (-1000 to 1000, default 0; a negative one as --priority=-5)',
+  },
+  'timeout-ms': { type: 'string', value: 'N', help: 'kill a run and end it timed_out after N milliseconds' },
+  'kill-grace-ms': {
+    type: 'string',
+    value: 'N',
+    help: 'milliseconds between SIGTERM and SIGKILL on cancel or timeout',
+  },
+});
+
+const OPTIONS = defineOptions({
+  ...specOptions,
+  file: {
+    type: 'string',
+    value: 'SPEC.json',
+    help: 'the whole ActionSpec as JSON (`-` for stdin), e.g. to set retry; alone, without\nNAME, command or the flags above',
+    completes: 'file',
+  },
+  ...clientOptions,
+});
+
+export const declaration = {
+  options: OPTIONS,
+  positionals: [
+    { name: 'NAME', completes: 'action' },
+    { name: 'CMD', completes: 'command' },
+  ],
+} as const;
+
 const HELP = `Usage: runyard action set NAME [options] -- CMD [ARGS...]
        runyard action set --file SPEC.json
 
 Creates or replaces the action NAME, which runs CMD with ARGS without a shell, and prints it.
 \`runyard run start NAME\` runs it; services start it too.
 
-  --description D         what the action is for
-  --cwd DIR               working directory (relative: to the run directory, the default)
-  --env K=V               add a variable to the command's environment (repeatable; shown by name only)
-  --label K=V             tag its runs (repeatable)
-  --priority N            higher runs first (-1000 to 1000, default 0; a negative one as --priority=-5)
-  --timeout-ms N          kill a run and end it timed_out after N milliseconds
-  --kill-grace-ms N       milliseconds between SIGTERM and SIGKILL on cancel or timeout
-  --file SPEC.json        the whole ActionSpec as JSON (\`-\` for stdin), e.g. to set retry; alone, without
-                          NAME, command or the flags above
-${CLIENT_OPTIONS_HELP}`;
-
-const specOptions = {
-  description: { type: 'string' },
-  cwd: { type: 'string' },
-  env: { type: 'string', multiple: true },
-  label: { type: 'string', multiple: true },
-  priority: { type: 'string' },
-  'timeout-ms': { type: 'string' },
-  'kill-grace-ms': { type: 'string' },
-} as const;
+${optionLines(OPTIONS)}`;
 
 export async function actionSet(args: string[]): Promise<number> {
   const { values, tokens } = parseFlags(args, {
     allowPositionals: true,
     tokens: true,
-    options: { ...clientOptions, ...specOptions, file: { type: 'string' } },
+    options: OPTIONS,
   });
   if (values.help) {
     await print(HELP + '\n');

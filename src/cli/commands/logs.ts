@@ -1,17 +1,24 @@
 // `runyard logs NAME`: follows the current run of an action, or of each action of a service, as `pm2 logs` does.
 import { ActionNotFoundError, ServiceNotFoundError, type RunyardClient } from '../../client/index.js';
-import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
+import { clientOptions, withClient } from '../client-options.js';
+import { defineOptions, optionLines } from '../options.js';
 import { FOLLOW_EXIT_HELP } from '../follow-output.js';
-import {
-  LINE_OPTIONS_HELP,
-  lineOptions,
-  parseLineOptions,
-  showLines,
-  type LogTarget,
-} from '../log-options.js';
+import { lineOptions, parseLineOptions, showLines, type LogTarget } from '../log-options.js';
 import { EXIT, UsageError, parseFlags } from '../usage.js';
 import { only } from './run-args.js';
 import { print } from './run-format.js';
+
+const OPTIONS = defineOptions({
+  ...lineOptions,
+  ...clientOptions,
+  // Parsed so that it is refused with a pointer to the command that has it.
+  json: { ...clientOptions.json, hidden: true },
+});
+
+export const declaration = {
+  options: OPTIONS,
+  positionals: [{ name: 'NAME', completes: 'name' }],
+} as const;
 
 const HELP = `Usage: runyard logs NAME [options]
 
@@ -20,10 +27,7 @@ Follows the current run of NAME until it ends: for a service, the current run of
 action, its newest run. NAME is looked up as a service first, then as an action. What each run
 wrote before is shown first (its last N lines with --tail).
 
-${LINE_OPTIONS_HELP}
-${CLIENT_OPTIONS_HELP.split('\n')
-  .filter((line) => !line.includes('--json'))
-  .join('\n')}
+${optionLines(OPTIONS)}
 
 ${FOLLOW_EXIT_HELP.replace('With --follow the', 'The')} With a service: the first outcome that is not
 success.`;
@@ -31,7 +35,7 @@ success.`;
 export async function logs(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     allowPositionals: true,
-    options: { ...clientOptions, ...lineOptions },
+    options: OPTIONS,
   });
   if (values.help) {
     await print(HELP + '\n');

@@ -14,8 +14,23 @@ import {
   STATE_DIR_ENV,
   stateDirFrom,
 } from '../defaults.js';
+import { clientOptions } from '../client-options.js';
+import { defineOptions, optionLines } from '../options.js';
 import { CommandFailure, EXIT, parseFlags, UsageError } from '../usage.js';
 import { integer } from './run-args.js';
+
+const OPTIONS = defineOptions({
+  'keep-runs': { type: 'string', value: 'N', help: 'prune: keep at most N finished runs' },
+  'keep-days': { type: 'string', value: 'D', help: 'prune: drop finished runs older than D days' },
+  'prune-dirs': { type: 'boolean', help: "prune: also delete the pruned runs' directories" },
+  'dry-run': { type: 'boolean', help: 'prune: only list what would be removed' },
+  'runs-dir': { type: 'string', value: 'DIR', help: 'the runs directory', completes: 'dir' },
+  'state-dir': { ...clientOptions['state-dir'], help: 'the state directory, which holds the index' },
+  json: { type: 'boolean', help: 'print the result as JSON' },
+  help: clientOptions.help,
+});
+
+export const declaration = { options: OPTIONS, positionals: [] } as const;
 
 const HELP = `Usage:
   runyard index rebuild [--runs-dir DIR] [--state-dir DIR] [--json]
@@ -27,21 +42,14 @@ const HELP = `Usage:
 
 Both refuse to run while a daemon uses the state directory. Defaults: --state-dir (env ${STATE_DIR_ENV})
 the nearest ${DEFAULT_STATE_DIR} here or in a parent directory, else ./${DEFAULT_STATE_DIR}; --runs-dir
-(env ${RUNS_DIR_ENV}) ${DEFAULT_RUNS_DIR} beside it.`;
+(env ${RUNS_DIR_ENV}) ${DEFAULT_RUNS_DIR} beside it.
+
+${optionLines(OPTIONS)}`;
 
 export async function maintainIndex(command: 'rebuild' | 'prune', args: string[]): Promise<number> {
   const { values } = parseFlags(args, {
     allowPositionals: false,
-    options: {
-      'runs-dir': { type: 'string' },
-      'state-dir': { type: 'string' },
-      'keep-runs': { type: 'string' },
-      'keep-days': { type: 'string' },
-      'prune-dirs': { type: 'boolean' },
-      'dry-run': { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: OPTIONS,
   });
   if (values.help) {
     console.log(HELP);

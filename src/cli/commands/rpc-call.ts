@@ -1,6 +1,7 @@
 // `runyard rpc METHOD [key=value ...]`: calls any method of the connected daemon, params typed from its
 // contract, and prints the result as JSON.
-import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
+import { clientOptions, withClient } from '../client-options.js';
+import { defineOptions, optionLines } from '../options.js';
 import { discoverContract, type MethodDescription } from '../contract-document.js';
 import { checkParams, paramsFromPairs } from '../rpc-params.js';
 import { EXIT, parseFlags, UsageError } from '../usage.js';
@@ -9,6 +10,16 @@ import { parseJsonObject, readSpecFile } from './spec-file.js';
 
 // What the SDK adds to a call's own hold (run.wait's timeoutMs) before it gives up on an answer.
 const ANSWER_MARGIN_MS = 30_000;
+
+const OPTIONS = defineOptions({
+  params: { type: 'string', value: 'JSON', help: 'all params as one JSON object; - reads it from stdin' },
+  ...clientOptions,
+});
+
+export const declaration = {
+  options: OPTIONS,
+  positionals: [{ name: 'METHOD', completes: 'method' }],
+} as const;
 
 const HELP = `Usage: runyard rpc METHOD [key=value ...] [options]
        runyard rpc METHOD --params JSON|- [options]
@@ -20,13 +31,12 @@ boolean one true or false, an object one JSON; an array param takes its key once
 missing required params and values of the wrong kind are refused before the call (exit 2).
 \`runyard rpc describe METHOD\` shows the params of a method, \`runyard rpc list\` every method.
 
-  --params JSON           all params as one JSON object; - reads it from stdin
-${CLIENT_OPTIONS_HELP}`;
+${optionLines(OPTIONS)}`;
 
 export async function rpcCall(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     allowPositionals: true,
-    options: { ...clientOptions, params: { type: 'string' } },
+    options: OPTIONS,
   });
   if (values.help) {
     await print(HELP + '\n');

@@ -1,6 +1,8 @@
 // Argument checks shared by the run, action and service subcommands: K=V pairs, integers, run filters, the one
 // positional, the words before and after --.
 import { RunId } from '../../schema/common.js';
+import { runStatuses } from '../../schema/run-record.js';
+import { defineOptions } from '../options.js';
 import { checkValue } from '../schema-words.js';
 import { UsageError } from '../usage.js';
 
@@ -40,12 +42,28 @@ export function only(what: string, positionals: string[]): string {
 }
 
 /** The run filters that `run list` and `runs list|latest` share, as flags. */
-export const runFilterOptions = {
-  status: { type: 'string', multiple: true },
-  label: { type: 'string', multiple: true },
-  action: { type: 'string' },
-  service: { type: 'string' },
-} as const;
+export const runFilterOptions = defineOptions({
+  status: {
+    type: 'string',
+    multiple: true,
+    value: 'S',
+    help: 'only runs with this status (repeatable: any of them)',
+    values: runStatuses,
+  },
+  label: {
+    type: 'string',
+    multiple: true,
+    value: 'K=V',
+    help: 'only runs with this label (repeatable: all of them)',
+  },
+  action: {
+    type: 'string',
+    value: 'NAME',
+    help: 'only runs this action created (by run start ACTION or by a service)',
+    completes: 'action',
+  },
+  service: { type: 'string', value: 'NAME', help: 'only runs this service created', completes: 'service' },
+});
 
 /** The parsed filter flags as the params of run.list and retained.list name them. */
 export function runFilters(values: {

@@ -1,32 +1,31 @@
 // `runyard run list`: one page of runs, newest first, filtered by status, labels, action and service.
 import { RunStatus } from '../../schema/run-record.js';
-import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
+import { clientOptions, withClient } from '../client-options.js';
+import { defineOptions, optionLines } from '../options.js';
 import { checkValue } from '../schema-words.js';
 import { EXIT, parseFlags } from '../usage.js';
 import { integer, runFilterOptions, runFilters } from './run-args.js';
 import { print, printJson, runTable } from './run-format.js';
 
+const OPTIONS = defineOptions({
+  ...runFilterOptions,
+  limit: { type: 'string', value: 'N', help: 'runs per page (default 50, at most 1000)' },
+  cursor: { type: 'string', value: 'C', help: 'the page after the one that printed "more: --cursor C"' },
+  ...clientOptions,
+});
+
+export const declaration = { options: OPTIONS, positionals: [] } as const;
+
 const HELP = `Usage: runyard run list [options]
 
 Lists runs, newest first. When more remain, the last line on stderr says which --cursor shows them.
 
-  --status S              only runs with this status (repeatable: any of them)
-  --label K=V             only runs with this label (repeatable: all of them)
-  --action NAME           only runs this action created (by run start ACTION or by a service)
-  --service NAME          only runs this service created
-  --limit N               runs per page (default 50, at most 1000)
-  --cursor C              the page after the one that printed "more: --cursor C"
-${CLIENT_OPTIONS_HELP}`;
+${optionLines(OPTIONS)}`;
 
 export async function runList(args: string[]): Promise<number> {
   const { values } = parseFlags(args, {
     allowPositionals: false,
-    options: {
-      ...clientOptions,
-      ...runFilterOptions,
-      limit: { type: 'string' },
-      cursor: { type: 'string' },
-    },
+    options: OPTIONS,
   });
   if (values.help) {
     await print(HELP + '\n');

@@ -1,10 +1,37 @@
 // `runyard run logs RUN_ID`: writes a run's stdout, stderr or both, as far as it goes now or until the run ends.
-import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
+import { clientOptions, withClient } from '../client-options.js';
+import { defineOptions, optionLines } from '../options.js';
 import { FOLLOW_EXIT_HELP, followToEnd } from '../follow-output.js';
-import { LINE_OPTIONS_HELP, lineOptions, parseLineOptions, showLines } from '../log-options.js';
+import { lineOptions, parseLineOptions, showLines } from '../log-options.js';
 import { EXIT, UsageError, parseFlags } from '../usage.js';
 import { integer, onlyRunId } from './run-args.js';
 import { print, printJson } from './run-format.js';
+
+const OPTIONS = defineOptions({
+  ...lineOptions,
+  stderr: { type: 'boolean', help: 'the same as --stream stderr' },
+  offset: {
+    type: 'string',
+    value: 'N',
+    help: 'start at this byte (default 0; not with --tail, --timestamps or --stream both)',
+  },
+  limit: {
+    type: 'string',
+    value: 'N',
+    help: 'at most N bytes, in one request (--json always makes one request)',
+  },
+  follow: {
+    type: 'boolean',
+    short: 'f',
+    help: 'keep writing until the run ends (not with --offset or --limit); with --json,\nevery event of the run (both streams) as one JSON line',
+  },
+  ...clientOptions,
+});
+
+export const declaration = {
+  options: OPTIONS,
+  positionals: [{ name: 'RUN_ID', completes: 'run-id' }],
+} as const;
 
 const HELP = `Usage: runyard run logs RUN_ID [options]
 
@@ -12,27 +39,14 @@ Writes the run's log: all of it as of now, its last lines with --tail, or one sl
 With --follow, writes that and then what the run writes next, until the run ends, with progress and
 status changes on stderr.
 
-${LINE_OPTIONS_HELP}
-  --stderr                the same as --stream stderr
-  --offset N              start at this byte (default 0; not with --tail, --timestamps or --stream both)
-  --limit N               at most N bytes, in one request (--json always makes one request)
-  -f, --follow            keep writing until the run ends (not with --offset or --limit); with --json,
-                          every event of the run (both streams) as one JSON line
-${CLIENT_OPTIONS_HELP}
+${optionLines(OPTIONS)}
 
 ${FOLLOW_EXIT_HELP}`;
 
 export async function runLogs(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     allowPositionals: true,
-    options: {
-      ...clientOptions,
-      ...lineOptions,
-      stderr: { type: 'boolean' },
-      offset: { type: 'string' },
-      limit: { type: 'string' },
-      follow: { type: 'boolean', short: 'f' },
-    },
+    options: OPTIONS,
   });
   if (values.help) {
     await print(HELP + '\n');

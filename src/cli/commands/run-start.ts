@@ -2,12 +2,59 @@
 // it to its end.
 import { resolve } from 'node:path';
 import { ActionName } from '../../schema/common.js';
-import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
+import { clientOptions, withClient } from '../client-options.js';
+import { defineOptions, optionLines } from '../options.js';
 import { FOLLOW_EXIT_HELP, followToEnd } from '../follow-output.js';
 import { checkValue } from '../schema-words.js';
 import { EXIT, UsageError, parseFlags } from '../usage.js';
 import { integer, keyValues, splitAtTerminator } from './run-args.js';
 import { print, printJson } from './run-format.js';
+
+const OPTIONS = defineOptions({
+  label: { type: 'string', multiple: true, value: 'K=V', help: 'tag the run (repeatable)' },
+  env: {
+    type: 'string',
+    multiple: true,
+    value: 'K=V',
+    help: "add a variable to the command's environment (repeatable; only names are recorded)",
+  },
+  cwd: {
+    type: 'string',
+    value: 'DIR',
+    help: "working directory; a relative DIR is taken from the shell's directory\n(default: the run directory)",
+    completes: 'dir',
+  },
+  'output-dir': {
+    type: 'string',
+    value: 'DIR',
+    help: 'run directory instead of <runs-dir>/<run-id>; must be inside the runs directory',
+    completes: 'dir',
+  },
+  overwrite: { type: 'boolean', help: 'reuse a non-empty --output-dir, removing its old contents' },
+  'timeout-ms': {
+    type: 'string',
+    value: 'N',
+    help: 'kill the run and end it timed_out after N milliseconds',
+  },
+  'idempotency-key': {
+    type: 'string',
+    value: 'KEY',
+    help: 'starting again with the same key returns the first run',
+  },
+  follow: {
+    type: 'boolean',
+    help: 'stream the run until it ends; with --json, every event as one JSON line',
+  },
+  ...clientOptions,
+});
+
+export const declaration = {
+  options: OPTIONS,
+  positionals: [
+    { name: 'ACTION', completes: 'action' },
+    { name: 'CMD', completes: 'command' },
+  ],
+} as const;
 
 const HELP = `Usage: runyard run start [options] -- CMD [ARGS...]
        runyard run start ACTION [options]
@@ -18,16 +65,7 @@ fields, and --label and --env add to its labels and environment.
 With --follow, prints the run id on stderr instead and shows the run until it ends: its stdout and
 stderr as it writes them, progress and status changes on stderr.
 
-  --label K=V             tag the run (repeatable)
-  --env K=V               add a variable to the command's environment (repeatable; only names are recorded)
-  --cwd DIR               working directory; a relative DIR is taken from the shell's directory
-                          (default: the run directory)
-  --output-dir DIR        run directory instead of <runs-dir>/<run-id>; must be inside the runs directory
-  --overwrite             reuse a non-empty --output-dir, removing its old contents
-  --timeout-ms N          kill the run and end it timed_out after N milliseconds
-  --idempotency-key KEY   starting again with the same key returns the first run
-  --follow                stream the run until it ends; with --json, every event as one JSON line
-${CLIENT_OPTIONS_HELP}
+${optionLines(OPTIONS)}
 
 ${FOLLOW_EXIT_HELP}`;
 
@@ -35,17 +73,7 @@ export async function runStart(args: string[]): Promise<number> {
   const { values, tokens } = parseFlags(args, {
     allowPositionals: true,
     tokens: true,
-    options: {
-      ...clientOptions,
-      label: { type: 'string', multiple: true },
-      env: { type: 'string', multiple: true },
-      cwd: { type: 'string' },
-      'output-dir': { type: 'string' },
-      overwrite: { type: 'boolean' },
-      'timeout-ms': { type: 'string' },
-      'idempotency-key': { type: 'string' },
-      follow: { type: 'boolean' },
-    },
+    options: OPTIONS,
   });
   if (values.help) {
     await print(HELP + '\n');

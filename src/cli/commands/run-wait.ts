@@ -1,7 +1,8 @@
 // `runyard run wait RUN_ID`: waits for a run to end, however long; the exit code says how it ended.
 import type { RunRecord, RunyardClient } from '../../client/index.js';
 import { runWait as runWaitMethod } from '../../schema/run.js';
-import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
+import { clientOptions, withClient } from '../client-options.js';
+import { defineOptions, optionLines } from '../options.js';
 import { exitCodeFor } from '../follow-output.js';
 import { CommandFailure, EXIT, parseFlags } from '../usage.js';
 import { integer, onlyRunId } from './run-args.js';
@@ -10,19 +11,31 @@ import { print, printJson, statusLine } from './run-format.js';
 // The longest one run.wait call may hold (the contract's maximum): a longer wait is several calls.
 const MAX_CALL_MS = runWaitMethod.params.properties.timeoutMs.maximum!;
 
+const OPTIONS = defineOptions({
+  'timeout-ms': {
+    type: 'string',
+    value: 'N',
+    help: `stop waiting after N milliseconds; if the run is still queued, running or\nretrying then, print its status and exit ${EXIT.stillActive}`,
+  },
+  ...clientOptions,
+});
+
+export const declaration = {
+  options: OPTIONS,
+  positionals: [{ name: 'RUN_ID', completes: 'run-id' }],
+} as const;
+
 const HELP = `Usage: runyard run wait RUN_ID [options]
 
 Waits until the run ends, however long that takes, and prints its final status. The exit code is the
 run's outcome: 0 succeeded, 1 failed or interrupted, 124 timed out, 130 cancelled.
 
-  --timeout-ms N          stop waiting after N milliseconds; if the run is still queued, running or
-                          retrying then, print its status and exit ${EXIT.stillActive}
-${CLIENT_OPTIONS_HELP}`;
+${optionLines(OPTIONS)}`;
 
 export async function runWait(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     allowPositionals: true,
-    options: { ...clientOptions, 'timeout-ms': { type: 'string' } },
+    options: OPTIONS,
   });
   if (values.help) {
     await print(HELP + '\n');

@@ -4,21 +4,36 @@ import { RetainedReadParams } from '../../schema/retained-files.js';
 import { EXIT, UsageError, parseFlags } from '../usage.js';
 import { integer } from './run-args.js';
 import { print, printJson } from './run-format.js';
-import { methodParams, OFFLINE_OPTIONS_HELP, offlineOptions, openRunsDir } from './runs-offline.js';
+import { defineOptions, optionLines } from '../options.js';
+import { methodParams, offlineOptions, openRunsDir } from './runs-offline.js';
+
+const OPTIONS = defineOptions({
+  offset: { type: 'string', value: 'N', help: 'start at this byte (default 0)' },
+  length: {
+    type: 'string',
+    value: 'N',
+    help: 'with --json: bytes in the one chunk printed (default and most 1048576)',
+  },
+  ...offlineOptions,
+  json: { ...offlineOptions.json, help: 'print one chunk exactly as the retained.* method answers it' },
+});
+
+export const declaration = {
+  options: OPTIONS,
+  positionals: [{ name: 'RUN_ID' }, { name: 'PATH' }],
+} as const;
 
 const HELP = `Usage: runyard runs cat RUN_ID PATH [options]
 
 Writes one file of a run to stdout, as raw bytes. PATH is relative to the run directory and must lie
 under reports/, artifacts/ or logs/ (see \`runyard runs reports RUN_ID\`).
 
-  --offset N              start at this byte (default 0)
-  --length N              with --json: bytes in the one chunk printed (default and most 1048576)
-${OFFLINE_OPTIONS_HELP.replace('print the result exactly', 'print one chunk exactly')}`;
+${optionLines(OPTIONS)}`;
 
 export async function runsCat(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     allowPositionals: true,
-    options: { ...offlineOptions, offset: { type: 'string' }, length: { type: 'string' } },
+    options: OPTIONS,
   });
   if (values.help) {
     await print(HELP + '\n');

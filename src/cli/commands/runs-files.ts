@@ -5,7 +5,10 @@ import { EXIT, parseFlags } from '../usage.js';
 import { only } from './run-args.js';
 import { print, printJson } from './run-format.js';
 import { artifactsTable, reportsTable } from './runs-format.js';
-import { methodParams, OFFLINE_OPTIONS_HELP, offlineOptions, openRunsDir } from './runs-offline.js';
+import { optionLines } from '../options.js';
+import { methodParams, offlineOptions, openRunsDir } from './runs-offline.js';
+
+export const declaration = { options: offlineOptions, positionals: [{ name: 'RUN_ID' }] } as const;
 
 const HELP = {
   reports: `Usage: runyard runs reports RUN_ID [options]
@@ -13,13 +16,13 @@ const HELP = {
 Lists the reports of a run (path relative to its directory, size, media type). Read one with
 \`runyard runs cat RUN_ID PATH\`.
 
-${OFFLINE_OPTIONS_HELP}`,
+${optionLines(offlineOptions)}`,
   artifacts: `Usage: runyard runs artifacts RUN_ID [options]
 
 Lists the artifacts of a run (path, size, sha256, media type) from its artifact-manifest.json, or
 computed from artifacts/ for an older run that has none (the directory is not modified).
 
-${OFFLINE_OPTIONS_HELP}`,
+${optionLines(offlineOptions)}`,
 };
 
 export async function runsFiles(command: 'reports' | 'artifacts', args: string[]): Promise<number> {

@@ -9,14 +9,35 @@ import { EXIT, parseFlags } from '../usage.js';
 import { integer, runFilterOptions, runFilters } from './run-args.js';
 import { print, printJson } from './run-format.js';
 import { retainedBlock, retainedTable } from './runs-format.js';
-import { methodParams, OFFLINE_OPTIONS_HELP, offlineOptions, openRunsDir } from './runs-offline.js';
+import { defineOptions, optionLines } from '../options.js';
+import { methodParams, offlineOptions, openRunsDir } from './runs-offline.js';
 
-const FILTERS_HELP = `  --status S              only runs with this status (repeatable: any of them)
-  --label K=V             only runs with this label (repeatable: all of them)
-  --action ID             only runs of this action
-  --service ID            only runs of this service
-  --since TIME            only runs that finished at or after TIME (ISO 8601)
-  --until TIME            only runs that finished before TIME`;
+// Retained runs may come from another producer, so its action and service are ids, not our names.
+const FILTER_OPTIONS = defineOptions({
+  ...runFilterOptions,
+  action: { ...runFilterOptions.action, value: 'ID', help: 'only runs of this action' },
+  service: { ...runFilterOptions.service, value: 'ID', help: 'only runs of this service' },
+  since: { type: 'string', value: 'TIME', help: 'only runs that finished at or after TIME (ISO 8601)' },
+  until: { type: 'string', value: 'TIME', help: 'only runs that finished before TIME' },
+});
+
+const LIST_OPTIONS = defineOptions({
+  ...FILTER_OPTIONS,
+  'include-partial': {
+    type: 'boolean',
+    help: 'also list directories with run.json but no summary, as status incomplete',
+  },
+  limit: { type: 'string', value: 'N', help: 'runs per page (default 50, at most 1000)' },
+  cursor: { type: 'string', value: 'C', help: 'the page after the one that printed "more: --cursor C"' },
+  ...offlineOptions,
+});
+
+const LATEST_OPTIONS = defineOptions({ ...FILTER_OPTIONS, ...offlineOptions });
+
+export const declarations = {
+  list: { options: LIST_OPTIONS, positionals: [] },
+  latest: { options: LATEST_OPTIONS, positionals: [] },
+} as const;
 
 const HELP = {
   list: `Usage: runyard runs list [options]
@@ -24,31 +45,19 @@ const HELP = {
 Lists retained runs (directories holding retention-summary.json), newest first by finish time.
 When more remain, the last line on stderr says which --cursor shows them.
 
-${FILTERS_HELP}
-  --include-partial       also list directories with run.json but no summary, as status incomplete
-  --limit N               runs per page (default 50, at most 1000)
-  --cursor C              the page after the one that printed "more: --cursor C"
-${OFFLINE_OPTIONS_HELP}`,
+${optionLines(LIST_OPTIONS)}`,
   latest: `Usage: runyard runs latest [options]
 
 Shows the newest retained run that matches; exit 1 when none does.
 
-${FILTERS_HELP}
-${OFFLINE_OPTIONS_HELP}`,
+${optionLines(LATEST_OPTIONS)}`,
 };
 
 export async function runsList(command: 'list' | 'latest', args: string[]): Promise<number> {
   const { values } = parseFlags(args, {
     allowPositionals: false,
-    options: {
-      ...offlineOptions,
-      ...runFilterOptions,
-      since: { type: 'string' },
-      until: { type: 'string' },
-      ...(command === 'list'
-        ? { 'include-partial': { type: 'boolean' }, limit: { type: 'string' }, cursor: { type: 'string' } }
-        : {}),
-    },
+    // The union keeps `values` typed with list's options, which latest leaves undefined.
+    options: command === 'list' ? LIST_OPTIONS : (LATEST_OPTIONS as typeof LIST_OPTIONS),
   });
   if (values.help) {
     await print(HELP[command] + '\n');

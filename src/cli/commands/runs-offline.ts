@@ -4,17 +4,20 @@ import type { TSchema } from '@sinclair/typebox';
 import { RetainedIndex } from '../../retained/retained-index.js';
 import { compileSchema, createAjv, describeViolations } from '../../schema/validator.js';
 import { findProjectDir, RUNS_DIR_HELP, runsDirFrom } from '../defaults.js';
+import { clientOptions } from '../client-options.js';
+import { defineOptions } from '../options.js';
 import { UsageError } from '../usage.js';
 
-export const offlineOptions = {
-  'runs-dir': { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-export const OFFLINE_OPTIONS_HELP = `  --runs-dir DIR          the runs directory (${RUNS_DIR_HELP})
-  --json                  print the result exactly as the retained.* method answers it
-  -h, --help              show this help`;
+export const offlineOptions = defineOptions({
+  'runs-dir': {
+    type: 'string',
+    value: 'DIR',
+    help: `the runs directory (${RUNS_DIR_HELP})`,
+    completes: 'dir',
+  },
+  json: { type: 'boolean', help: 'print the result exactly as the retained.* method answers it' },
+  help: clientOptions.help,
+});
 
 /** An index of the runs directory, not yet scanned: one-run commands may not need a scan at all. */
 export async function openRunsDir(flag: string | undefined): Promise<RetainedIndex> {

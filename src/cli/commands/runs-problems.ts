@@ -5,21 +5,28 @@ import { EXIT, parseFlags } from '../usage.js';
 import { integer } from './run-args.js';
 import { print, printJson } from './run-format.js';
 import { problemsTable } from './runs-format.js';
-import { methodParams, OFFLINE_OPTIONS_HELP, offlineOptions, openRunsDir } from './runs-offline.js';
+import { defineOptions, optionLines } from '../options.js';
+import { methodParams, offlineOptions, openRunsDir } from './runs-offline.js';
+
+const OPTIONS = defineOptions({
+  limit: { type: 'string', value: 'N', help: 'problems per page (default 100, at most 1000)' },
+  cursor: { type: 'string', value: 'C', help: 'the page after the one that printed "more: --cursor C"' },
+  ...offlineOptions,
+});
+
+export const declaration = { options: OPTIONS, positionals: [] } as const;
 
 const HELP = `Usage: runyard runs problems [options]
 
 Lists the run directories that cannot be (fully) read, with the file, the field and the reason.
 They are left out of \`runs list\`; nothing about them stops the daemon.
 
-  --limit N               problems per page (default 100, at most 1000)
-  --cursor C              the page after the one that printed "more: --cursor C"
-${OFFLINE_OPTIONS_HELP}`;
+${optionLines(OPTIONS)}`;
 
 export async function runsProblems(args: string[]): Promise<number> {
   const { values } = parseFlags(args, {
     allowPositionals: false,
-    options: { ...offlineOptions, limit: { type: 'string' }, cursor: { type: 'string' } },
+    options: OPTIONS,
   });
   if (values.help) {
     await print(HELP + '\n');

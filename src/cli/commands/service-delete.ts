@@ -1,18 +1,21 @@
 // `runyard service delete NAME`: stops a service and deletes it; its runs stay, with their serviceId.
 import { ServiceName } from '../../schema/common.js';
-import { CLIENT_OPTIONS_HELP } from '../client-options.js';
+import { clientOptions } from '../client-options.js';
 import { oneCallCommand } from './one-call.js';
+
+export const declaration = {
+  options: clientOptions,
+  positionals: [{ name: 'NAME', completes: 'service' }],
+} as const;
 
 const HELP = `Usage: runyard service delete NAME [options]
 
 Stops the service NAME (cancelling its active runs) and deletes it. Its runs stay, with their serviceId;
-its actions stay too.
-
-${CLIENT_OPTIONS_HELP}`;
+its actions stay too.`;
 
 export const serviceDelete = oneCallCommand({
   help: HELP,
-  positional: 'NAME',
+  declaration,
   schema: ServiceName,
   call: (client, name) => client.service.delete({ name }),
   format: (result, name) =>

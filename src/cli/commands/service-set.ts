@@ -1,7 +1,8 @@
 // `runyard service set`: creates or replaces a service, from --action flags or from a JSON file.
 import { ServiceName } from '../../schema/common.js';
 import type { ServiceAction, ServiceSpec } from '../../client/index.js';
-import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
+import { clientOptions, withClient } from '../client-options.js';
+import { defineOptions, optionLines } from '../options.js';
 import { checkValue } from '../schema-words.js';
 import { EXIT, UsageError, parseFlags } from '../usage.js';
 import { only } from './run-args.js';
@@ -11,29 +12,41 @@ import { readSpecFile } from './spec-file.js';
 
 const RESTART_POLICIES = ['never', 'on-failure', 'always'] as const;
 
+const OPTIONS = defineOptions({
+  action: {
+    type: 'string',
+    multiple: true,
+    value: 'ACTION[:RESTART]',
+    help: 'an action of the service (repeatable, in order); RESTART says what happens\nwhen its run ends: never (the default), on-failure or always,\ne.g. --action dev-server:always --action typecheck',
+    completes: 'action',
+  },
+  description: { type: 'string', value: 'D', help: 'what the service is for' },
+  file: {
+    type: 'string',
+    value: 'SPEC.json',
+    help: 'the whole ServiceSpec as JSON (`-` for stdin), e.g. to set backoff or\nstartLimit; alone, without NAME, --action or --description',
+    completes: 'file',
+  },
+  ...clientOptions,
+});
+
+export const declaration = {
+  options: OPTIONS,
+  positionals: [{ name: 'NAME', completes: 'service' }],
+} as const;
+
 const HELP = `Usage: runyard service set NAME --action ACTION[:RESTART]... [options]
        runyard service set --file SPEC.json
 
 Creates or replaces the service NAME, which starts one run of each ACTION, and prints it. Every
 action must exist already (\`runyard action set\`).
 
-  --action ACTION[:RESTART]   an action of the service (repeatable, in order); RESTART says what happens
-                              when its run ends: never (the default), on-failure or always,
-                              e.g. --action dev-server:always --action typecheck
-  --description D             what the service is for
-  --file SPEC.json            the whole ServiceSpec as JSON (\`-\` for stdin), e.g. to set backoff or
-                              startLimit; alone, without NAME, --action or --description
-${CLIENT_OPTIONS_HELP}`;
+${optionLines(OPTIONS)}`;
 
 export async function serviceSet(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     allowPositionals: true,
-    options: {
-      ...clientOptions,
-      action: { type: 'string', multiple: true },
-      description: { type: 'string' },
-      file: { type: 'string' },
-    },
+    options: OPTIONS,
   });
   if (values.help) {
     await print(HELP + '\n');

@@ -1,11 +1,22 @@
 // `runyard service start NAME`: starts one run per action, by default replacing the service's old runs.
 import { ServiceName } from '../../schema/common.js';
-import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
+import { clientOptions, withClient } from '../client-options.js';
+import { defineOptions, optionLines } from '../options.js';
 import { checkValue } from '../schema-words.js';
 import { EXIT, parseFlags } from '../usage.js';
 import { only } from './run-args.js';
 import { print, printJson } from './run-format.js';
 import { statusView } from './service-format.js';
+
+const OPTIONS = defineOptions({
+  'keep-jobs': { type: 'boolean', help: 'keep the old runs, active and finished, and add the new ones' },
+  ...clientOptions,
+});
+
+export const declaration = {
+  options: OPTIONS,
+  positionals: [{ name: 'NAME', completes: 'service' }],
+} as const;
 
 const HELP = `Usage: runyard service start NAME [options]
 
@@ -13,13 +24,12 @@ Starts one run per action of the service and prints its status. By default it st
 active runs are cancelled and waited for, and its finished runs are removed from the index (their run
 directories stay on disk).
 
-  --keep-jobs             keep the old runs, active and finished, and add the new ones
-${CLIENT_OPTIONS_HELP}`;
+${optionLines(OPTIONS)}`;
 
 export async function serviceStart(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     allowPositionals: true,
-    options: { ...clientOptions, 'keep-jobs': { type: 'boolean' } },
+    options: OPTIONS,
   });
   if (values.help) {
     await print(HELP + '\n');

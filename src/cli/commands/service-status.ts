@@ -2,7 +2,7 @@
 // why it is not running, and the end of the stderr of its last failure.
 import { RunNotFoundError, type RunyardClient, type ServiceStatus } from '../../client/index.js';
 import { ServiceName } from '../../schema/common.js';
-import { CLIENT_OPTIONS_HELP } from '../client-options.js';
+import { clientOptions } from '../client-options.js';
 import { lastLines } from '../log-lines.js';
 import { oneCallCommand } from './one-call.js';
 import { statusView } from './service-format.js';
@@ -11,14 +11,17 @@ const STDERR_LINES = 5;
 // Enough for the last few lines of any sane stderr; a longer last line is shown cut at its start.
 const STDERR_TAIL_BYTES = 8_192;
 
+export const declaration = {
+  options: clientOptions,
+  positionals: [{ name: 'NAME', completes: 'service' }],
+} as const;
+
 const HELP = `Usage: runyard service status NAME [options]
 
 Prints "NAME: STATE" (stopped, starting, running, degraded or failed), then one row per action: its
 current run, the run's status, pid, uptime, restarts since the service started and, in words, why it
 is not running ("exited with code 1, restarting in 4 s"). Below, the last ${STDERR_LINES} lines of stderr
-of each action's last failed run. --json prints the service.status answer.
-
-${CLIENT_OPTIONS_HELP}`;
+of each action's last failed run. --json prints the service.status answer.`;
 
 interface StatusWithStderr {
   status: ServiceStatus;
@@ -27,7 +30,7 @@ interface StatusWithStderr {
 
 export const serviceStatus = oneCallCommand<StatusWithStderr>({
   help: HELP,
-  positional: 'NAME',
+  declaration,
   schema: ServiceName,
   call: async (client, name) => {
     const status = await client.service.status({ name });

@@ -1,24 +1,37 @@
 // `runyard service stop NAME`: cancels the service's active runs and waits for them to end.
 import { ServiceName } from '../../schema/common.js';
-import { CLIENT_OPTIONS_HELP, clientOptions, withClient } from '../client-options.js';
+import { clientOptions, withClient } from '../client-options.js';
+import { defineOptions, optionLines } from '../options.js';
 import { checkValue } from '../schema-words.js';
 import { EXIT, parseFlags } from '../usage.js';
 import { only } from './run-args.js';
 import { print, printJson } from './run-format.js';
 import { statusView } from './service-format.js';
 
+const OPTIONS = defineOptions({
+  'remove-jobs': {
+    type: 'boolean',
+    help: 'also remove its finished runs from the index (run directories stay on disk)',
+  },
+  ...clientOptions,
+});
+
+export const declaration = {
+  options: OPTIONS,
+  positionals: [{ name: 'NAME', completes: 'service' }],
+} as const;
+
 const HELP = `Usage: runyard service stop NAME [options]
 
 Cancels the service's active runs, waits for them to end and prints its status. Nothing restarts
 until the next \`runyard service start\`.
 
-  --remove-jobs           also remove its finished runs from the index (run directories stay on disk)
-${CLIENT_OPTIONS_HELP}`;
+${optionLines(OPTIONS)}`;
 
 export async function serviceStop(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     allowPositionals: true,
-    options: { ...clientOptions, 'remove-jobs': { type: 'boolean' } },
+    options: OPTIONS,
   });
   if (values.help) {
     await print(HELP + '\n');

@@ -1,18 +1,21 @@
 // `runyard status`: one screen, as `pm2 ls` or `supervisorctl status` give it: the daemon, its queue, its
 // services and the latest runs that went wrong.
 import type { RunRecord, RunStatus, RunyardClient, ServiceState } from '../../client/index.js';
-import { CLIENT_OPTIONS_HELP } from '../client-options.js';
+import { clientOptions } from '../client-options.js';
 import { oneCallCommand } from './one-call.js';
 import { table } from './run-format.js';
 import { formatDuration } from './service-format.js';
+
+export const declaration = {
+  options: clientOptions,
+  positionals: [],
+} as const;
 
 const HELP = `Usage: runyard status [options]
 
 Prints the daemon's version, pid, uptime and URL; how many runs are queued, running and waiting to
 retry; each service with its state; and the 5 latest runs that failed, timed out or were interrupted,
-with the reason. With --json, all of it as one object.
-
-${CLIENT_OPTIONS_HELP}`;
+with the reason. With --json, all of it as one object.`;
 
 const FAILED: RunStatus[] = ['failed', 'timed_out', 'interrupted'];
 const RECENT_FAILURES = 5;
@@ -24,7 +27,7 @@ export interface Overview {
   recentFailures: Pick<RunRecord, 'runId' | 'status' | 'actionId' | 'serviceId' | 'finishedAt' | 'error'>[];
 }
 
-export const status = oneCallCommand({ help: HELP, call: overview, format: overviewView });
+export const status = oneCallCommand({ help: HELP, declaration, call: overview, format: overviewView });
 
 async function overview(client: RunyardClient): Promise<Overview> {
   const [info, queued, running, retrying, services, failures] = await Promise.all([

@@ -1,9 +1,12 @@
 // `runyard version`: this CLI's version and, when a daemon can be reached, the daemon's (daemon.info).
 import { ConnectError } from '../../client/index.js';
 import { version } from '../../schema/version.js';
-import { CLIENT_OPTIONS_HELP, clientOptions, withClient, type ClientFlags } from '../client-options.js';
+import { clientOptions, withClient, type ClientFlags } from '../client-options.js';
+import { optionLines } from '../options.js';
 import { EXIT, parseFlags } from '../usage.js';
 import { print, printJson } from './run-format.js';
+
+export const declaration = { options: clientOptions, positionals: [] } as const;
 
 const HELP = `Usage: runyard version [options]
 
@@ -11,7 +14,7 @@ Prints the version of this runyard and, when a daemon can be reached, the daemon
 No daemon is not a failure here: the command still exits 0. With --json:
 {"version", "daemon": {"version", "url"} | null}.
 
-${CLIENT_OPTIONS_HELP}`;
+${optionLines(clientOptions)}`;
 
 export async function printVersion(args: string[]): Promise<number> {
   const { values } = parseFlags(args, { allowPositionals: false, options: clientOptions });
