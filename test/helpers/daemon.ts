@@ -95,7 +95,11 @@ export async function startDaemon(t: Test, options: StartOptions = {}): Promise<
   const info = JSON.parse(await readFile(join(stateDir, 'daemon.json'), 'utf8')) as { url: string };
   if (info.url !== url) throw new Error(`daemon.json says ${info.url}, stdout says ${url}`);
 
-  const { runsDir } = (await fetchInfo(url, token)) as { runsDir: string };
+  // Where serve put the runs directory is asked only when it chose one: an extra connection would
+  // show in the log of every other test.
+  const runsDir = options.cwd
+    ? ((await fetchInfo(url, token)) as { runsDir: string }).runsDir
+    : join(home, 'runs');
   return {
     url,
     token,
