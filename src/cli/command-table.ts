@@ -259,6 +259,7 @@ With --json, a failure prints as {"error": {"code", "reason", "message", "data"}
     serve: {
       usage: [['serve [options]', 'start the daemon; it runs until SIGINT or SIGTERM']],
       main: async (args) => (await import('./commands/serve.js')).serve(args),
+      declaration: async () => (await import('./commands/serve.js')).declaration,
     },
     status: {
       usage: [['status', 'the daemon, its queue, its services and recent failures, on one screen']],

@@ -22,27 +22,87 @@ import {
   stateDirFrom,
   TOKEN_FILE,
 } from '../defaults.js';
+import { defineOptions, optionLines } from '../options.js';
 import { EXIT, parseFlags, UsageError } from '../usage.js';
 import { integer } from './run-args.js';
 
+const STORE_KINDS = ['sqlite', 'memory'] as const satisfies readonly StoreKind[];
+
+const OPTIONS = defineOptions({
+  listen: {
+    type: 'string',
+    value: 'HOST:PORT',
+    help: `where to listen (env RUNYARD_LISTEN; default ${DEFAULT_LISTEN}; port 0 = any free port)`,
+  },
+  'allow-remote': { type: 'boolean', help: 'permit a HOST that is not loopback' },
+  'runs-dir': { type: 'string', value: 'DIR', help: `run directories (${RUNS_DIR_HELP})`, completes: 'dir' },
+  'state-dir': {
+    type: 'string',
+    value: 'DIR',
+    help: `${TOKEN_FILE}, ${DAEMON_FILE} (${STATE_DIR_HELP})`,
+    completes: 'dir',
+  },
+  'allow-origin': {
+    type: 'string',
+    multiple: true,
+    value: 'ORIGIN',
+    help:
+      'accept WebSocket handshakes from this browser Origin, scheme://host[:port] (repeatable;\n' +
+      'env RUNYARD_ALLOW_ORIGIN, comma-separated)',
+  },
+  'max-concurrent': { type: 'string', value: 'N', help: 'runs executing at once (default: number of CPUs)' },
+  'max-queued': {
+    type: 'string',
+    value: 'N',
+    help: 'runs waiting to start before run.start is refused (default 10000)',
+  },
+  'kill-grace-ms': {
+    type: 'string',
+    value: 'N',
+    help: 'SIGTERM to SIGKILL delay on cancel and timeout (default 5000)',
+  },
+  config: {
+    type: 'string',
+    value: 'FILE',
+    help: 'declare actions and services from a JSON file (schema/runyard.config.schema.json)',
+    completes: 'file',
+  },
+  store: {
+    type: 'string',
+    value: 'KIND',
+    help: 'where the run index lives: sqlite (default, <state-dir>/runyard.db) or memory (forgets on exit)',
+    values: STORE_KINDS,
+  },
+  'keep-runs': {
+    type: 'string',
+    value: 'N',
+    help: 'keep at most N finished runs in the index (pruned at start and hourly)',
+  },
+  'keep-days': { type: 'string', value: 'D', help: 'drop finished runs older than D days from the index' },
+  'prune-dirs': {
+    type: 'boolean',
+    help: "with --keep-runs/--keep-days, also delete the pruned runs' directories",
+  },
+  'log-level': {
+    type: 'string',
+    value: 'LEVEL',
+    help: `${LOG_LEVELS.join('|')}: the least a line must be to be logged (env RUNYARD_LOG_LEVEL; default info)`,
+    values: LOG_LEVELS,
+  },
+  'log-format': {
+    type: 'string',
+    value: 'FORMAT',
+    help: `${LOG_FORMATS.join('|')} (default: pretty when stderr is a terminal, else json)`,
+    values: LOG_FORMATS,
+  },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+});
+
+export const declaration = { options: OPTIONS, positionals: [] } as const;
+
 const HELP = `Usage: runyard serve [options]
 
-  --listen HOST:PORT      where to listen (env RUNYARD_LISTEN; default ${DEFAULT_LISTEN}; port 0 = any free port)
-  --allow-remote          permit a HOST that is not loopback
-  --runs-dir DIR          run directories (${RUNS_DIR_HELP})
-  --state-dir DIR         ${TOKEN_FILE}, ${DAEMON_FILE} (${STATE_DIR_HELP})
-  --allow-origin ORIGIN   accept WebSocket handshakes from this browser Origin, scheme://host[:port] (repeatable;
-                          env RUNYARD_ALLOW_ORIGIN, comma-separated)
-  --max-concurrent N      runs executing at once (default: number of CPUs)
-  --max-queued N          runs waiting to start before run.start is refused (default 10000)
-  --kill-grace-ms N       SIGTERM to SIGKILL delay on cancel and timeout (default 5000)
-  --config FILE           declare actions and services from a JSON file (schema/runyard.config.schema.json)
-  --store sqlite|memory   where the run index lives (default sqlite: <state-dir>/runyard.db; memory forgets on exit)
-  --keep-runs N           keep at most N finished runs in the index (pruned at start and hourly)
-  --keep-days D           drop finished runs older than D days from the index
-  --prune-dirs            with --keep-runs/--keep-days, also delete the pruned runs' directories
-  --log-level LEVEL       ${LOG_LEVELS.join('|')} (env RUNYARD_LOG_LEVEL; default info)
-  --log-format FORMAT     ${LOG_FORMATS.join('|')} (default: pretty when stderr is a terminal, else json)
+${optionLines(OPTIONS)}
 
 The log goes to stderr; stdout gets one line, "runyard listening on URL", once the daemon serves.`;
 
@@ -82,27 +142,7 @@ export function parseServeArgs(
   env: NodeJS.ProcessEnv,
   project = '.',
 ): ServeConfig | undefined {
-  const { values } = parseFlags(args, {
-    allowPositionals: false,
-    options: {
-      listen: { type: 'string' },
-      'allow-remote': { type: 'boolean' },
-      'runs-dir': { type: 'string' },
-      'state-dir': { type: 'string' },
-      'allow-origin': { type: 'string', multiple: true },
-      'max-concurrent': { type: 'string' },
-      'max-queued': { type: 'string' },
-      'kill-grace-ms': { type: 'string' },
-      store: { type: 'string' },
-      config: { type: 'string' },
-      'keep-runs': { type: 'string' },
-      'keep-days': { type: 'string' },
-      'prune-dirs': { type: 'boolean' },
-      'log-level': { type: 'string' },
-      'log-format': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values } = parseFlags(args, { allowPositionals: false, options: OPTIONS });
   if (values.help) return undefined;
   const listen = values.listen ?? env.RUNYARD_LISTEN ?? DEFAULT_LISTEN;
   const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen);
