@@ -4,9 +4,9 @@ import { clientOptions, withClient } from '../client-options.js';
 import { defineOptions, optionLines } from '../options.js';
 import { FOLLOW_EXIT_HELP } from '../follow-output.js';
 import { lineOptions, parseLineOptions, showLines, type LogTarget } from '../log-options.js';
-import { EXIT, UsageError, parseFlags } from '../usage.js';
+import { commandMain } from '../command-main.js';
+import { EXIT, UsageError } from '../usage.js';
 import { only } from './run-args.js';
-import { print } from './run-format.js';
 
 const OPTIONS = defineOptions({
   ...lineOptions,
@@ -32,28 +32,24 @@ ${optionLines(OPTIONS)}
 ${FOLLOW_EXIT_HELP.replace('With --follow the', 'The')} With a service: the first outcome that is not
 success.`;
 
-export async function logs(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, {
-    allowPositionals: true,
-    options: OPTIONS,
-  });
-  if (values.help) {
-    await print(HELP + '\n');
-    return EXIT.ok;
-  }
-  const name = only('NAME', positionals);
-  if (values.json)
-    throw new UsageError('logs has no --json; for the events of one run: run logs RUN_ID -f --json');
-  const lines = parseLineOptions(values);
-  return withClient(values, async (client) => {
-    const targets = await findTargets(client, name);
-    if (typeof targets === 'string') {
-      console.error(`runyard: ${targets}`);
-      return EXIT.failed;
-    }
-    return showLines(client, targets, lines, true);
-  });
-}
+export const logs = commandMain(
+  HELP,
+  { allowPositionals: true, options: OPTIONS },
+  async ({ values, positionals }) => {
+    const name = only('NAME', positionals);
+    if (values.json)
+      throw new UsageError('logs has no --json; for the events of one run: run logs RUN_ID -f --json');
+    const lines = parseLineOptions(values);
+    return withClient(values, async (client) => {
+      const targets = await findTargets(client, name);
+      if (typeof targets === 'string') {
+        console.error(`runyard: ${targets}`);
+        return EXIT.failed;
+      }
+      return showLines(client, targets, lines, true);
+    });
+  },
+);
 
 /** The runs to follow for NAME, or why there are none. */
 async function findTargets(client: RunyardClient, name: string): Promise<LogTarget[] | string> {

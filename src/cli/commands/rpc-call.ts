@@ -4,8 +4,9 @@ import { clientOptions, withClient } from '../client-options.js';
 import { defineOptions, optionLines } from '../options.js';
 import { discoverContract, type MethodDescription } from '../contract-document.js';
 import { checkParams, paramsFromPairs } from '../rpc-params.js';
-import { EXIT, parseFlags, UsageError } from '../usage.js';
-import { print, printJson } from './run-format.js';
+import { commandMain } from '../command-main.js';
+import { EXIT, UsageError } from '../usage.js';
+import { printJson } from './run-format.js';
 import { parseJsonObject, readSpecFile } from './spec-file.js';
 
 // What the SDK adds to a call's own hold (run.wait's timeoutMs) before it gives up on an answer.
@@ -33,35 +34,31 @@ missing required params and values of the wrong kind are refused before the call
 
 ${optionLines(OPTIONS)}`;
 
-export async function rpcCall(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, {
-    allowPositionals: true,
-    options: OPTIONS,
-  });
-  if (values.help) {
-    await print(HELP + '\n');
-    return EXIT.ok;
-  }
-  const [name, ...pairs] = positionals;
-  if (name === undefined) throw new UsageError('missing METHOD');
-  if (values.params !== undefined && pairs.length > 0) {
-    throw new UsageError('give the params as --params or as key=value words, not both');
-  }
-  const given =
-    values.params === undefined
-      ? undefined
-      : ((values.params === '-'
-          ? await readSpecFile('-', '--params')
-          : parseJsonObject('--params', values.params)) as Record<string, unknown>);
-  return withClient(values, async (client) => {
-    const contract = await discoverContract(client);
-    const method = contract.method(name);
-    const params = given ?? paramsFromPairs(contract, method, pairs);
-    checkParams(contract, method, params);
-    await printJson(await client.call(name, params, callOptions(method, params)));
-    return EXIT.ok;
-  });
-}
+export const rpcCall = commandMain(
+  HELP,
+  { allowPositionals: true, options: OPTIONS },
+  async ({ values, positionals }) => {
+    const [name, ...pairs] = positionals;
+    if (name === undefined) throw new UsageError('missing METHOD');
+    if (values.params !== undefined && pairs.length > 0) {
+      throw new UsageError('give the params as --params or as key=value words, not both');
+    }
+    const given =
+      values.params === undefined
+        ? undefined
+        : ((values.params === '-'
+            ? await readSpecFile('-', '--params')
+            : parseJsonObject('--params', values.params)) as Record<string, unknown>);
+    return withClient(values, async (client) => {
+      const contract = await discoverContract(client);
+      const method = contract.method(name);
+      const params = given ?? paramsFromPairs(contract, method, pairs);
+      checkParams(contract, method, params);
+      await printJson(await client.call(name, params, callOptions(method, params)));
+      return EXIT.ok;
+    });
+  },
+);
 
 /** A call the daemon holds open (x-holds-for) gets that long plus the margin, also for methods the SDK does not know. */
 function callOptions(method: MethodDescription, params: Record<string, unknown>) {

@@ -3,7 +3,8 @@ import { RunStatus } from '../../schema/run-record.js';
 import { clientOptions, withClient } from '../client-options.js';
 import { defineOptions, optionLines } from '../options.js';
 import { checkValue } from '../schema-words.js';
-import { EXIT, parseFlags } from '../usage.js';
+import { commandMain } from '../command-main.js';
+import { EXIT } from '../usage.js';
 import { integer, runFilterOptions, runFilters } from './run-args.js';
 import { print, printJson, runTable } from './run-format.js';
 
@@ -22,30 +23,26 @@ Lists runs, newest first. When more remain, the last line on stderr says which -
 
 ${optionLines(OPTIONS)}`;
 
-export async function runList(args: string[]): Promise<number> {
-  const { values } = parseFlags(args, {
-    allowPositionals: false,
-    options: OPTIONS,
-  });
-  if (values.help) {
-    await print(HELP + '\n');
-    return EXIT.ok;
-  }
-  for (const status of values.status ?? []) checkValue('--status', status, RunStatus);
-  const params = {
-    ...runFilters(values),
-    status: values.status as RunStatus[] | undefined,
-    limit: integer('--limit', values.limit),
-    cursor: values.cursor,
-  };
-  return withClient(values, async (client) => {
-    const page = await client.run.list(params);
-    if (values.json) {
-      await printJson(page);
+export const runList = commandMain(
+  HELP,
+  { allowPositionals: false, options: OPTIONS },
+  async ({ values }) => {
+    for (const status of values.status ?? []) checkValue('--status', status, RunStatus);
+    const params = {
+      ...runFilters(values),
+      status: values.status as RunStatus[] | undefined,
+      limit: integer('--limit', values.limit),
+      cursor: values.cursor,
+    };
+    return withClient(values, async (client) => {
+      const page = await client.run.list(params);
+      if (values.json) {
+        await printJson(page);
+        return EXIT.ok;
+      }
+      await print(runTable(page.runs));
+      if (page.nextCursor !== null) await print(`more: --cursor ${page.nextCursor}\n`, process.stderr);
       return EXIT.ok;
-    }
-    await print(runTable(page.runs));
-    if (page.nextCursor !== null) await print(`more: --cursor ${page.nextCursor}\n`, process.stderr);
-    return EXIT.ok;
-  });
-}
+    });
+  },
+);

@@ -3,7 +3,8 @@ import { clientOptions, withClient } from '../client-options.js';
 import { defineOptions, optionLines } from '../options.js';
 import { FOLLOW_EXIT_HELP, followToEnd } from '../follow-output.js';
 import { lineOptions, parseLineOptions, showLines } from '../log-options.js';
-import { EXIT, UsageError, parseFlags } from '../usage.js';
+import { commandMain } from '../command-main.js';
+import { EXIT, UsageError } from '../usage.js';
 import { integer, onlyRunId } from './run-args.js';
 import { print, printJson } from './run-format.js';
 
@@ -43,51 +44,50 @@ ${optionLines(OPTIONS)}
 
 ${FOLLOW_EXIT_HELP}`;
 
-export async function runLogs(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, {
-    allowPositionals: true,
-    options: OPTIONS,
-  });
-  if (values.help) {
-    await print(HELP + '\n');
-    return EXIT.ok;
-  }
-  const runId = onlyRunId(positionals);
-  if (values.stderr && values.stream !== undefined && values.stream !== 'stderr') {
-    throw new UsageError(
-      `--stderr means --stream stderr; it cannot be combined with --stream ${values.stream}`,
-    );
-  }
-  const lines = parseLineOptions({ ...values, stream: values.stderr ? 'stderr' : values.stream });
-  const offset = integer('--offset', values.offset, 0);
-  const limit = integer('--limit', values.limit);
-  if (values.follow && (offset !== undefined || limit !== undefined)) {
-    throw new UsageError('--follow shows the whole log; it cannot be combined with --offset or --limit');
-  }
-  if (lines.isMarked && (offset !== undefined || limit !== undefined || values.json)) {
-    throw new UsageError(
-      '--tail, --timestamps and --stream both read whole lines; they cannot be combined with --offset, --limit or --json',
-    );
-  }
-  return withClient(values, async (client) => {
-    if (lines.isMarked) return showLines(client, [{ runId }], lines, values.follow === true);
-    const stream = lines.streams[0]!;
-    if (values.follow) {
-      // The same place as without --follow, so `runyard run logs ID --stderr --follow | grep` works too.
-      return followToEnd(client, runId, { json: values.json === true, routes: { [stream]: process.stdout } });
+export const runLogs = commandMain(
+  HELP,
+  { allowPositionals: true, options: OPTIONS },
+  async ({ values, positionals }) => {
+    const runId = onlyRunId(positionals);
+    if (values.stderr && values.stream !== undefined && values.stream !== 'stderr') {
+      throw new UsageError(
+        `--stderr means --stream stderr; it cannot be combined with --stream ${values.stream}`,
+      );
     }
-    if (values.json || limit !== undefined) {
-      const slice = await client.run.logs({ runId, stream, offset, limit });
-      await (values.json ? printJson(slice) : print(slice.text));
-      return EXIT.ok;
+    const lines = parseLineOptions({ ...values, stream: values.stderr ? 'stderr' : values.stream });
+    const offset = integer('--offset', values.offset, 0);
+    const limit = integer('--limit', values.limit);
+    if (values.follow && (offset !== undefined || limit !== undefined)) {
+      throw new UsageError('--follow shows the whole log; it cannot be combined with --offset or --limit');
     }
-    let next = offset ?? 0;
-    for (;;) {
-      const slice = await client.run.logs({ runId, stream, offset: next });
-      await print(slice.text);
-      // No progress happens when the log ends inside a character still being written; stop there.
-      if (slice.nextOffset >= slice.size || slice.nextOffset === next) return EXIT.ok;
-      next = slice.nextOffset;
+    if (lines.isMarked && (offset !== undefined || limit !== undefined || values.json)) {
+      throw new UsageError(
+        '--tail, --timestamps and --stream both read whole lines; they cannot be combined with --offset, --limit or --json',
+      );
     }
-  });
-}
+    return withClient(values, async (client) => {
+      if (lines.isMarked) return showLines(client, [{ runId }], lines, values.follow === true);
+      const stream = lines.streams[0]!;
+      if (values.follow) {
+        // The same place as without --follow, so `runyard run logs ID --stderr --follow | grep` works too.
+        return followToEnd(client, runId, {
+          json: values.json === true,
+          routes: { [stream]: process.stdout },
+        });
+      }
+      if (values.json || limit !== undefined) {
+        const slice = await client.run.logs({ runId, stream, offset, limit });
+        await (values.json ? printJson(slice) : print(slice.text));
+        return EXIT.ok;
+      }
+      let next = offset ?? 0;
+      for (;;) {
+        const slice = await client.run.logs({ runId, stream, offset: next });
+        await print(slice.text);
+        // No progress happens when the log ends inside a character still being written; stop there.
+        if (slice.nextOffset >= slice.size || slice.nextOffset === next) return EXIT.ok;
+        next = slice.nextOffset;
+      }
+    });
+  },
+);

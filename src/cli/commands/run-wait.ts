@@ -4,7 +4,8 @@ import { runWait as runWaitMethod } from '../../schema/run.js';
 import { clientOptions, withClient } from '../client-options.js';
 import { defineOptions, optionLines } from '../options.js';
 import { exitCodeFor } from '../follow-output.js';
-import { CommandFailure, EXIT, parseFlags } from '../usage.js';
+import { commandMain } from '../command-main.js';
+import { CommandFailure, EXIT } from '../usage.js';
 import { integer, onlyRunId } from './run-args.js';
 import { print, printJson, statusLine } from './run-format.js';
 
@@ -32,31 +33,27 @@ run's outcome: 0 succeeded, 1 failed or interrupted, 124 timed out, 130 cancelle
 
 ${optionLines(OPTIONS)}`;
 
-export async function runWait(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, {
-    allowPositionals: true,
-    options: OPTIONS,
-  });
-  if (values.help) {
-    await print(HELP + '\n');
-    return EXIT.ok;
-  }
-  const runId = onlyRunId(positionals);
-  const timeoutMs = integer('--timeout-ms', values['timeout-ms'], 0);
-  return withClient(values, async (client) => {
-    const run = await waitUntil(client, runId, timeoutMs === undefined ? Infinity : Date.now() + timeoutMs);
-    await (values.json ? printJson(run) : print(statusLine(run) + '\n'));
-    if (run.finishedAt === null) {
-      throw new CommandFailure(
-        'still_active',
-        `run ${runId} is still ${run.status} after waiting ${timeoutMs} ms`,
-        EXIT.stillActive,
-        { runId, status: run.status },
-      );
-    }
-    return exitCodeFor(run.status);
-  });
-}
+export const runWait = commandMain(
+  HELP,
+  { allowPositionals: true, options: OPTIONS },
+  async ({ values, positionals }) => {
+    const runId = onlyRunId(positionals);
+    const timeoutMs = integer('--timeout-ms', values['timeout-ms'], 0);
+    return withClient(values, async (client) => {
+      const run = await waitUntil(client, runId, timeoutMs === undefined ? Infinity : Date.now() + timeoutMs);
+      await (values.json ? printJson(run) : print(statusLine(run) + '\n'));
+      if (run.finishedAt === null) {
+        throw new CommandFailure(
+          'still_active',
+          `run ${runId} is still ${run.status} after waiting ${timeoutMs} ms`,
+          EXIT.stillActive,
+          { runId, status: run.status },
+        );
+      }
+      return exitCodeFor(run.status);
+    });
+  },
+);
 
 /** run.wait calls, each within the contract's maximum, until the run ends or `deadline` (epoch ms) passes. */
 async function waitUntil(client: RunyardClient, runId: string, deadline: number): Promise<RunRecord> {

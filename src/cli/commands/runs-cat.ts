@@ -1,9 +1,10 @@
 // `runyard runs cat RUN_ID PATH`: one report or artifact, chunk by chunk through retained.readArtifact, offline.
 import { readArtifact } from '../../retained/read-artifact.js';
 import { RetainedReadParams } from '../../schema/retained-files.js';
-import { EXIT, UsageError, parseFlags } from '../usage.js';
+import { commandMain } from '../command-main.js';
+import { EXIT, UsageError } from '../usage.js';
 import { integer } from './run-args.js';
-import { print, printJson } from './run-format.js';
+import { printJson } from './run-format.js';
 import { defineOptions, optionLines } from '../options.js';
 import { methodParams, offlineOptions, openRunsDir } from './runs-offline.js';
 
@@ -30,38 +31,34 @@ under reports/, artifacts/ or logs/ (see \`runyard runs reports RUN_ID\`).
 
 ${optionLines(OPTIONS)}`;
 
-export async function runsCat(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, {
-    allowPositionals: true,
-    options: OPTIONS,
-  });
-  if (values.help) {
-    await print(HELP + '\n');
-    return EXIT.ok;
-  }
-  if (positionals.length !== 2)
-    throw new UsageError(`expected RUN_ID and PATH, got ${positionals.length} arguments`);
-  if (values.length !== undefined && !values.json) throw new UsageError('--length needs --json');
-  const [runId, path] = positionals as [string, string];
-  const params = methodParams<RetainedReadParams>(RetainedReadParams, {
-    runId,
-    path,
-    offset: integer('--offset', values.offset, 0),
-    length: integer('--length', values.length),
-  });
-  const index = await openRunsDir(values['runs-dir']);
-  index.probe(runId);
-  let chunk = await readArtifact(index, params);
-  if (values.json) {
-    await printJson(chunk);
-    return EXIT.ok;
-  }
-  for (;;) {
-    await write(Buffer.from(chunk.data, 'base64'));
-    if (chunk.eof || chunk.length === 0) return EXIT.ok;
-    chunk = await readArtifact(index, { ...params, offset: chunk.nextOffset });
-  }
-}
+export const runsCat = commandMain(
+  HELP,
+  { allowPositionals: true, options: OPTIONS },
+  async ({ values, positionals }) => {
+    if (positionals.length !== 2)
+      throw new UsageError(`expected RUN_ID and PATH, got ${positionals.length} arguments`);
+    if (values.length !== undefined && !values.json) throw new UsageError('--length needs --json');
+    const [runId, path] = positionals as [string, string];
+    const params = methodParams<RetainedReadParams>(RetainedReadParams, {
+      runId,
+      path,
+      offset: integer('--offset', values.offset, 0),
+      length: integer('--length', values.length),
+    });
+    const index = await openRunsDir(values['runs-dir']);
+    index.probe(runId);
+    let chunk = await readArtifact(index, params);
+    if (values.json) {
+      await printJson(chunk);
+      return EXIT.ok;
+    }
+    for (;;) {
+      await write(Buffer.from(chunk.data, 'base64'));
+      if (chunk.eof || chunk.length === 0) return EXIT.ok;
+      chunk = await readArtifact(index, { ...params, offset: chunk.nextOffset });
+    }
+  },
+);
 
 function write(bytes: Buffer): Promise<void> {
   return new Promise((resolve, reject) =>

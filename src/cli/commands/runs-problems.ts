@@ -1,7 +1,8 @@
 // `runyard runs problems`: retained.problems over a runs directory, offline.
 import { listProblems } from '../../retained/list-problems.js';
 import { RetainedProblemsParams } from '../../schema/retained-list.js';
-import { EXIT, parseFlags } from '../usage.js';
+import { commandMain } from '../command-main.js';
+import { EXIT } from '../usage.js';
 import { integer } from './run-args.js';
 import { print, printJson } from './run-format.js';
 import { problemsTable } from './runs-format.js';
@@ -23,27 +24,23 @@ They are left out of \`runs list\`; nothing about them stops the daemon.
 
 ${optionLines(OPTIONS)}`;
 
-export async function runsProblems(args: string[]): Promise<number> {
-  const { values } = parseFlags(args, {
-    allowPositionals: false,
-    options: OPTIONS,
-  });
-  if (values.help) {
-    await print(HELP + '\n');
+export const runsProblems = commandMain(
+  HELP,
+  { allowPositionals: false, options: OPTIONS },
+  async ({ values }) => {
+    const params = methodParams<RetainedProblemsParams>(RetainedProblemsParams, {
+      limit: integer('--limit', values.limit),
+      cursor: values.cursor,
+    });
+    const index = await openRunsDir(values['runs-dir']);
+    const page = await listProblems(index, params);
+    if (values.json) {
+      await printJson(page);
+      return EXIT.ok;
+    }
+    if (page.total === 0) await print('every run directory can be read\n', process.stderr);
+    else await print(problemsTable(page.problems));
+    if (page.nextCursor !== null) await print(`more: --cursor ${page.nextCursor}\n`, process.stderr);
     return EXIT.ok;
-  }
-  const params = methodParams<RetainedProblemsParams>(RetainedProblemsParams, {
-    limit: integer('--limit', values.limit),
-    cursor: values.cursor,
-  });
-  const index = await openRunsDir(values['runs-dir']);
-  const page = await listProblems(index, params);
-  if (values.json) {
-    await printJson(page);
-    return EXIT.ok;
-  }
-  if (page.total === 0) await print('every run directory can be read\n', process.stderr);
-  else await print(problemsTable(page.problems));
-  if (page.nextCursor !== null) await print(`more: --cursor ${page.nextCursor}\n`, process.stderr);
-  return EXIT.ok;
-}
+  },
+);

@@ -4,7 +4,8 @@ import type { ServiceAction, ServiceSpec } from '../../client/index.js';
 import { clientOptions, withClient } from '../client-options.js';
 import { defineOptions, optionLines } from '../options.js';
 import { checkValue } from '../schema-words.js';
-import { EXIT, UsageError, parseFlags } from '../usage.js';
+import { commandMain } from '../command-main.js';
+import { EXIT, UsageError } from '../usage.js';
 import { only } from './run-args.js';
 import { print, printJson } from './run-format.js';
 import { serviceBlock } from './service-format.js';
@@ -43,42 +44,38 @@ action must exist already (\`runyard action set\`).
 
 ${optionLines(OPTIONS)}`;
 
-export async function serviceSet(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, {
-    allowPositionals: true,
-    options: OPTIONS,
-  });
-  if (values.help) {
-    await print(HELP + '\n');
-    return EXIT.ok;
-  }
-  let spec: object;
-  if (values.file !== undefined) {
-    const extras = [
-      ...(positionals.length > 0 ? ['NAME'] : []),
-      ...(values.action ? ['--action'] : []),
-      ...(values.description !== undefined ? ['--description'] : []),
-    ];
-    if (extras.length > 0)
-      throw new UsageError(`--file holds the whole spec; leave out ${extras.join(', ')}`);
-    spec = await readSpecFile(values.file);
-  } else {
-    const name = only('NAME', positionals);
-    checkValue(undefined, name, ServiceName);
-    if (!values.action) throw new UsageError('missing --action: a service needs at least one');
-    spec = {
-      name,
-      description: values.description,
-      actions: values.action.map(serviceAction),
-    } satisfies Partial<Record<keyof ServiceSpec, unknown>>;
-  }
-  return withClient(values, async (client) => {
-    // The daemon validates the spec against its schema, so a bad --file fails there with the rule it broke.
-    const service = await client.service.set(spec as ServiceSpec);
-    await (values.json ? printJson(service) : print(serviceBlock(service)));
-    return EXIT.ok;
-  });
-}
+export const serviceSet = commandMain(
+  HELP,
+  { allowPositionals: true, options: OPTIONS },
+  async ({ values, positionals }) => {
+    let spec: object;
+    if (values.file !== undefined) {
+      const extras = [
+        ...(positionals.length > 0 ? ['NAME'] : []),
+        ...(values.action ? ['--action'] : []),
+        ...(values.description !== undefined ? ['--description'] : []),
+      ];
+      if (extras.length > 0)
+        throw new UsageError(`--file holds the whole spec; leave out ${extras.join(', ')}`);
+      spec = await readSpecFile(values.file);
+    } else {
+      const name = only('NAME', positionals);
+      checkValue(undefined, name, ServiceName);
+      if (!values.action) throw new UsageError('missing --action: a service needs at least one');
+      spec = {
+        name,
+        description: values.description,
+        actions: values.action.map(serviceAction),
+      } satisfies Partial<Record<keyof ServiceSpec, unknown>>;
+    }
+    return withClient(values, async (client) => {
+      // The daemon validates the spec against its schema, so a bad --file fails there with the rule it broke.
+      const service = await client.service.set(spec as ServiceSpec);
+      await (values.json ? printJson(service) : print(serviceBlock(service)));
+      return EXIT.ok;
+    });
+  },
+);
 
 /** `dev-server:always` → `{ action: 'dev-server', restart: 'always' }`; action names cannot hold a colon. */
 function serviceAction(flag: string): ServiceAction {

@@ -3,7 +3,8 @@ import { ServiceName } from '../../schema/common.js';
 import { clientOptions, withClient } from '../client-options.js';
 import { defineOptions, optionLines } from '../options.js';
 import { checkValue } from '../schema-words.js';
-import { EXIT, parseFlags } from '../usage.js';
+import { commandMain } from '../command-main.js';
+import { EXIT } from '../usage.js';
 import { only } from './run-args.js';
 import { print, printJson } from './run-format.js';
 import { statusView } from './service-format.js';
@@ -28,21 +29,17 @@ until the next \`runyard service start\`.
 
 ${optionLines(OPTIONS)}`;
 
-export async function serviceStop(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, {
-    allowPositionals: true,
-    options: OPTIONS,
-  });
-  if (values.help) {
-    await print(HELP + '\n');
-    return EXIT.ok;
-  }
-  const name = only('NAME', positionals);
-  checkValue(undefined, name, ServiceName);
-  const params = values['remove-jobs'] ? { name, removeJobs: true } : { name };
-  return withClient(values, async (client) => {
-    const status = await client.service.stop(params);
-    await (values.json ? printJson(status) : print(statusView(status)));
-    return EXIT.ok;
-  });
-}
+export const serviceStop = commandMain(
+  HELP,
+  { allowPositionals: true, options: OPTIONS },
+  async ({ values, positionals }) => {
+    const name = only('NAME', positionals);
+    checkValue(undefined, name, ServiceName);
+    const params = values['remove-jobs'] ? { name, removeJobs: true } : { name };
+    return withClient(values, async (client) => {
+      const status = await client.service.stop(params);
+      await (values.json ? printJson(status) : print(statusView(status)));
+      return EXIT.ok;
+    });
+  },
+);
