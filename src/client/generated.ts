@@ -549,6 +549,8 @@ export type ServiceSpec = {
   description?: string;
   /** One run per action. */
   actions: ServiceAction[];
+  /** Start the service (as service.start does) each time the daemon starts, once it listens. Absent: false. */
+  autostart?: boolean;
 };
 
 export type ServiceStartParams = {

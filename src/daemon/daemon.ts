@@ -192,6 +192,10 @@ async function startServing(config: DaemonConfig, log: Logger, resources: Resour
   resources.add('runs', engine, (engine) => engine.close());
   resources.add('services', services, (services) => services.close());
   log.info('daemon started', { url, runsDir, stateDir, pid: process.pid });
+  const autostarted = services.autostart().then((names) => {
+    if (names.length > 0) log.info('started the services marked autostart', { services: names });
+  });
+  background(autostarted, log, 'autostarting services failed');
   return url;
 }
 

@@ -44,6 +44,12 @@ export const ServiceSpec = Type.Object(
     name: ServiceName,
     description: Type.Optional(Type.String({ maxLength: 1_024 })),
     actions: Type.Array(ServiceAction, { minItems: 1, maxItems: 64, description: 'One run per action.' }),
+    autostart: Type.Optional(
+      Type.Boolean({
+        description:
+          'Start the service (as service.start does) each time the daemon starts, once it listens. Absent: false.',
+      }),
+    ),
   },
   { $id: 'ServiceSpec', additionalProperties: false },
 );

@@ -121,6 +121,24 @@ export class ServiceManager {
   }
 
   /**
+   * Starts every service marked `autostart`, each on its own: one that cannot start is logged and
+   * the others still start. Resolves with the names of those that started.
+   */
+  async autostart(): Promise<string[]> {
+    const marked = (await this.#catalog.listServices()).filter((service) => service.spec.autostart);
+    const started: string[] = [];
+    for (const { spec } of marked) {
+      try {
+        await this.start(spec.name);
+        started.push(spec.name);
+      } catch (error) {
+        this.#log.error('could not autostart a service', { service: spec.name, error });
+      }
+    }
+    return started;
+  }
+
+  /**
    * Stops every restart timer; called before the engine cancels runs at shutdown, so nothing
    * restarts. Resolves once restarts under way have created their runs, which the engine then cancels.
    */

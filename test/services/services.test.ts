@@ -376,3 +376,29 @@ t.test('the config file', async (t) => {
     },
   );
 });
+
+t.test(
+  'a service marked autostart comes back when the daemon starts again; others stay stopped',
+  async (t) => {
+    const first = await startDaemon(t);
+    const client = await first.client();
+    await client.action.set({ name: 'long', argv: ['sleep', '600'] });
+    await client.service.set({ name: 'back', actions: [{ action: 'long' }], autostart: true });
+    await client.service.set({ name: 'manual', actions: [{ action: 'long' }] });
+    t.equal((await client.service.get({ name: 'back' })).spec.autostart, true);
+    const before = (await client.service.start({ name: 'back' })).actions[0]!.runId;
+    await client.close();
+    t.equal(await first.stop('SIGTERM'), 0);
+
+    const second = await startDaemon(t, { home: first.home });
+    const again = await second.client();
+    const status = await eventually(async () => {
+      const found = await again.service.status({ name: 'back' });
+      return found.state === 'running' ? found : undefined;
+    });
+    t.not(status.actions[0]!.runId, before, 'with a new run');
+    t.equal((await again.service.status({ name: 'manual' })).state, 'stopped', 'a service without autostart');
+    t.match(second.log(), /started the services marked autostart/);
+    await again.service.stop({ name: 'back' });
+  },
+);

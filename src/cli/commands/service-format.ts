@@ -9,6 +9,7 @@ export function serviceBlock({ spec, source, createdAt, updatedAt }: Service): s
     ['name', spec.name],
     ['description', spec.description ?? '-'],
     ['actions', spec.actions.map(describeServiceAction).join('\n')],
+    ['autostart', spec.autostart ? 'yes' : 'no'],
     ['source', source],
     ['created', createdAt],
     ['updated', updatedAt],

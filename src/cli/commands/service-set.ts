@@ -22,10 +22,11 @@ const OPTIONS = defineOptions({
     completes: 'action',
   },
   description: { type: 'string', value: 'D', help: 'what the service is for' },
+  autostart: { type: 'boolean', help: 'start the service each time the daemon starts' },
   file: {
     type: 'string',
     value: 'SPEC.json',
-    help: 'the whole ServiceSpec as JSON (`-` for stdin), e.g. to set backoff or\nstartLimit; alone, without NAME, --action or --description',
+    help: 'the whole ServiceSpec as JSON (`-` for stdin), e.g. to set backoff or\nstartLimit; alone, without NAME, --action, --description or --autostart',
     completes: 'file',
   },
   ...clientOptions,
@@ -54,6 +55,7 @@ export const serviceSet = commandMain(
         ...(positionals.length > 0 ? ['NAME'] : []),
         ...(values.action ? ['--action'] : []),
         ...(values.description !== undefined ? ['--description'] : []),
+        ...(values.autostart ? ['--autostart'] : []),
       ];
       if (extras.length > 0)
         throw new UsageError(`--file holds the whole spec; leave out ${extras.join(', ')}`);
@@ -66,6 +68,7 @@ export const serviceSet = commandMain(
         name,
         description: values.description,
         actions: values.action.map(serviceAction),
+        ...(values.autostart ? { autostart: true } : {}),
       } satisfies Partial<Record<keyof ServiceSpec, unknown>>;
     }
     return withClient(values, async (client) => {
