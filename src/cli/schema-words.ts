@@ -1,6 +1,7 @@
 // A value checked against a JSON Schema of the contract in the CLI, before any round trip, and what is wrong
 // with it said in words ("not a run id"), not in the validator's ("must match pattern "^[0-9A-HJKMNP-TV-Z]{26}$"").
 // The schemas come from the TypeBox declarations or from a daemon's rpc.discover: plain JSON Schema either way.
+import { NO_NUL } from '../schema/common.js';
 import { UsageError } from './usage.js';
 
 /** The parts of JSON Schema the contract uses and the CLI reads. */
@@ -136,7 +137,7 @@ function stringProblem(value: string, schema: JsonSchema, name: string | undefin
   if (schema.maxLength !== undefined && length > schema.maxLength)
     return `must be at most ${schema.maxLength} characters long, got ${length}`;
   if (schema.pattern === undefined || new RegExp(schema.pattern, 'u').test(value)) return undefined;
-  if (schema.pattern === '^[^\\u0000]*$') return 'must not contain NUL bytes';
+  if (schema.pattern === NO_NUL) return 'must not contain NUL bytes';
   if (name !== undefined) {
     const hint = schema.description ? ` (${schema.description})` : '';
     return `not ${article(nounOf(name))}: ${shown(value)}${hint}`;

@@ -11,11 +11,22 @@ t.test('uptimes read as seconds, then minutes, hours and days with two-digit par
 });
 
 const limit = { maxRestarts: 5, windowMs: 60_000 };
-const failure = (message: string) => ({
+/** dev-server after its run failed with `message`, `restarts` restarts in, maybe waiting for the next. */
+const failedDevServer = (message: string, restarts: number, nextRestartAt: string | null) => ({
+  action: 'dev-server',
   runId: '01JD6W4ZK3Q8V5N2M7XKCB9TRE',
   status: 'failed' as const,
-  at: '2026-11-23T10:00:04.000Z',
-  error: { reason: 'exit_code' as const, message },
+  uptimeMs: null,
+  pid: null,
+  restarts,
+  startLimit: limit,
+  nextRestartAt,
+  lastFailure: {
+    runId: '01JD6W4ZK3Q8V5N2M7XKCB9TRE',
+    status: 'failed' as const,
+    at: '2026-11-23T10:00:04.000Z',
+    error: { reason: 'exit_code' as const, message },
+  },
 });
 
 t.test(
@@ -26,17 +37,7 @@ t.test(
         name: 'web',
         state: 'degraded',
         actions: [
-          {
-            action: 'dev-server',
-            runId: '01JD6W4ZK3Q8V5N2M7XKCB9TRE',
-            status: 'failed',
-            uptimeMs: null,
-            pid: null,
-            restarts: 3,
-            startLimit: limit,
-            nextRestartAt: '2026-11-23T10:00:08.000Z',
-            lastFailure: failure('exited with code 1'),
-          },
+          failedDevServer('exited with code 1', 3, '2026-11-23T10:00:08.000Z'),
           {
             action: 'typecheck',
             runId: '01JD6W4ZK3Q8V5N2M7XKCB9TRF',
@@ -66,19 +67,7 @@ t.test('an action past its start limit says so, with the limit in force', async 
   const view = statusView({
     name: 'web',
     state: 'failed',
-    actions: [
-      {
-        action: 'dev-server',
-        runId: '01JD6W4ZK3Q8V5N2M7XKCB9TRE',
-        status: 'failed',
-        uptimeMs: null,
-        pid: null,
-        restarts: 5,
-        startLimit: limit,
-        nextRestartAt: null,
-        lastFailure: failure('killed by SIGKILL'),
-      },
-    ],
+    actions: [failedDevServer('killed by SIGKILL', 5, null)],
   });
   t.match(view, /dev-server .* killed by SIGKILL; start limit: 5 restarts in 60 s\n$/);
 });
