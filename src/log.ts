@@ -28,21 +28,37 @@ export const isLogLevel = (value: string): value is LogLevel =>
 export const isLogFormat = (value: string): value is LogFormat =>
   (LOG_FORMATS as readonly string[]).includes(value);
 
-export function createLogger(options: LoggerOptions = {}): Logger {
+/** The daemon's own logger: its level can change while it runs (a config reload). */
+export interface LevelledLogger extends Logger {
+  setLevel(level: LogLevel): void;
+}
+
+export function createLogger(options: LoggerOptions = {}): LevelledLogger {
   const write = options.write ?? ((line: string) => process.stderr.write(line));
   const isTerminal = options.write === undefined && process.stderr.isTTY;
   const format = options.format ?? (isTerminal ? 'pretty' : 'json');
   const color = options.color ?? (isTerminal && !process.env.NO_COLOR);
-  const threshold = LOG_LEVELS.indexOf(options.level ?? 'info');
-  const emit = (level: LogLevel) => {
-    // A level below the threshold costs one comparison: debug calls stay in hot paths for free.
-    if (LOG_LEVELS.indexOf(level) < threshold) return () => {};
-    return (message: string, fields: LogFields = {}) => {
+  const line =
+    (level: LogLevel) =>
+    (message: string, fields: LogFields = {}) => {
       const entry = { time: new Date().toISOString(), level, message, ...fields, ...errorStack(fields) };
       write(format === 'json' ? `${JSON.stringify(entry)}\n` : prettyLine(entry, color));
     };
+  const ignore = () => {};
+  const logger: LevelledLogger = {
+    debug: ignore,
+    info: ignore,
+    warn: ignore,
+    error: ignore,
+    // A level below the threshold is a no-op function, not a comparison: debug calls stay in hot paths for free.
+    setLevel(level) {
+      const threshold = LOG_LEVELS.indexOf(level);
+      for (const each of LOG_LEVELS)
+        logger[each] = LOG_LEVELS.indexOf(each) < threshold ? ignore : line(each);
+    },
   };
-  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+  logger.setLevel(options.level ?? 'info');
+  return logger;
 }
 
 /** An Error is logged as its stack: JSON.stringify would turn it into `{}`. */

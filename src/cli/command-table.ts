@@ -1,5 +1,5 @@
 // Every runyard command: one table per group, from which src/cli/dispatch.ts derives dispatch and help.
-import type { CommandGroup } from './dispatch.js';
+import { lazy, type CommandGroup } from './dispatch.js';
 import { EXIT } from './usage.js';
 
 const run: CommandGroup = {
@@ -13,31 +13,26 @@ Run \`runyard run COMMAND --help\` for the options of one command.`,
         ['start [options] [--follow] -- CMD [ARGS...]', 'queue a command as a new run and print its id'],
         ['start ACTION [options] [--follow]', 'queue a run of an action, options overriding its own'],
       ],
-      main: async (args) => (await import('./commands/run-start.js')).runStart(args),
-      declaration: async () => (await import('./commands/run-start.js')).declaration,
+      ...lazy(() => import('./commands/run-start.js'), 'runStart'),
     },
     status: {
       usage: [['status RUN_ID', 'show one run']],
-      main: async (args) => (await import('./commands/run-status.js')).runStatus(args),
-      declaration: async () => (await import('./commands/run-status.js')).declaration,
+      ...lazy(() => import('./commands/run-status.js'), 'runStatus'),
     },
     list: {
       usage: [
         ['list [--status S]... [--label K=V]...', 'list runs, newest first'],
         ['list [--action NAME] [--service NAME]', 'list the runs an action or a service created'],
       ],
-      main: async (args) => (await import('./commands/run-list.js')).runList(args),
-      declaration: async () => (await import('./commands/run-list.js')).declaration,
+      ...lazy(() => import('./commands/run-list.js'), 'runList'),
     },
     cancel: {
       usage: [['cancel RUN_ID', 'cancel a queued, running or retrying run']],
-      main: async (args) => (await import('./commands/run-cancel.js')).runCancel(args),
-      declaration: async () => (await import('./commands/run-cancel.js')).declaration,
+      ...lazy(() => import('./commands/run-cancel.js'), 'runCancel'),
     },
     wait: {
       usage: [['wait RUN_ID [--timeout-ms N]', 'wait for a run to end; exit 0 only if it succeeded']],
-      main: async (args) => (await import('./commands/run-wait.js')).runWait(args),
-      declaration: async () => (await import('./commands/run-wait.js')).declaration,
+      ...lazy(() => import('./commands/run-wait.js'), 'runWait'),
     },
     logs: {
       usage: [
@@ -48,8 +43,7 @@ Run \`runyard run COMMAND --help\` for the options of one command.`,
         ['logs RUN_ID [--offset N] [--limit N]', 'print one byte range of it'],
         ['logs RUN_ID [options] -f|--follow', 'print it, then stream it live until the run ends'],
       ],
-      main: async (args) => (await import('./commands/run-logs.js')).runLogs(args),
-      declaration: async () => (await import('./commands/run-logs.js')).declaration,
+      ...lazy(() => import('./commands/run-logs.js'), 'runLogs'),
     },
   },
 };
@@ -65,23 +59,19 @@ Run \`runyard action COMMAND --help\` for the options of one command.`,
         ['set NAME [options] -- CMD [ARGS...]', 'create or replace an action'],
         ['set --file SPEC.json', 'the same from a JSON ActionSpec (e.g. to set retry)'],
       ],
-      main: async (args) => (await import('./commands/action-set.js')).actionSet(args),
-      declaration: async () => (await import('./commands/action-set.js')).declaration,
+      ...lazy(() => import('./commands/action-set.js'), 'actionSet'),
     },
     get: {
       usage: [['get NAME', 'show one action (environment variable names, never values)']],
-      main: async (args) => (await import('./commands/action-get.js')).actionGet(args),
-      declaration: async () => (await import('./commands/action-get.js')).declaration,
+      ...lazy(() => import('./commands/action-get.js'), 'actionGet'),
     },
     list: {
       usage: [['list', 'list every action']],
-      main: async (args) => (await import('./commands/action-list.js')).actionList(args),
-      declaration: async () => (await import('./commands/action-list.js')).declaration,
+      ...lazy(() => import('./commands/action-list.js'), 'actionList'),
     },
     delete: {
       usage: [['delete NAME', 'delete an action that no service uses']],
-      main: async (args) => (await import('./commands/action-delete.js')).actionDelete(args),
-      declaration: async () => (await import('./commands/action-delete.js')).declaration,
+      ...lazy(() => import('./commands/action-delete.js'), 'actionDelete'),
     },
   },
 };
@@ -101,45 +91,37 @@ Run \`runyard service COMMAND --help\` for the options of one command.`,
         ],
         ['set --file SPEC.json', 'the same from a JSON ServiceSpec (e.g. for backoff, startLimit)'],
       ],
-      main: async (args) => (await import('./commands/service-set.js')).serviceSet(args),
-      declaration: async () => (await import('./commands/service-set.js')).declaration,
+      ...lazy(() => import('./commands/service-set.js'), 'serviceSet'),
     },
     get: {
       usage: [['get NAME', 'show one service']],
-      main: async (args) => (await import('./commands/service-get.js')).serviceGet(args),
-      declaration: async () => (await import('./commands/service-get.js')).declaration,
+      ...lazy(() => import('./commands/service-get.js'), 'serviceGet'),
     },
     list: {
       usage: [['list', 'list every service']],
-      main: async (args) => (await import('./commands/service-list.js')).serviceList(args),
-      declaration: async () => (await import('./commands/service-list.js')).declaration,
+      ...lazy(() => import('./commands/service-list.js'), 'serviceList'),
     },
     delete: {
       usage: [['delete NAME', 'stop a service and delete it']],
-      main: async (args) => (await import('./commands/service-delete.js')).serviceDelete(args),
-      declaration: async () => (await import('./commands/service-delete.js')).declaration,
+      ...lazy(() => import('./commands/service-delete.js'), 'serviceDelete'),
     },
     start: {
       usage: [
         ['start NAME [--keep-jobs]', 'start one run per action, replacing old runs unless --keep-jobs'],
       ],
-      main: async (args) => (await import('./commands/service-start.js')).serviceStart(args),
-      declaration: async () => (await import('./commands/service-start.js')).declaration,
+      ...lazy(() => import('./commands/service-start.js'), 'serviceStart'),
     },
     stop: {
       usage: [['stop NAME [--remove-jobs]', 'cancel its runs; --remove-jobs also drops them from the index']],
-      main: async (args) => (await import('./commands/service-stop.js')).serviceStop(args),
-      declaration: async () => (await import('./commands/service-stop.js')).declaration,
+      ...lazy(() => import('./commands/service-stop.js'), 'serviceStop'),
     },
     restart: {
       usage: [['restart NAME', 'stop, then start clean']],
-      main: async (args) => (await import('./commands/service-restart.js')).serviceRestart(args),
-      declaration: async () => (await import('./commands/service-restart.js')).declaration,
+      ...lazy(() => import('./commands/service-restart.js'), 'serviceRestart'),
     },
     status: {
       usage: [['status NAME', 'its state and, per action, run, uptime, restarts, last failure']],
-      main: async (args) => (await import('./commands/service-status.js')).serviceStatus(args),
-      declaration: async () => (await import('./commands/service-status.js')).declaration,
+      ...lazy(() => import('./commands/service-status.js'), 'serviceStatus'),
     },
   },
 };
@@ -199,13 +181,11 @@ Run \`runyard runs COMMAND --help\` for the options of one command.`,
     },
     cat: {
       usage: [['cat RUN_ID PATH', 'write one report or artifact to stdout']],
-      main: async (args) => (await import('./commands/runs-cat.js')).runsCat(args),
-      declaration: async () => (await import('./commands/runs-cat.js')).declaration,
+      ...lazy(() => import('./commands/runs-cat.js'), 'runsCat'),
     },
     problems: {
       usage: [['problems [--limit N] [--cursor C]', 'run directories that cannot be read, and why']],
-      main: async (args) => (await import('./commands/runs-problems.js')).runsProblems(args),
-      declaration: async () => (await import('./commands/runs-problems.js')).declaration,
+      ...lazy(() => import('./commands/runs-problems.js'), 'runsProblems'),
     },
   },
 };
@@ -220,13 +200,11 @@ Run \`runyard rpc METHOD --help\` for how params are typed.`,
   commands: {
     list: {
       usage: [['list', 'every method and its summary']],
-      main: async (args) => (await import('./commands/rpc-list.js')).rpcList(args),
-      declaration: async () => (await import('./commands/rpc-list.js')).declaration,
+      ...lazy(() => import('./commands/rpc-list.js'), 'rpcList'),
     },
     describe: {
       usage: [['describe METHOD', 'its params (types, defaults, required), result, errors, an example']],
-      main: async (args) => (await import('./commands/rpc-describe.js')).rpcDescribe(args),
-      declaration: async () => (await import('./commands/rpc-describe.js')).declaration,
+      ...lazy(() => import('./commands/rpc-describe.js'), 'rpcDescribe'),
     },
   },
   otherwise: {
@@ -234,8 +212,24 @@ Run \`runyard rpc METHOD --help\` for how params are typed.`,
       ['METHOD [key=value ...]', 'call it with these params, typed from its schema'],
       ['METHOD --params JSON|-', 'call it with these params (- reads stdin)'],
     ],
-    main: async (args) => (await import('./commands/rpc-call.js')).rpcCall(args),
-    declaration: async () => (await import('./commands/rpc-call.js')).declaration,
+    ...lazy(() => import('./commands/rpc-call.js'), 'rpcCall'),
+  },
+};
+
+const config: CommandGroup = {
+  name: 'runyard config',
+  intro: `The config file (\`runyard serve --config FILE\`, or RUNYARD_CONFIG) holds the daemon's settings and
+the actions and services it declares.`,
+  outro: 'Run `runyard config COMMAND --help` for the options of one command.',
+  commands: {
+    check: {
+      usage: [['check FILE', 'check a config file as serve would, without a daemon']],
+      ...lazy(() => import('./commands/config-check.js'), 'configCheck'),
+    },
+    reload: {
+      usage: [['reload', 'make the daemon read its config file again (as SIGHUP does)']],
+      ...lazy(() => import('./commands/config-reload.js'), 'configReload'),
+    },
   },
 };
 
@@ -258,20 +252,17 @@ With --json, a failure prints as {"error": {"code", "reason", "message", "data"}
   commands: {
     serve: {
       usage: [['serve [options]', 'start the daemon; it runs until SIGINT or SIGTERM']],
-      main: async (args) => (await import('./commands/serve.js')).serve(args),
-      declaration: async () => (await import('./commands/serve.js')).declaration,
+      ...lazy(() => import('./commands/serve.js'), 'serve'),
     },
     status: {
       usage: [['status', 'the daemon, its queue, its services and recent failures, on one screen']],
-      main: async (args) => (await import('./commands/status.js')).status(args),
-      declaration: async () => (await import('./commands/status.js')).declaration,
+      ...lazy(() => import('./commands/status.js'), 'status'),
     },
     logs: {
       usage: [
         ['logs NAME [--stream S] [--tail N] [--timestamps]', 'follow the runs of a service or an action'],
       ],
-      main: async (args) => (await import('./commands/logs.js')).logs(args),
-      declaration: async () => (await import('./commands/logs.js')).declaration,
+      ...lazy(() => import('./commands/logs.js'), 'logs'),
     },
     run: { summary: 'queue runs, follow them, read their output', group: run },
     action: { summary: 'named run templates', group: action },
@@ -279,15 +270,14 @@ With --json, a failure prints as {"error": {"code", "reason", "message", "data"}
     index: { summary: 'offline maintenance of the run index', group: index },
     runs: { summary: 'retained runs read from disk, no daemon needed', group: runs },
     rpc: { summary: 'call any method of the daemon by name', group: rpc },
+    config: { summary: 'check the config file, or make the daemon reload it', group: config },
     version: {
       usage: [['version [--json]', "this runyard's version, and the daemon's when one is reachable"]],
-      main: async (args) => (await import('./commands/version.js')).printVersion(args),
-      declaration: async () => (await import('./commands/version.js')).declaration,
+      ...lazy(() => import('./commands/version.js'), 'printVersion'),
     },
     completion: {
       usage: [['completion bash|zsh', 'print the completion script of the shell']],
-      main: async (args) => (await import('./commands/completion.js')).completion(args),
-      declaration: async () => (await import('./commands/completion.js')).declaration,
+      ...lazy(() => import('./commands/completion.js'), 'completion'),
     },
     // Hidden (no usage rows): what the completion script asks a running daemon for.
     __complete: {

@@ -26,12 +26,22 @@ export async function findProjectDir(): Promise<string> {
   return stateDir === undefined ? '.' : dirname(stateDir);
 }
 
-/** The state directory: `--state-dir`, else RUNYARD_STATE_DIR, else `<project>/.runyard`. */
-export function stateDirFrom(flag: string | undefined, env: NodeJS.ProcessEnv, project = '.'): string {
-  return flag ?? env[STATE_DIR_ENV] ?? join(project, DEFAULT_STATE_DIR);
+/** The state directory: `--state-dir`, else RUNYARD_STATE_DIR, else serve's config file, else `<project>/.runyard`. */
+export function stateDirFrom(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+  project = '.',
+  file?: string,
+): string {
+  return flag ?? env[STATE_DIR_ENV] ?? file ?? join(project, DEFAULT_STATE_DIR);
 }
 
-/** The runs directory: `--runs-dir`, else RUNYARD_RUNS_DIR, else `<project>/runs`. */
-export function runsDirFrom(flag: string | undefined, env: NodeJS.ProcessEnv, project = '.'): string {
-  return flag ?? env[RUNS_DIR_ENV] ?? join(project, DEFAULT_RUNS_DIR);
+/** The runs directory: `--runs-dir`, else RUNYARD_RUNS_DIR, else serve's config file, else `<project>/runs`. */
+export function runsDirFrom(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+  project = '.',
+  file?: string,
+): string {
+  return flag ?? env[RUNS_DIR_ENV] ?? file ?? join(project, DEFAULT_RUNS_DIR);
 }

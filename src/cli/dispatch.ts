@@ -42,6 +42,22 @@ export interface CommandGroup {
   otherwise?: Command;
 }
 
+type Main = (args: string[]) => Promise<number>;
+
+/**
+ * The command that module's export `name` runs, imported on first use so that starting the CLI loads the
+ * one command it runs; its `declaration` (for completion) is imported on demand too.
+ */
+export function lazy<K extends string>(
+  load: () => Promise<Record<K, Main> & { declaration: Declaration }>,
+  name: K,
+): Pick<Command, 'main' | 'declaration'> {
+  return {
+    main: async (args) => (await load())[name](args),
+    declaration: async () => (await load()).declaration,
+  };
+}
+
 const HELP_WORDS = new Set(['--help', '-h', 'help']);
 
 /**

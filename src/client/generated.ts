@@ -53,6 +53,31 @@ export type ArtifactEntry = {
   mediaType: string;
 };
 
+export type ConfigReload = {
+  /** The file read. */
+  file: string;
+  actions: {
+    /** Declared by the file and new to the daemon. */
+    added: string[];
+    /** Declared by the file with a spec that differs from the one the daemon had. */
+    updated: string[];
+    /** Declared by the file before and no longer: deleted (a service is stopped first). */
+    removed: string[];
+  };
+  services: {
+    /** Declared by the file and new to the daemon. */
+    added: string[];
+    /** Declared by the file with a spec that differs from the one the daemon had. */
+    updated: string[];
+    /** Declared by the file before and no longer: deleted (a service is stopped first). */
+    removed: string[];
+  };
+  /** Daemon settings that changed and are in effect now (log.level, allowOrigins, retention). */
+  applied: string[];
+  /** Daemon settings that changed in the file but take effect only when the daemon restarts (listen, runsDir, ...). */
+  restartRequired: string[];
+};
+
 export type DaemonInfo = {
   /** runyard package version. */
   version: string;
@@ -64,6 +89,8 @@ export type DaemonInfo = {
   runsDir: string;
   /** Absolute path of the state directory. */
   stateDir: string;
+  /** Absolute path of the config file daemon.reloadConfig reads, or null when it has none. */
+  configFile: string | null;
   limits: {
     /** Largest accepted WebSocket message. */
     maxPayloadBytes: number;
@@ -73,6 +100,8 @@ export type DaemonInfo = {
 };
 
 export type DaemonInfoParams = Record<string, never>;
+
+export type DaemonReloadConfigParams = Record<string, never>;
 
 export type ErrorInfo = {
   /** Stable snake_case reason, e.g. "timeout" or "spawn_failed". */
@@ -616,6 +645,8 @@ export interface RunyardMethods {
   daemon: {
     /** Version, process and directories of the daemon, and the limits it enforces. */
     info(params?: DaemonInfoParams, options?: CallOptions): Promise<DaemonInfo>;
+    /** Read the config file again and apply it: definitions now, the settings that allow it now. */
+    reloadConfig(params?: DaemonReloadConfigParams, options?: CallOptions): Promise<ConfigReload>;
   };
   run: {
     /** Queue a command as a new run and return its record at once (status queued or running). */
@@ -695,6 +726,7 @@ export function bindMethods(call: Call): RunyardMethods {
   return {
     daemon: {
       info: (params, options) => call('daemon.info', params ?? {}, options),
+      reloadConfig: (params, options) => call('daemon.reloadConfig', params ?? {}, options),
     },
     run: {
       start: (params, options) => call('run.start', params ?? {}, options),
@@ -754,6 +786,7 @@ export const holdsFor: Record<string, { param: string; defaultMs: number }> = {
 /** Methods the SDK may send again after a reconnect: always, or when the named param is present. */
 export const retrySafe: Record<string, boolean | string> = {
   'daemon.info': true,
+  'daemon.reloadConfig': true,
   'run.start': "idempotencyKey",
   'run.status': true,
   'run.list': true,
@@ -864,6 +897,12 @@ export class ActionInUseError extends RpcError {}
 /** No service has this name. (code 1401) */
 export class ServiceNotFoundError extends RpcError {}
 
+/** The config file cannot be read, is not valid JSON, breaks its schema, or declares services whose actions do not exist. At start the daemon does not start; at a reload nothing of the file is applied. (code 1501) */
+export class ConfigInvalidError extends RpcError {}
+
+/** daemon.reloadConfig on a daemon that has no config file to read again. (code 1502) */
+export class ConfigNotSetError extends RpcError {}
+
 /** run.start arrived after SIGINT/SIGTERM; retry against the next daemon. (code 1901) */
 export class DaemonShuttingDownError extends RpcError {}
 
@@ -900,6 +939,8 @@ export const errorClasses: Record<number, new (code: number, message: string, da
   1301: ActionNotFoundError,
   1302: ActionInUseError,
   1401: ServiceNotFoundError,
+  1501: ConfigInvalidError,
+  1502: ConfigNotSetError,
   1901: DaemonShuttingDownError,
   1902: QueueFullError,
   1903: TooManySubscriptionsError,

@@ -4,9 +4,9 @@ import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { background } from '../async/background.js';
 import { writeJsonAtomic } from '../fs/atomic.js';
-import type { Logger } from '../log.js';
+import type { LevelledLogger, LogFormat, LogLevel } from '../log.js';
 import { RunEngine } from '../runs/engine.js';
-import type { DaemonInfo } from '../schema/daemon.js';
+import type { ConfigReload, DaemonInfo } from '../schema/daemon.js';
 import { rpcDiscover } from '../schema/discover.js';
 import { methods } from '../schema/index.js';
 import { buildOpenRpcDocument } from '../schema/openrpc.js';
@@ -24,10 +24,11 @@ import { RunDirProblems } from '../run-dir/problems.js';
 import { actionHandlers } from './methods/action.js';
 import { serviceHandlers } from './methods/service.js';
 import { Catalog } from '../services/catalog.js';
-import { applyConfigFile } from './config-file.js';
+import { applyDeclared, type Declared } from '../services/declared.js';
 import { ServiceManager } from '../services/manager.js';
 import type { CallContext, MethodHandlers } from './methods/types.js';
 import { RpcDispatcher, type Handler } from './rpc.js';
+import { ConfigReloader } from './reload.js';
 import { Resources } from './resources.js';
 import { startServer } from './server.js';
 import { daemonIdentity, loadOrCreateNodeId, prepareStateDir } from './state-dir.js';
@@ -44,14 +45,29 @@ export interface DaemonConfig {
   killGraceMs: number;
   store: StoreKind;
   retention: RetentionPolicy;
-  /** A JSON file declaring actions and services, upserted at start-up. */
-  configFile?: string;
   maxPayloadBytes: number;
   maxBatchSize: number;
+  log: { level: LogLevel; format?: LogFormat | undefined };
+}
+
+/** The config file a daemon was started with, to read again on a reload. */
+export interface ConfigSource {
+  path: string;
+  /** Reads the file again; its settings resolved under the flags and environment given at start. */
+  read(): Promise<{ config: DaemonConfig; declared: Declared }>;
+}
+
+/** What the daemon starts with: its settings and, from a config file, what the file declares. */
+export interface LoadedConfig {
+  config: DaemonConfig;
+  declared?: Declared;
+  source?: ConfigSource;
 }
 
 export interface Daemon {
   url: string;
+  /** Reads the config file again and applies it (SIGHUP; daemon.reloadConfig). */
+  reloadConfig(): Promise<ConfigReload>;
   close(): Promise<void>;
 }
 
@@ -63,13 +79,14 @@ const PRUNE_INTERVAL_MS = 3_600_000;
  * (a bad --config, a port in use) closes what it had opened, and shutdown runs in exact reverse
  * order: queued runs start only once the server listens, and runs are stopped before it closes.
  */
-export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Daemon> {
+export async function startDaemon(loaded: LoadedConfig, log: LevelledLogger): Promise<Daemon> {
   const resources = new Resources(log);
   try {
-    const url = await startServing(config, log, resources);
+    const { url, reloader } = await startServing(loaded, log, resources);
     let closing: Promise<void> | undefined;
     return {
       url,
+      reloadConfig: () => reloader.reload(),
       close: () =>
         (closing ??= (async () => {
           await resources.closeAll();
@@ -82,7 +99,13 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Da
   }
 }
 
-async function startServing(config: DaemonConfig, log: Logger, resources: Resources): Promise<string> {
+async function startServing(
+  loaded: LoadedConfig,
+  log: LevelledLogger,
+  resources: Resources,
+): Promise<{ url: string; reloader: ConfigReloader }> {
+  // The daemon's own copy: a reload writes the settings it applies into it.
+  const config: DaemonConfig = { ...loaded.config };
   const stateDir = await prepareStateDir(config.stateDir);
   const token = await loadOrCreateToken(stateDir);
   await mkdir(config.runsDir, { recursive: true });
@@ -122,16 +145,16 @@ async function startServing(config: DaemonConfig, log: Logger, resources: Resour
     log.info('recovered runs of the previous daemon', { ...recovered });
   // Not awaited: run.* is served at once; retained.* answers once this first scan is done.
   background(retained.start(), log, 'indexing retained runs failed');
+  // Read at each pass, as a reload may change the policy.
   const prune = async () => {
+    if (!hasRetention(config.retention)) return;
     const { runs, removedDirs } = await pruneRuns(store.runs, runsDir, config.retention);
     if (runs.length > 0) log.info('pruned finished runs', { runs: runs.length, removedDirs });
   };
-  if (hasRetention(config.retention)) {
-    await prune();
-    const pruner = setInterval(() => background(prune(), log, 'pruning failed'), PRUNE_INTERVAL_MS);
-    pruner.unref();
-    resources.add('pruner', pruner, clearInterval);
-  }
+  await prune();
+  const pruner = setInterval(() => background(prune(), log, 'pruning failed'), PRUNE_INTERVAL_MS);
+  pruner.unref();
+  resources.add('pruner', pruner, clearInterval);
   let url = '';
   // Written once the server listens: its servers[0].url is this daemon's own URL.
   let openrpcJson = '';
@@ -142,16 +165,25 @@ async function startServing(config: DaemonConfig, log: Logger, resources: Resour
     url,
     runsDir,
     stateDir,
+    configFile: loaded.source?.path ?? null,
     limits: { maxPayloadBytes: config.maxPayloadBytes, maxBatchSize: config.maxBatchSize },
   });
   const catalog = new Catalog(store);
   const services = new ServiceManager(engine, catalog, log);
-  if (config.configFile) {
-    const declared = await applyConfigFile(config.configFile, catalog);
-    log.info('applied the config file', { file: config.configFile, ...declared });
+  if (loaded.declared) {
+    const changes = await applyDeclared(loaded.declared, catalog, services);
+    log.info('applied the config file', { file: loaded.declared.file, ...changes });
   }
+  const allowOrigins = new Set(config.allowOrigins);
+  const reloader = new ConfigReloader(
+    loaded.source,
+    config,
+    { log, allowOrigins, retentionChanged: () => background(prune(), log, 'pruning failed') },
+    catalog,
+    services,
+  );
   const handlers: MethodHandlers & { 'rpc.discover': Handler<CallContext> } = {
-    ...daemonHandlers(info),
+    ...daemonHandlers(info, reloader),
     ...runHandlers(engine),
     ...retainedHandlers(retained),
     ...actionHandlers(catalog),
@@ -172,7 +204,7 @@ async function startServing(config: DaemonConfig, log: Logger, resources: Resour
     await startServer({
       host: config.host,
       port: config.port,
-      policy: { token, allowOrigins: new Set(config.allowOrigins), allowHosts: allowedHosts(config.host) },
+      policy: { token, allowOrigins, allowHosts: allowedHosts(config.host) },
       maxPayloadBytes: config.maxPayloadBytes,
       openrpcJson: () => openrpcJson,
       onConnection: (socket, request) => connections.accept(socket, remoteOf(request.socket)),
@@ -196,7 +228,7 @@ async function startServing(config: DaemonConfig, log: Logger, resources: Resour
     if (names.length > 0) log.info('started the services marked autostart', { services: names });
   });
   background(autostarted, log, 'autostarting services failed');
-  return url;
+  return { url, reloader };
 }
 
 export const isLoopback = (host: string) => LOOPBACK_HOSTS.includes(host) || host.startsWith('127.');

@@ -11,6 +11,9 @@ export const DaemonInfo = Type.Object(
     url: Type.String({ description: 'WebSocket URL the daemon listens on.' }),
     runsDir: Type.String({ description: 'Absolute path of the runs directory.' }),
     stateDir: Type.String({ description: 'Absolute path of the state directory.' }),
+    configFile: Type.Union([Type.String(), Type.Null()], {
+      description: 'Absolute path of the config file daemon.reloadConfig reads, or null when it has none.',
+    }),
     limits: Type.Object(
       {
         maxPayloadBytes: Type.Integer({ description: 'Largest accepted WebSocket message.' }),
@@ -41,10 +44,62 @@ export const daemonInfo = defineMethod({
         url: 'ws://127.0.0.1:7370/rpc',
         runsDir: '/home/me/project/runs',
         stateDir: '/home/me/project/.runyard',
+        configFile: null,
         limits: { maxPayloadBytes: 1_048_576, maxBatchSize: 100 },
       },
     },
   ],
 });
 
-export const daemonMethods = [daemonInfo] as const;
+const Names = (what: string) => Type.Array(Type.String(), { description: what });
+
+/** What a reload did to one kind of definition, by name. */
+const DefinitionChanges = Type.Object(
+  {
+    added: Names('Declared by the file and new to the daemon.'),
+    updated: Names('Declared by the file with a spec that differs from the one the daemon had.'),
+    removed: Names('Declared by the file before and no longer: deleted (a service is stopped first).'),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigReload = Type.Object(
+  {
+    file: Type.String({ description: 'The file read.' }),
+    actions: DefinitionChanges,
+    services: DefinitionChanges,
+    applied: Names('Daemon settings that changed and are in effect now (log.level, allowOrigins, retention).'),
+    restartRequired: Names(
+      'Daemon settings that changed in the file but take effect only when the daemon restarts (listen, runsDir, ...).',
+    ),
+  },
+  { $id: 'ConfigReload', additionalProperties: false },
+);
+export type ConfigReload = Static<typeof ConfigReload>;
+
+export const daemonReloadConfig = defineMethod({
+  name: 'daemon.reloadConfig',
+  retrySafe: true,
+  summary: 'Read the config file again and apply it: definitions now, the settings that allow it now.',
+  description:
+    'The same as SIGHUP. The file is checked whole first: when it is invalid nothing of it is applied and ' +
+    'the daemon goes on as it was. Flags and environment variables given at start still override the file.',
+  params: NoParams,
+  result: ConfigReload,
+  errors: ['config_not_set', 'config_invalid'],
+  examples: [
+    {
+      name: 'an action added and the log level raised',
+      params: {},
+      result: {
+        file: '/etc/runyard/runyard.json',
+        actions: { added: ['lint'], updated: [], removed: [] },
+        services: { added: [], updated: [], removed: [] },
+        applied: ['log.level'],
+        restartRequired: [],
+      },
+    },
+  ],
+});
+
+export const daemonMethods = [daemonInfo, daemonReloadConfig] as const;

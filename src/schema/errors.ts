@@ -10,7 +10,8 @@ interface ErrorSpec {
 }
 
 // Codes live outside -32768..-32000 (reserved by JSON-RPC), grouped by area:
-// 1000s runs and their events, 1100s paths and run directories, 1900s daemon state and limits. A published code never
+// 1000s runs and their events, 1100s paths and run directories, 1200s retained runs, 1300s actions,
+// 1400s services, 1500s the config file, 1900s daemon state and limits. A published code never
 // changes meaning and is never reused.
 export const errorRegistry = {
   run_not_found: {
@@ -168,6 +169,20 @@ export const errorRegistry = {
     data: Type.Object({ name: Type.String() }),
     description: 'No service has this name.',
   },
+  config_invalid: {
+    code: 1501,
+    message: '{file}: {problems}',
+    data: Type.Object({ file: Type.String(), problems: Type.Array(Type.String()) }),
+    description:
+      'The config file cannot be read, is not valid JSON, breaks its schema, or declares services whose actions ' +
+      'do not exist. At start the daemon does not start; at a reload nothing of the file is applied.',
+  },
+  config_not_set: {
+    code: 1502,
+    message: 'the daemon was started without a config file (--config FILE or RUNYARD_CONFIG)',
+    data: Type.Object({}),
+    description: 'daemon.reloadConfig on a daemon that has no config file to read again.',
+  },
   daemon_shutting_down: {
     code: 1901,
     message: 'the daemon is shutting down and accepts no new runs',
@@ -198,10 +213,13 @@ export class RunyardError extends Error {
 
   constructor(reason: ErrorReason, data: Record<string, unknown>) {
     const spec = errorRegistry[reason];
-    super(spec.message.replace(/\{(\w+)\}/g, (_, key: string) => String(data[key])));
+    super(spec.message.replace(/\{(\w+)\}/g, (_, key: string) => templateValue(data[key])));
     this.name = 'RunyardError';
     this.reason = reason;
     this.code = spec.code;
     this.data = data;
   }
 }
+
+/** A list reads as one: `used by services web; api`, `/a is required; /b must be integer`. */
+const templateValue = (value: unknown) => (Array.isArray(value) ? value.join('; ') : String(value));

@@ -10,7 +10,7 @@ import { readdir, readFile, stat, symlink, mkdir, writeFile } from 'node:fs/prom
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { CLI, startDaemon } from '../helpers/daemon.js';
-import { parseServeArgs } from '../../src/cli/commands/serve.js';
+import { loadServeConfig } from '../../src/cli/serve-config.js';
 import { fencedBlocks, printed, readDoc, repoRoot } from './markdown.js';
 import { tempDir } from '../helpers/fs.js';
 
@@ -146,7 +146,7 @@ t.test('the README Start section matches the npm scripts and the serve defaults'
   t.match(scripts.lint, /tsc -p tsconfig\.check\.json/, 'npm test type-checks');
   t.match(scripts.lint, /prettier --check/, 'npm test checks formatting');
 
-  const config = parseServeArgs([], {})!;
+  const { config } = (await loadServeConfig([], {}))!;
   t.match(config, { host: '127.0.0.1', port: 7370, runsDir: 'runs', stateDir: '.runyard' });
   t.match(readme, 'ws://127.0.0.1:7370/rpc');
   t.match(readme, '`./runs`');

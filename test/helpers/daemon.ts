@@ -45,6 +45,8 @@ export interface StartOptions {
    * as a user's would (and without the caller's RUNYARD_ variables); `home` is still made, and removed, with the test.
    */
   cwd?: string;
+  /** With `cwd`: the state directory serve's settings choose (a config file's), when not the nearest .runyard. */
+  stateDir?: string;
   /** An installed `runyard` executable to serve with instead of this checkout's build. */
   bin?: string;
 }
@@ -90,7 +92,9 @@ export async function startDaemon(t: Test, options: StartOptions = {}): Promise<
     });
     exited.then((code) => reject(new Error(`daemon exited (${code}) before listening:\n${stderr}`)), reject);
   });
-  const stateDir = options.cwd ? (await findStateDir(options.cwd))! : join(home, 'state');
+  const stateDir = options.cwd
+    ? (options.stateDir ?? (await findStateDir(options.cwd))!)
+    : join(home, 'state');
   const token = (await readFile(join(stateDir, 'token'), 'utf8')).trim();
   const info = JSON.parse(await readFile(join(stateDir, 'daemon.json'), 'utf8')) as { url: string };
   if (info.url !== url) throw new Error(`daemon.json says ${info.url}, stdout says ${url}`);

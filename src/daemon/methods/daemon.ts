@@ -1,7 +1,12 @@
 // Handlers of daemon.*.
 import type { DaemonInfo } from '../../schema/daemon.js';
+import type { ConfigReloader } from '../reload.js';
 import type { GroupHandlers } from './types.js';
 
-export const daemonHandlers = (info: () => DaemonInfo): GroupHandlers<'daemon'> => ({
+export const daemonHandlers = (
+  info: () => DaemonInfo,
+  reloader: ConfigReloader,
+): GroupHandlers<'daemon'> => ({
   'daemon.info': async () => info(),
+  'daemon.reloadConfig': () => reloader.reload(),
 });

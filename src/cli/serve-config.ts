@@ -1,0 +1,252 @@
+// What `runyard serve` runs with: each setting from its flag, else its environment variable, else the
+// config file, else its default. The one resolution for serve, SIGHUP reloads and `config check`.
+import { availableParallelism } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { allowOriginProblem, splitOrigins } from '../daemon/allow-origin.js';
+import { readConfigFile, type ConfigFile } from '../daemon/config-file.js';
+import { isLoopback, type ConfigSource, type DaemonConfig, type LoadedConfig } from '../daemon/daemon.js';
+import { isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../log.js';
+import type { DaemonSettings } from '../schema/config.js';
+import { RunyardError } from '../schema/errors.js';
+import { DEFAULT_LISTEN } from '../schema/transport.js';
+import type { StoreKind } from '../store/open.js';
+import {
+  DAEMON_FILE,
+  RUNS_DIR_HELP,
+  runsDirFrom,
+  STATE_DIR_HELP,
+  stateDirFrom,
+  TOKEN_FILE,
+} from './defaults.js';
+import { integer } from './commands/run-args.js';
+import { defineOptions } from './options.js';
+import { parseFlags, UsageError } from './usage.js';
+
+/** The environment variable that stands in for `--config`. */
+export const CONFIG_ENV = 'RUNYARD_CONFIG';
+
+const STORE_KINDS = ['sqlite', 'memory'] as const satisfies readonly StoreKind[];
+
+export const SERVE_OPTIONS = defineOptions({
+  listen: {
+    type: 'string',
+    value: 'HOST:PORT',
+    help: `where to listen (env RUNYARD_LISTEN; default ${DEFAULT_LISTEN}; port 0 = any free port)`,
+  },
+  'allow-remote': { type: 'boolean', help: 'permit a HOST that is not loopback' },
+  'runs-dir': { type: 'string', value: 'DIR', help: `run directories (${RUNS_DIR_HELP})`, completes: 'dir' },
+  'state-dir': {
+    type: 'string',
+    value: 'DIR',
+    help: `${TOKEN_FILE}, ${DAEMON_FILE} (${STATE_DIR_HELP})`,
+    completes: 'dir',
+  },
+  'allow-origin': {
+    type: 'string',
+    multiple: true,
+    value: 'ORIGIN',
+    help:
+      'accept WebSocket handshakes from this browser Origin, scheme://host[:port] (repeatable;\n' +
+      'env RUNYARD_ALLOW_ORIGIN, comma-separated)',
+  },
+  'max-concurrent': { type: 'string', value: 'N', help: 'runs executing at once (default: number of CPUs)' },
+  'max-queued': {
+    type: 'string',
+    value: 'N',
+    help: 'runs waiting to start before run.start is refused (default 10000)',
+  },
+  'kill-grace-ms': {
+    type: 'string',
+    value: 'N',
+    help: 'SIGTERM to SIGKILL delay on cancel and timeout (default 5000)',
+  },
+  config: {
+    type: 'string',
+    value: 'FILE',
+    help:
+      'daemon settings, actions and services from a JSON file (env RUNYARD_CONFIG;\n' +
+      'schema/runyard.config.schema.json); SIGHUP re-reads it',
+    completes: 'file',
+  },
+  store: {
+    type: 'string',
+    value: 'KIND',
+    help: 'where the run index lives: sqlite (default, <state-dir>/runyard.db) or memory (forgets on exit)',
+    values: STORE_KINDS,
+  },
+  'keep-runs': {
+    type: 'string',
+    value: 'N',
+    help: 'keep at most N finished runs in the index (pruned at start and hourly)',
+  },
+  'keep-days': { type: 'string', value: 'D', help: 'drop finished runs older than D days from the index' },
+  'prune-dirs': {
+    type: 'boolean',
+    help: "with --keep-runs/--keep-days, also delete the pruned runs' directories",
+  },
+  'log-level': {
+    type: 'string',
+    value: 'LEVEL',
+    help: `${LOG_LEVELS.join('|')}: the least a line must be to be logged (env RUNYARD_LOG_LEVEL; default info)`,
+    values: LOG_LEVELS,
+  },
+  'log-format': {
+    type: 'string',
+    value: 'FORMAT',
+    help: `${LOG_FORMATS.join('|')} (default: pretty when stderr is a terminal, else json)`,
+    values: LOG_FORMATS,
+  },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+});
+
+type ServeFlags = ReturnType<typeof parseFlags<{ options: typeof SERVE_OPTIONS }>>['values'];
+
+/**
+ * undefined when --help was asked for. `project` is where the state and runs directories default to:
+ * the directory of the nearest existing .runyard, so that serve and every other command meet there.
+ * A config file is read whole here, before anything starts, so a bad one stops serve at once.
+ */
+export async function loadServeConfig(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  project = '.',
+): Promise<LoadedConfig | undefined> {
+  const { values } = parseFlags(args, { allowPositionals: false, options: SERVE_OPTIONS });
+  if (values.help) return undefined;
+  const path = values.config ?? (env[CONFIG_ENV] || undefined);
+  if (path === undefined) return { config: resolveServeConfig(values, env, project) };
+  const source: ConfigSource = {
+    path: resolve(path),
+    read: async () => fromFile(await readConfigFile(resolve(path)), values, env, project),
+  };
+  return { ...(await source.read()), source };
+}
+
+/** `runyard config check`: what `serve --config FILE` alone would make of the file. */
+export async function checkConfigFile(path: string): Promise<ConfigFile> {
+  const file = await readConfigFile(path);
+  try {
+    fromFile(file, {}, {}, '.');
+  } catch (error) {
+    // Without flags, whatever is wrong is the file's.
+    if (error instanceof UsageError)
+      throw new RunyardError('config_invalid', { file: path, problems: [error.message] });
+    throw error;
+  }
+  return file;
+}
+
+function fromFile(
+  file: ConfigFile,
+  values: ServeFlags,
+  env: NodeJS.ProcessEnv,
+  project: string,
+): Awaited<ReturnType<ConfigSource['read']>> {
+  const { actions = [], services = [] } = file.config;
+  return {
+    config: resolveServeConfig(values, env, project, file),
+    declared: { file: file.path, actions, services },
+  };
+}
+
+/** The settings: flag, else environment variable, else file, else default. */
+export function resolveServeConfig(
+  values: ServeFlags,
+  env: NodeJS.ProcessEnv,
+  project = '.',
+  file?: ConfigFile,
+): DaemonConfig {
+  const settings: DaemonSettings = file?.config.daemon ?? {};
+  const from = (key: keyof DaemonSettings) => `${file?.path}: /daemon/${key}`;
+  // Paths in the file are relative to the file, as a file moved with its directories still works.
+  const beside = (path: string | undefined) =>
+    path === undefined ? undefined : resolve(dirname(file!.path), path);
+  const [listenSource, listen] = first(
+    ['--listen', values.listen],
+    ['RUNYARD_LISTEN', env.RUNYARD_LISTEN],
+    [from('listen'), settings.listen],
+  ) ?? ['--listen', DEFAULT_LISTEN];
+  const { host, port } = hostAndPort(listenSource, listen);
+  if (!isLoopback(host) && !(values['allow-remote'] ?? settings.allowRemote)) {
+    const permit = file ? '--allow-remote (or "allowRemote": true in the config file)' : '--allow-remote';
+    throw new UsageError(
+      `refusing to listen on ${host} without ${permit}: anyone who can reach it with the token can run commands`,
+    );
+  }
+  const retention = settings.retention ?? {};
+  return {
+    host,
+    port,
+    runsDir: runsDirFrom(values['runs-dir'], env, project, beside(settings.runsDir)),
+    stateDir: stateDirFrom(values['state-dir'], env, project, beside(settings.stateDir)),
+    allowOrigins: allowOrigins(values['allow-origin'], env, settings.allowOrigins),
+    maxConcurrent:
+      integer('--max-concurrent', values['max-concurrent']) ??
+      settings.maxConcurrent ??
+      availableParallelism(),
+    maxQueued: integer('--max-queued', values['max-queued']) ?? settings.maxQueued ?? 10_000,
+    killGraceMs: integer('--kill-grace-ms', values['kill-grace-ms'], 0) ?? settings.killGraceMs ?? 5_000,
+    store: storeKind(values.store) ?? settings.store ?? 'sqlite',
+    retention: {
+      ...optional('keepRuns', integer('--keep-runs', values['keep-runs'], 0) ?? retention.keepRuns),
+      ...optional('keepDays', integer('--keep-days', values['keep-days'], 0) ?? retention.keepDays),
+      pruneDirs: values['prune-dirs'] ?? retention.pruneDirs ?? false,
+    },
+    maxPayloadBytes: 1_048_576,
+    maxBatchSize: 100,
+    log: {
+      level: logLevel(values['log-level'], env) ?? settings.log?.level ?? 'info',
+      format: logFormat(values['log-format']) ?? settings.log?.format,
+    },
+  };
+}
+
+/** The first of the sources that gives a value (an empty variable gives none), with where it came from. */
+function first(...sources: [string, string | undefined][]): [string, string] | undefined {
+  const found = sources.find(([, value]) => value !== undefined && value !== '');
+  return found as [string, string] | undefined;
+}
+
+function hostAndPort(source: string, listen: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65_535) throw new UsageError(`${source} must be HOST:PORT, got "${listen}"`);
+  return { host: (match[1] ?? match[2])!, port };
+}
+
+/** The flags, else RUNYARD_ALLOW_ORIGIN, else the file; a value that can never match an Origin is a usage error. */
+function allowOrigins(
+  flags: string[] | undefined,
+  env: NodeJS.ProcessEnv,
+  file: string[] | undefined,
+): string[] {
+  if (flags === undefined && !env.RUNYARD_ALLOW_ORIGIN && file !== undefined) return file;
+  const [source, origins] =
+    flags !== undefined
+      ? ['--allow-origin', flags]
+      : ['RUNYARD_ALLOW_ORIGIN', splitOrigins(env.RUNYARD_ALLOW_ORIGIN ?? '')];
+  for (const origin of origins) {
+    const problem = allowOriginProblem(origin);
+    if (problem) throw new UsageError(`${source}: ${problem}`);
+  }
+  return origins;
+}
+
+function logLevel(flag: string | undefined, env: NodeJS.ProcessEnv): LogLevel | undefined {
+  const [source, value] = first(['--log-level', flag], ['RUNYARD_LOG_LEVEL', env.RUNYARD_LOG_LEVEL]) ?? [];
+  if (value === undefined || isLogLevel(value)) return value;
+  throw new UsageError(`${source} must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
+}
+
+function logFormat(flag: string | undefined): LogFormat | undefined {
+  if (flag === undefined || isLogFormat(flag)) return flag;
+  throw new UsageError(`--log-format must be ${LOG_FORMATS.join(' or ')}, got "${flag}"`);
+}
+
+function storeKind(value: string | undefined): StoreKind | undefined {
+  if (value === undefined || (STORE_KINDS as readonly string[]).includes(value)) return value as StoreKind;
+  throw new UsageError(`--store must be ${STORE_KINDS.join(' or ')}, got "${value}"`);
+}
+
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
