@@ -7,6 +7,9 @@ import { access, chmod, mkdir, open, readdir, readFile, writeFile } from 'node:f
 import { delimiter, dirname, join } from 'node:path';
 import t, { type Test } from 'tap';
 import { parseServeArgs } from '../../src/cli/commands/serve.js';
+import { RUN_DIR_SCHEMA_VERSION } from '../../src/schema/run-dir.js';
+import { RunStartParams } from '../../src/schema/run.js';
+import { latestVersion } from '../../src/store/sqlite-migrations.js';
 import { runCli } from '../helpers/cli.js';
 import { CLI, processGone, withoutRunyardVariables } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/fs.js';
@@ -132,6 +135,14 @@ t.test('each unit stops the daemon alone, with time for its kill grace', async (
     t.ok(Number(timeout![1]) * 1000 >= config.killGraceMs + 10_000, `${name}: ${timeout![0]} covers it`);
     t.equal(only(settings, 'RestartPreventExitStatus'), '2', `${name}: a usage error is not restarted`);
   }
+});
+
+t.test("the doc's versions and defaults are the code's", async (t) => {
+  t.match(doc, `\`PRAGMA user_version\`; ${latestVersion} in this version`, 'the index schema version');
+  t.match(doc, `\`schemaVersion\` (${RUN_DIR_SCHEMA_VERSION} for every runyard so far)`);
+  t.match(doc, `\`--kill-grace-ms\`, default ${parseServeArgs([], {})!.killGraceMs}`);
+  const maximum = RunStartParams.properties.killGraceMs.maximum!;
+  t.match(doc, `\`killGraceMs\`, up to ${maximum.toLocaleString('en')})`, "a run's own kill grace");
 });
 
 /** A `runyard` on PATH that runs this checkout's build, and `node` beside it, as an install provides. */
