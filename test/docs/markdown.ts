@@ -64,3 +64,14 @@ export const printed = (example: string, comment: string) =>
     .filter((text): text is string => text !== undefined)
     .map((text) => `${text}\n`)
     .join('');
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** What an example prints (its `→` comments) as a whole-output pattern, `…` standing for any text. */
+export const printedPattern = (example: string, comment: string) =>
+  new RegExp(
+    `^${printed(example, comment)
+      .split('\n')
+      .map((line) => line.split('…').map(escapeRegExp).join('.*'))
+      .join('\n')}$`,
+  );

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { CLI, startDaemon } from '../helpers/daemon.js';
 import { loadServeConfig } from '../../src/cli/serve-config.js';
-import { fencedBlocks, printed, readDoc, repoRoot } from './markdown.js';
+import { fencedBlocks, printed, printedPattern, readDoc, repoRoot } from './markdown.js';
 import { tempDir } from '../helpers/fs.js';
 
 interface Outcome {
@@ -117,13 +117,8 @@ t.test('the README operator example runs against a daemon and prints what it say
     env: { ...process.env, RUNYARD_URL: daemon.url, RUNYARD_TOKEN: daemon.token },
   });
   t.equal(outcome.code, 0, outcome.stderr);
-  const expected = printed(block.text, '#')
-    .split('\n')
-    .map((line) => line.split('…').map(escapeRegExp).join('.*'));
-  t.match(outcome.stdout, new RegExp(`^${expected.join('\n')}$`));
+  t.match(outcome.stdout, printedPattern(block.text, '#'));
 });
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 t.test('the README Start section matches the npm scripts and the serve defaults', async (t) => {
   const readme = await readDoc('README.md');

@@ -124,12 +124,13 @@ const outside = (pack: Packed, allowed: RegExp[]) =>
   pack.files.map((file) => file.path).filter((path) => !allowed.some((pattern) => pattern.test(path)));
 
 t.test(
-  'the daemon tarball holds the built program, its contract, docs and license, nothing else',
+  'the daemon tarball holds the built program, its contract, docs, systemd units and license, nothing else',
   async (t) => {
     const allowed = [
       /^(package\.json|README\.md|LICENSE|openrpc\.json)$/,
       /^schema\/[a-z.-]+\.schema\.json$/,
       /^docs\/[a-z-]+\.md$/,
+      /^contrib\/systemd\/[a-z-]+\.service$/,
       /^dist\/src\/.+\.js$/,
       /^dist\/src\/client\/[a-z-]+\.d\.ts$/,
     ];
@@ -144,6 +145,9 @@ t.test(
       'dist/src/cli/main.js',
       'dist/src/client/index.js',
       'dist/src/client/index.d.ts',
+      'docs/deploy.md',
+      'contrib/systemd/runyard.service',
+      'contrib/systemd/runyard-user.service',
     ])
       t.ok(paths.includes(path), `ships ${path}`);
   },
@@ -205,6 +209,16 @@ t.test('the client installs in at most 100 kB, beside json-rpc-2.0 and ws and no
   const modules = (await readdir(join(clientPrefix, 'node_modules'))).filter((name) => !name.startsWith('.'));
   t.same(modules.sort(), ['@runyard', 'json-rpc-2.0', 'ws']);
   t.notMatch(clientInstallLog, /install scripts/, 'nothing in it has an install script');
+});
+
+t.test('an install has what docs/deploy.md copies and the units start, where they say', async (t) => {
+  for (const path of [
+    'node_modules/.bin/runyard',
+    'node_modules/runyard/docs/deploy.md',
+    'node_modules/runyard/contrib/systemd/runyard.service',
+    'node_modules/runyard/contrib/systemd/runyard-user.service',
+  ])
+    t.ok(await stat(join(daemonPrefix, path)).catch(() => undefined), `${path} is installed`);
 });
 
 t.test('a production install from the tarball serves and runs, and the SDK alone talks to it', async (t) => {
