@@ -69,7 +69,7 @@ export async function startServer(options: ServerOptions): Promise<HttpServer> {
     const refusal = checkHandshake(policy, request);
     const closeCode = refusal?.closeCode;
     if (refusal && closeCode !== undefined && answersInBand(request)) {
-      // Upgraded only to be closed: nothing the peer sends is read, and it learns only why it was refused.
+      // Upgraded only to be closed: nothing the peer sends is acted on, and it learns only why it was refused.
       refused('handshake refused', request, refusal.status, refusal.reason, { ...refusal.fields, closeCode });
       return wss.handleUpgrade(request, socket, head, (ws) => ws.close(closeCode, refusal.message));
     }
