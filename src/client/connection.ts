@@ -1,55 +1,68 @@
 // One JSON-RPC session over one socket: calls with timeouts and abort signals, typed errors, notifications.
-import { JSONRPCClient, JSONRPCErrorException, createJSONRPCErrorResponse } from 'json-rpc-2.0';
+//
+// The client half of JSON-RPC is ours rather than json-rpc-2.0's: that package is CommonJS, which a
+// browser cannot import as an ES module, and all the SDK needed of it was the id → pending call map below.
 import { ConnectionClosedError, RequestTimeoutError, RpcError } from './errors.js';
 import { errorClasses, type CallOptions } from './generated.js';
 import type { SocketLike } from './socket.js';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
-// Never sent on the wire: json-rpc-2.0 answers a local timeout with this code, and we turn it into
-// RequestTimeoutError before anyone sees it.
-const LOCAL_TIMEOUT_CODE = -1;
 
 export type NotificationHandler = (method: string, params: unknown) => void;
 
+interface Pending {
+  resolve(result: unknown): void;
+  reject(error: unknown): void;
+}
+
+type Answer = { id?: unknown; result?: unknown; error?: { code: number; message: string; data?: unknown } };
+
 export class Connection {
   readonly #socket: SocketLike;
-  readonly #rpc: JSONRPCClient;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
   readonly #notificationHandlers = new Set<NotificationHandler>();
   #closeError: ConnectionClosedError | undefined;
   readonly closed: Promise<ConnectionClosedError>;
 
   constructor(socket: SocketLike) {
     this.#socket = socket;
-    this.#rpc = new JSONRPCClient((request) => {
-      if (this.#closeError) throw this.#closeError;
-      socket.send(JSON.stringify(request));
-    });
     socket.addEventListener('message', (event) => this.#receive(String(event.data)));
     this.closed = new Promise((resolve) => {
       socket.addEventListener('close', (event) => {
-        this.#closeError = new ConnectionClosedError(
+        const error = new ConnectionClosedError(
           `connection closed (${event.code}${event.reason ? `: ${event.reason}` : ''})`,
           event.code,
         );
-        this.#rpc.rejectAllPendingRequests(this.#closeError.message);
-        resolve(this.#closeError);
+        this.#closeError = error;
+        for (const pending of this.#pending.values()) pending.reject(error);
+        resolve(error);
       });
     });
   }
 
-  async call(method: string, params: object, options: CallOptions = {}): Promise<unknown> {
+  call(method: string, params: object, options: CallOptions = {}): Promise<unknown> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-    if (this.#closeError) throw this.#closeError;
-    options.signal?.throwIfAborted();
-    const request = this.#rpc
-      .timeout(timeoutMs, (id) => createJSONRPCErrorResponse(id, LOCAL_TIMEOUT_CODE, 'timeout'))
-      .request(method, params);
-    const answer = options.signal ? raceAbort(Promise.resolve(request), options.signal) : request;
-    try {
-      return await answer;
-    } catch (error) {
-      throw this.#translate(error, method, timeoutMs);
-    }
+    const { signal } = options;
+    if (this.#closeError) return Promise.reject(this.#closeError);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => settle(reject, signal!.reason);
+      const timer = setTimeout(() => settle(reject, new RequestTimeoutError(method, timeoutMs)), timeoutMs);
+      const settle = <T>(how: (value: T) => void, value: T) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.#pending.delete(id);
+        how(value);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#pending.set(id, {
+        resolve: (result) => settle(resolve, result),
+        reject: (error) => settle(reject, error),
+      });
+      this.#socket.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+    });
   }
 
   get isClosed(): boolean {
@@ -73,39 +86,20 @@ export class Connection {
     } catch {
       return; // a daemon never sends this; nothing sensible to do with it
     }
-    if (message && typeof message === 'object' && 'method' in message && !('id' in message)) {
+    if (!message || typeof message !== 'object') return;
+    if ('method' in message && !('id' in message)) {
       const { method, params } = message as { method: string; params: unknown };
       for (const handler of this.#notificationHandlers) handler(method, params);
       return;
     }
-    this.#rpc.receive(message as Parameters<JSONRPCClient['receive']>[0]);
+    const answer = message as Answer;
+    // An answer nobody waits for any more (its call timed out or was aborted) is dropped.
+    const pending = typeof answer.id === 'number' ? this.#pending.get(answer.id) : undefined;
+    if (!pending) return;
+    if (answer.error) {
+      const { code, message: text, data } = answer.error;
+      const ErrorClass = errorClasses[code] ?? RpcError;
+      pending.reject(new ErrorClass(code, text, data));
+    } else pending.resolve(answer.result);
   }
-
-  #translate(error: unknown, method: string, timeoutMs: number): unknown {
-    // json-rpc-2.0 fails pending calls with a generic error carrying the message we gave it on close.
-    if (this.#closeError && error instanceof Error && error.message === this.#closeError.message) {
-      return this.#closeError;
-    }
-    if (!(error instanceof JSONRPCErrorException)) return error;
-    if (error.code === LOCAL_TIMEOUT_CODE) return new RequestTimeoutError(method, timeoutMs);
-    const ErrorClass = errorClasses[error.code] ?? RpcError;
-    return new ErrorClass(error.code, error.message, error.data);
-  }
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

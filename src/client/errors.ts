@@ -27,22 +27,44 @@ export class ConnectionClosedError extends Error {
 }
 
 /**
- * Why a connection could not be made: `no_daemon` (no daemon.json, or nothing answers at the URL),
- * `no_token` (the token file cannot be read), `token_refused` (HTTP 401), `handshake_refused` (any
- * other refusal of the handshake, e.g. 403 for a foreign Origin or Host).
+ * Why a connection could not be made, in stable words: `no_daemon` (Node: no state directory or
+ * daemon.json to find it by), `no_token` (the token file cannot be read, or none was given),
+ * `unreachable` (nothing answered at the URL; in a browser also any refusal the daemon can only answer
+ * in HTTP, which a page cannot read), `token_refused` (HTTP 401 or close code 4401), `origin_refused`
+ * (close code 4403), `handshake_refused` (any other refusal: HTTP 403 for a foreign Host, 400, 404).
+ * The three refusals will not change by retrying, so the SDK never reconnects after one.
  */
-export type ConnectFailure = 'no_daemon' | 'no_token' | 'token_refused' | 'handshake_refused';
+export type ConnectFailure =
+  'no_daemon' | 'no_token' | 'unreachable' | 'token_refused' | 'origin_refused' | 'handshake_refused';
 
-/** The daemon could not be reached, or refused the handshake (`status` 401: bad token, 403: Origin or Host). */
+const refusals: ReadonlySet<ConnectFailure> = new Set([
+  'token_refused',
+  'origin_refused',
+  'handshake_refused',
+]);
+
+/** The daemon could not be found or reached, or refused the handshake: `reason` says which. */
 export class ConnectError extends Error {
-  readonly status: number | undefined;
   readonly reason: ConnectFailure;
-  constructor(message: string, status?: number, reason?: ConnectFailure) {
+  /** The HTTP status of a refused handshake, where the client could read one (not in browsers). */
+  readonly status: number | undefined;
+  /** The close code of a refused handshake (4401, 4403), where the daemon answered with one. */
+  readonly closeCode: number | undefined;
+  constructor(
+    message: string,
+    reason: ConnectFailure,
+    details: { status?: number; closeCode?: number } = {},
+  ) {
     super(message);
     this.name = 'ConnectError';
-    this.status = status;
-    this.reason =
-      reason ?? (status === undefined ? 'no_daemon' : status === 401 ? 'token_refused' : 'handshake_refused');
+    this.reason = reason;
+    this.status = details.status;
+    this.closeCode = details.closeCode;
+  }
+
+  /** True when the daemon refused the client: retrying would get the same answer. */
+  get isRefusal(): boolean {
+    return refusals.has(this.reason);
   }
 }
 

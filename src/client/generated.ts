@@ -773,6 +773,7 @@ export const DEFAULT_LISTEN = "127.0.0.1:7370";
 export const DEFAULT_RUNS_DIR = "runs";
 export const DEFAULT_STATE_DIR = ".runyard";
 export const PROTOCOL = "runyard.v1";
+export const REFUSAL_CLOSE_CODES = {"token_refused":4401,"origin_refused":4403};
 export const RPC_PATH = "/rpc";
 export const RUNS_DIR_ENV = "RUNYARD_RUNS_DIR";
 export const STATE_DIR_ENV = "RUNYARD_STATE_DIR";

@@ -1,4 +1,4 @@
-// Opens a WebSocket to the daemon: the platform's own in browsers, the `ws` package in Node when there is none.
+// Opens a WebSocket to the daemon with the platform's own WebSocket, as browsers, webviews and Node 22+ have.
 import { ConnectError } from './errors.js';
 import { BEARER_PREFIX, PROTOCOL } from './generated.js';
 
@@ -12,25 +12,28 @@ export interface SocketLike {
   addEventListener(type: 'open' | 'error', listener: (event: unknown) => void): void;
 }
 
-export async function openSocket(url: string, token: string): Promise<SocketLike> {
-  let refusedStatus: number | undefined;
-  let socket: SocketLike;
-  const Native = (globalThis as { WebSocket?: new (url: string, protocols: string[]) => SocketLike })
-    .WebSocket;
-  if (Native) {
-    // Browsers cannot set headers on a WebSocket handshake; the token travels as a subprotocol.
-    socket = new Native(url, [PROTOCOL, BEARER_PREFIX + token]);
-  } else {
-    const { default: WebSocket } = await import('ws');
-    const ws = new WebSocket(url, [PROTOCOL], { headers: { authorization: `Bearer ${token}` } });
-    ws.on('unexpected-response', (request, response) => {
-      refusedStatus = response.statusCode;
-      response.resume();
-      request.destroy(new Error(`HTTP ${response.statusCode}`));
-    });
-    socket = ws as unknown as SocketLike;
-  }
-  return new Promise((resolve, reject) => {
+/** Opens a socket that the daemon accepted the upgrade of; rejects with ConnectError otherwise. */
+export type SocketOpener = (url: string, token: string) => Promise<SocketLike>;
+
+type NativeWebSocket = new (url: string, protocols: string[]) => SocketLike;
+
+export const nativeWebSocket = (): NativeWebSocket | undefined =>
+  (globalThis as { WebSocket?: NativeWebSocket }).WebSocket;
+
+/**
+ * The platform's WebSocket cannot set headers on the handshake, so the token travels as a subprotocol,
+ * and it cannot read the HTTP status of a refusal: the daemon refuses such a handshake in band, with a
+ * close code, which the Session reads (see REFUSAL_CLOSE_CODES).
+ */
+export const openNativeSocket: SocketOpener = async (url, token) => {
+  const Native = nativeWebSocket();
+  if (!Native) throw new ConnectError('this platform has no global WebSocket', 'unreachable');
+  return opened(new Native(url, [PROTOCOL, BEARER_PREFIX + token]), url, () => undefined);
+};
+
+/** Resolves once the upgrade is accepted; a failure before that rejects, with the HTTP status if known. */
+export function opened(socket: SocketLike, url: string, refusedStatus: () => number | undefined) {
+  return new Promise<SocketLike>((resolve, reject) => {
     let settled = false;
     socket.addEventListener('open', () => {
       settled = true;
@@ -39,20 +42,19 @@ export async function openSocket(url: string, token: string): Promise<SocketLike
     const fail = () => {
       if (settled) return;
       settled = true;
-      reject(
-        new ConnectError(
-          refusedStatus === 401
-            ? `runyard at ${url} refused the token (HTTP 401)`
-            : refusedStatus === 403
-              ? `runyard at ${url} refused this client's Origin or Host (HTTP 403)`
-              : refusedStatus
-                ? `runyard at ${url} refused the connection (HTTP ${refusedStatus})`
-                : `cannot connect to runyard at ${url}`,
-          refusedStatus,
-        ),
-      );
+      reject(refusal(url, refusedStatus()));
     };
     socket.addEventListener('error', fail);
     socket.addEventListener('close', fail);
+  });
+}
+
+function refusal(url: string, status: number | undefined): ConnectError {
+  if (status === undefined) return new ConnectError(`cannot connect to runyard at ${url}`, 'unreachable');
+  if (status === 401)
+    return new ConnectError(`runyard at ${url} refused the token (HTTP 401)`, 'token_refused', { status });
+  const what = status === 403 ? "this client's Origin or Host" : 'the connection';
+  return new ConnectError(`runyard at ${url} refused ${what} (HTTP ${status})`, 'handshake_refused', {
+    status,
   });
 }

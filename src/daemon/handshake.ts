@@ -1,7 +1,7 @@
 // Who may open a connection: the token, the Origin allow-list and the Host check against DNS rebinding.
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { BEARER_PREFIX } from '../schema/transport.js';
+import { BEARER_PREFIX, PROTOCOL, REFUSAL_CLOSE_CODES } from '../schema/transport.js';
 import { tokenMatches } from './token.js';
 
 export interface HandshakePolicy {
@@ -14,13 +14,25 @@ export interface HandshakePolicy {
 
 /** Why a handshake was refused, as the log names it. */
 export type RefusalReason = 'foreign_host' | 'foreign_origin' | 'missing_token' | 'bad_token';
-/** `fields` name what was refused (the Host, the Origin), for the log; never the token. */
+/**
+ * `fields` name what was refused (the Host, the Origin), for the log; never the token. `closeCode` is
+ * the in-band answer to a browser-style handshake (see answersInBand); a foreign Host has none.
+ */
 export type Refusal = {
   status: 401 | 403;
   message: string;
   reason: RefusalReason;
+  closeCode?: number;
   fields?: Record<string, string>;
 };
+
+/**
+ * A handshake in the form a browser must use (it offers runyard.v1 and cannot send Authorization) is
+ * refused in band: upgraded, then closed at once with a close code, the only answer a page can read.
+ * Any other client gets the HTTP status, as it can read one.
+ */
+export const answersInBand = (request: IncomingMessage): boolean =>
+  request.headers.authorization === undefined && offeredProtocols(request).includes(PROTOCOL);
 
 /** `address:port` of the peer, as the log names it. */
 export function remoteOf({
@@ -84,6 +96,7 @@ export function checkHandshake(policy: HandshakePolicy, request: IncomingMessage
       status: 403,
       message: 'Origin not allowed; start the daemon with --allow-origin to permit it',
       reason: 'foreign_origin',
+      closeCode: REFUSAL_CLOSE_CODES.origin_refused,
       fields: { origin: headerForLog(origin) },
     };
   }
@@ -93,6 +106,7 @@ export function checkHandshake(policy: HandshakePolicy, request: IncomingMessage
       status: 401,
       message: 'missing or invalid token',
       reason: token === undefined ? 'missing_token' : 'bad_token',
+      closeCode: REFUSAL_CLOSE_CODES.token_refused,
     };
   }
   return undefined;

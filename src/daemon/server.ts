@@ -6,6 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import { PROTOCOL, RPC_PATH } from '../schema/transport.js';
 import {
+  answersInBand,
   checkHandshake,
   headerForLog,
   offeredProtocols,
@@ -66,6 +67,12 @@ export async function startServer(options: ServerOptions): Promise<HttpServer> {
     };
     if (path !== RPC_PATH) return refuse(404, 'not found', 'bad_path', { path: headerForLog(path) });
     const refusal = checkHandshake(policy, request);
+    const closeCode = refusal?.closeCode;
+    if (refusal && closeCode !== undefined && answersInBand(request)) {
+      // Upgraded only to be closed: nothing the peer sends is acted on, and it learns only why it was refused.
+      refused('handshake refused', request, refusal.status, refusal.reason, { ...refusal.fields, closeCode });
+      return wss.handleUpgrade(request, socket, head, (ws) => ws.close(closeCode, refusal.message));
+    }
     if (refusal) return refuse(refusal.status, refusal.message, refusal.reason, refusal.fields);
     const offered = offeredProtocols(request);
     if (offered.length > 0 && !offered.includes(PROTOCOL)) {
@@ -105,7 +112,7 @@ export async function startServer(options: ServerOptions): Promise<HttpServer> {
     request: IncomingMessage,
     status: number,
     reason: string,
-    fields: Record<string, string> = {},
+    fields: Record<string, string | number> = {},
   ) {
     options.log.warn(what, { reason, ...fields, status, remote: remoteOf(request.socket) });
   }

@@ -25,3 +25,10 @@ export const TOKEN_FILE = 'token';
  * a daemon started with them set must not hand them to every run (see withoutDaemonCredentials).
  */
 export const CREDENTIAL_ENV_NAMES = ['RUNYARD_TOKEN', 'RUNYARD_URL'] as const;
+
+/**
+ * WebSocket close codes (4000-4999: private use, RFC 6455 §7.4.2) with which the daemon refuses a
+ * browser-style handshake (one that offers `runyard.v1` and sends no `Authorization` header): a page
+ * cannot read an HTTP status, only a close code. Other clients get HTTP 401 and 403.
+ */
+export const REFUSAL_CLOSE_CODES = { token_refused: 4401, origin_refused: 4403 } as const;

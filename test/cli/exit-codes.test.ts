@@ -57,11 +57,11 @@ t.test('no daemon.json exits 3 with reason no_daemon', async (t) => {
   t.match(errorOf(result.stderr), { code: null, reason: 'no_daemon', message: /daemon\.json is missing/ });
 });
 
-t.test('nothing listening at the URL exits 3 with reason no_daemon', async (t) => {
+t.test('nothing listening at the URL exits 3 with reason unreachable', async (t) => {
   const url = await freePortUrl();
   const result = await runCli(['service', 'list', '--url', url, '--token', 'x', '--json']);
   t.equal(result.code, 3);
-  t.match(errorOf(result.stderr), { reason: 'no_daemon', message: `cannot connect to runyard at ${url}` });
+  t.match(errorOf(result.stderr), { reason: 'unreachable', message: `cannot connect to runyard at ${url}` });
 });
 
 t.test('a refused token exits 3 with reason token_refused', async (t) => {

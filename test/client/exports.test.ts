@@ -79,3 +79,7 @@ t.test(
     );
   },
 );
+
+t.test('the browser entry exports exactly what the Node entry does', async (t) => {
+  t.same([...exportsOf('browser.ts').keys()].sort(), [...sdk].sort());
+});

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
+import WebSocket from 'ws';
 import { connect, ConnectError } from 'runyard/client';
 import { handshakeStatus, openRawSocket, startDaemon } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/fs.js';
@@ -75,6 +76,38 @@ t.test('handshake policy', async (t) => {
     );
   });
 
+  t.test('a browser-style handshake with a wrong or no token is upgraded and closed with 4401', async (t) => {
+    t.same(await inBandAnswer(daemon.url, ['runyard.v1', 'runyard.bearer.nope']), {
+      closeCode: 4401,
+      messages: 0,
+    });
+    t.same(await inBandAnswer(daemon.url, ['runyard.v1']), { closeCode: 4401, messages: 0 });
+  });
+
+  t.test(
+    'a browser-style handshake from a foreign Origin is closed with 4403 before anything is read, whatever its token',
+    async (t) => {
+      const origin = 'https://evil.example';
+      for (const token of [daemon.token, 'nope'])
+        t.same(await inBandAnswer(daemon.url, ['runyard.v1', `runyard.bearer.${token}`], { origin }), {
+          closeCode: 4403,
+          messages: 0,
+        });
+    },
+  );
+
+  t.test('a browser-style handshake to a foreign Host still gets HTTP 403 and no upgrade', async (t) => {
+    const port = new URL(daemon.url).port;
+    t.equal(
+      await handshakeStatus(daemon.url, {
+        protocols: ['runyard.v1', `runyard.bearer.${daemon.token}`],
+        headers: { host: `evil.example:${port}` },
+        origin: 'https://evil.example',
+      }),
+      403,
+    );
+  });
+
   t.test('a Host header that is not the listen address or localhost is refused with 403', async (t) => {
     const port = new URL(daemon.url).port;
     t.equal(await handshakeStatus(daemon.url, { headers: { ...bearer, host: `evil.example:${port}` } }), 403);
@@ -108,6 +141,21 @@ t.test('handshake policy', async (t) => {
     t.equal((await client.daemon.info()).pid, daemon.child.pid);
   });
 });
+
+/**
+ * Opens a browser-style handshake (subprotocols, no Authorization), sends a request as soon as it is
+ * upgraded, and resolves with the close code and how many messages came before it.
+ */
+function inBandAnswer(url: string, protocols: string[], options: { origin?: string } = {}) {
+  return new Promise<{ closeCode: number; messages: number }>((resolve, reject) => {
+    const ws = new WebSocket(url, protocols, options);
+    let messages = 0;
+    ws.on('open', () => ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'daemon.info' })));
+    ws.on('message', () => messages++);
+    ws.on('close', (closeCode) => resolve({ closeCode, messages }));
+    ws.on('unexpected-response', (_, response) => reject(new Error(`HTTP ${response.statusCode}`)));
+  });
+}
 
 t.test('a token file others can read is made 0600 and its token kept', async (t) => {
   const home = await tempDir(t, 'test');
