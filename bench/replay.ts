@@ -138,7 +138,7 @@ async function writeFixture(runDir: string): Promise<void> {
       batch = [];
       printed = '';
       // Listened for at once: a stream that drains while the other is awaited must not be missed.
-      await Promise.all(full.map((stream) => stream && once(stream, 'drain')));
+      await Promise.all(full.flatMap((stream) => (stream ? [once(stream, 'drain')] : [])));
     }
   }
   events.end();
