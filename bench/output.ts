@@ -15,7 +15,7 @@ import { formatRate, formatRatio, higherIsBetter, median, verdict, type BenchRow
 const EMIT = fileURLToPath(new URL('./emit-output.js', import.meta.url));
 const BYTES = 200_000_000;
 const ROUNDS = 2;
-const TARGET_RATIO = 0.5;
+const TARGET_RATIO = 0.8;
 
 export async function run(): Promise<BenchRow[]> {
   const daemon = await startBenchDaemon();

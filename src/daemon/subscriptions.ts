@@ -34,6 +34,15 @@ interface Subscription {
 }
 
 const REPLAY_PAGE = 256;
+
+// An output event carries up to 1 MiB of text, and every subscriber of its run (a dashboard open in
+// several tabs) sends the same event: it is serialised once, however many subscriptions send it.
+const serialised = new WeakMap<RunEvent, string>();
+function eventJson(event: RunEvent): string {
+  let json = serialised.get(event);
+  if (json === undefined) serialised.set(event, (json = JSON.stringify(event)));
+  return json;
+}
 const RETRY_READ_MS = 20;
 
 export class SubscriptionHub {
@@ -175,7 +184,11 @@ export class SubscriptionHub {
   }
 
   #deliver(subscription: Subscription, runId: string, event: RunEvent): void {
-    this.#notify('run.event', { subscriptionId: subscription.id, runId, event });
+    if (this.#socket.readyState === this.#socket.OPEN)
+      this.#socket.send(
+        `{"jsonrpc":"2.0","method":"run.event","params":{"subscriptionId":${JSON.stringify(subscription.id)},` +
+          `"runId":${JSON.stringify(runId)},"event":${eventJson(event)}}}`,
+      );
     subscription.nextSeq = event.seq + 1;
     if (event.type === 'end') this.#remove(subscription);
   }

@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import { background } from '../async/background.js';
 import type { Logger } from '../log.js';
-import { readEvents } from '../run-dir/events.js';
+import { EventIndexes } from '../run-dir/event-index.js';
+import { lastEventSeq, readEvents } from '../run-dir/events.js';
 import { runFiles } from '../run-dir/files.js';
 import { readLog } from '../run-dir/logs.js';
 import { RunyardError } from '../schema/errors.js';
@@ -54,6 +55,8 @@ export class RunEngine implements RunEventSource {
   /** The runs not yet finished; a run leaves only once its directory is complete. */
   readonly #active = new Map<string, ActiveRun>();
   readonly #events = new EventHub();
+  /** Where each run's events.jsonl pages start: replaying a long log reads it once, not once per page. */
+  readonly #eventIndexes = new EventIndexes();
   readonly #admission: Admission;
   readonly #supervisor: Supervisor;
 
@@ -177,7 +180,9 @@ export class RunEngine implements RunEventSource {
     const { runDir } = await this.#runDir(runId);
     const active = this.#active.get(runId);
     await active?.events.writtenThrough();
-    const events = await readEvents(this.#options.runsDir, runDir, fromSeq, limit);
+    const { events, exhausted } = await readEvents(this.#options.runsDir, runDir, fromSeq, limit, {
+      indexes: this.#eventIndexes,
+    });
     const oldest = events[0]?.seq;
     if (oldest !== undefined && oldest > fromSeq) {
       throw new RunyardError('seq_not_available', { runId, fromSeq, oldestSeq: oldest });
@@ -186,7 +191,7 @@ export class RunEngine implements RunEventSource {
     return {
       events,
       nextSeq: last ? last.seq + 1 : fromSeq,
-      end: last?.type === 'end' || (!active && events.length < limit),
+      end: last?.type === 'end' || (!active && exhausted),
     };
   }
 
@@ -194,8 +199,7 @@ export class RunEngine implements RunEventSource {
     const active = this.#active.get(runId);
     if (active) return active.events.lastSeq;
     const run = await this.get(runId);
-    const events = await readEvents(this.#options.runsDir, run.runDir, 1, Number.MAX_SAFE_INTEGER, false);
-    return events.at(-1)?.seq ?? 0;
+    return lastEventSeq(this.#options.runsDir, run.runDir, this.#eventIndexes);
   }
 
   isLive(runId: string, nextSeq: number): boolean {

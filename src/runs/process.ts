@@ -1,10 +1,7 @@
 // One attempt's child process: its own process group, output appended to the log files, progress on fd 3.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, openSync, type WriteStream } from 'node:fs';
-import { APPEND_FLAGS } from '../run-dir/open-file.js';
-import { once } from 'node:events';
 import type { Readable } from 'node:stream';
-import { completeUtf8Length } from '../run-dir/utf8.js';
+import { copyOutput } from './output-copy.js';
 
 export type OutputStream = 'stdout' | 'stderr';
 
@@ -77,7 +74,10 @@ export function spawnProcess(spec: ProcessSpec, listener: ProcessListener): Runn
     return unstartedProcess({ reason: 'spawn_failed', message: (error as Error).message }, spec);
   }
   const copies = (['stdout', 'stderr'] as const).map((stream) =>
-    copyOutput(child[stream]!, stream, spec.logs[stream], listener),
+    copyOutput(child[stream]!, spec.logs[stream].path, spec.logs[stream].offset, {
+      chunk: (offset, bytes) => listener.output(stream, offset, bytes),
+      failed: (error) => listener.logFailed(stream, error),
+    }),
   );
   const progress = child.stdio[3] as Readable | null;
   if (progress) readLines(progress, (line) => listener.progressLine(line));
@@ -130,65 +130,6 @@ export function spawnProcess(spec: ProcessSpec, listener: ProcessListener): Runn
   };
 }
 
-/**
- * Appends a pipe to its log file and reports each chunk once it is written, cut at UTF-8
- * boundaries. Resolves with the file size when the pipe has ended and everything is reported.
- */
-async function copyOutput(
-  source: Readable,
-  stream: OutputStream,
-  log: { path: string; offset: number },
-  listener: ProcessListener,
-): Promise<number> {
-  let reported = log.offset;
-  let carry: Buffer = Buffer.alloc(0);
-  let failed = false;
-  const report = (bytes: Buffer) => {
-    if (bytes.length === 0 || failed) return;
-    listener.output(stream, reported, bytes);
-    reported += bytes.length;
-  };
-  const fail = (error: Error) => {
-    if (failed) return;
-    // The pipe is drained into nothing from now on, so the child never blocks on a log we cannot write.
-    failed = true;
-    source.resume();
-    listener.logFailed(stream, error);
-  };
-  // A log a run replaced by a symlink or a FIFO (retries reopen it) is refused, never followed or blocked on.
-  // Opened synchronously: the 'data' listener must be on before the child can exit, or Node drains the
-  // pipe into nothing.
-  let fd: number;
-  try {
-    fd = openSync(log.path, APPEND_FLAGS, 0o644);
-  } catch (error) {
-    fail(error as Error);
-    await once(source, 'close');
-    return reported;
-  }
-  const file = createWriteStream(log.path, { fd });
-  file.on('error', fail);
-  source.on('data', (chunk: Buffer) => {
-    if (failed) return;
-    // The write callback runs once the bytes are in the file, so a reader at the reported offset finds them.
-    const flushed = file.write(chunk, (error) => {
-      if (error) return;
-      const pending = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-      const cut = completeUtf8Length(pending);
-      carry = pending.subarray(cut);
-      report(pending.subarray(0, cut));
-    });
-    if (!flushed && !failed) {
-      source.pause();
-      file.once('drain', () => source.resume());
-    }
-  });
-  await once(source, 'close');
-  await closed(file);
-  report(carry);
-  return reported;
-}
-
 function readLines(source: Readable, onLine: (line: string) => void): void {
   let buffered = '';
   let overlong = false;
@@ -210,11 +151,4 @@ function readLines(source: Readable, onLine: (line: string) => void): void {
     if (!overlong && buffered.trim()) onLine(buffered);
   });
   source.on('error', () => {}); // the child closing fd 3 early is not our error
-}
-
-async function closed(stream: WriteStream): Promise<void> {
-  if (stream.closed) return;
-  if (!stream.writableEnded) stream.end();
-  // Not events.once: it rejects on 'error', which the stream's own listener has already reported.
-  await new Promise<void>((resolve) => stream.once('close', () => resolve()));
 }

@@ -140,6 +140,9 @@ export type RunEventsResult = Static<typeof RunEventsResult>;
 export const runEvents = defineMethod({
   name: 'run.events',
   summary: "A page of a run's event log, for catching up after a run.gap without a subscription.",
+  description:
+    'A page holds limit events, or fewer once their output text passes 8 MiB: ask again from nextSeq until end ' +
+    'is true. A page costs what it returns, wherever it starts in the log.',
   params: Type.Object(
     {
       runId: RunId,

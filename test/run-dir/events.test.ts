@@ -25,7 +25,7 @@ t.test('reading a page that ends before the log does closes the file', async (t)
   const before = openFds();
   const pages: number[] = [];
   for (let page = 0; page < 100; page++)
-    pages.push((await readEvents(runsDir, runDir, page * 5 + 1, 5)).length);
+    pages.push((await readEvents(runsDir, runDir, page * 5 + 1, 5)).events.length);
   t.same(new Set(pages), new Set([5]), 'every page holds five events');
   // A stream stopped early is closed asynchronously: poll, with a deadline.
   const until = Date.now() + 2_000;
