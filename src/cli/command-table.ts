@@ -1,6 +1,5 @@
 // Every runyard command: one table per group, from which src/cli/dispatch.ts derives dispatch and help.
 import type { CommandGroup } from './dispatch.js';
-import { holdYoungGeneration } from './start-up-heap.js';
 import { EXIT } from './usage.js';
 
 const run: CommandGroup = {
@@ -259,11 +258,7 @@ With --json, a failure prints as {"error": {"code", "reason", "message", "data"}
   commands: {
     serve: {
       usage: [['serve [options]', 'start the daemon; it runs until SIGINT or SIGTERM']],
-      main: async (args) => {
-        // Before serve.js is imported: loading the daemon's modules is most of what start-up allocates.
-        holdYoungGeneration();
-        return (await import('./commands/serve.js')).serve(args);
-      },
+      main: async (args) => (await import('./commands/serve.js')).serve(args),
       declaration: async () => (await import('./commands/serve.js')).declaration,
     },
     status: {

@@ -23,7 +23,6 @@ import {
   TOKEN_FILE,
 } from '../defaults.js';
 import { defineOptions, optionLines } from '../options.js';
-import { releaseYoungGeneration } from '../start-up-heap.js';
 import { EXIT, parseFlags, UsageError } from '../usage.js';
 import { integer } from './run-args.js';
 
@@ -119,7 +118,6 @@ export async function serve(args: string[]): Promise<number> {
   }
   const log = createLogger(config.log);
   const daemon = await startDaemon(config, log);
-  releaseYoungGeneration();
   // For scripts, which wait for it and take the URL; everything else goes to the log on stderr.
   console.log(`runyard listening on ${daemon.url}`);
   // A close that fails ends serve with its message and exit 1, rather than as an unhandled rejection.
