@@ -11,7 +11,12 @@ import {
 import type { Logger } from '../log.js';
 import { RunyardError } from '../schema/errors.js';
 import type { MethodDescriptor } from '../schema/method.js';
-import { compileSchema, createAjv, describeViolations, type SchemaViolation } from '../schema/validator.js';
+import {
+  compileOnFirstUse,
+  createAjv,
+  describeViolations,
+  type SchemaViolation,
+} from '../schema/validator.js';
 
 export type Handler<Context> = (params: never, context: Context) => Promise<unknown>;
 
@@ -54,12 +59,13 @@ export class RpcDispatcher<Context> {
     this.#limits = limits;
     const ajv = createAjv();
     for (const descriptor of descriptors) {
-      const validate = compileSchema(ajv, descriptor.params);
+      const validator = compileOnFirstUse(ajv, descriptor.params);
       const handler = handlers[descriptor.name];
       if (!handler) throw new Error(`no handler for ${descriptor.name}`);
       this.#server.addMethod(descriptor.name, async (params: unknown, context) => {
         if (Array.isArray(params) && params.length > 0) throw new InvalidParamsError([POSITIONAL]);
         const named = params === undefined || Array.isArray(params) ? {} : params;
+        const validate = validator();
         if (!validate(named)) throw new InvalidParamsError(describeViolations(validate.errors ?? []));
         try {
           return await handler(named as never, context);
