@@ -23,7 +23,9 @@ t.test('params: [] is read as no params', async (t) => {
   t.ok(withoutRequiredParams.includes('daemon.info') && withoutRequiredParams.includes('service.list'));
   for (const method of withoutRequiredParams) {
     const answer = (await socket.request({ jsonrpc: '2.0', id: method, method, params: [] })) as any;
-    t.ok('result' in answer, `${method} answers params [] with a result`, { answer });
+    // An application error (daemon.reloadConfig without a config file) is an answer too: what must not
+    // come back is a JSON-RPC error about the params.
+    t.ok('result' in answer || answer.error.code > 0, `${method} answers params [] as no params`, { answer });
   }
   const required = (await socket.request({
     jsonrpc: '2.0',
