@@ -1,12 +1,14 @@
 // The contract: generated files are fresh, openrpc.json is complete, and every example works on a real daemon.
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { errorRegistry } from '../../src/schema/errors.js';
 import { methods, notifications } from '../../src/schema/index.js';
 import { compileSchema, createAjv } from '../../src/schema/validator.js';
 import { startDaemon } from '../helpers/daemon.js';
-import { readJson } from '../helpers/fs.js';
+import { readJson, tempDir } from '../helpers/fs.js';
 
 const root = new URL('../../', import.meta.url);
 
@@ -67,7 +69,10 @@ t.test('rpc.discover and GET /openrpc.json answer the committed document, naming
 });
 
 t.test("every method's example runs on a real daemon and its answer fits the result schema", async (t) => {
-  const daemon = await startDaemon(t);
+  // With a config file, so that daemon.reloadConfig has one to read again.
+  const config = join(await tempDir(t, 'contract'), 'runyard.json');
+  await writeFile(config, '{}');
+  const daemon = await startDaemon(t, { args: ['--config', config] });
   const client = await daemon.client();
   const ajv = createAjv();
   // Examples name a run id that does not exist here; they run against a real finished run instead,
