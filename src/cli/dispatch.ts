@@ -1,4 +1,5 @@
 // How a command group runs from its table: dispatch, its help text, and the usage error for an unknown command.
+import { clientOptions } from './client-flags.js';
 import type { Declaration } from './options.js';
 import { EXIT, UsageError } from './usage.js';
 
@@ -65,7 +66,7 @@ const HELP_WORDS = new Set(['--help', '-h', 'help']);
  * `-h` and `help` print it on stdout (exit 0); a name the table lacks is a usage error.
  */
 export async function dispatch(group: CommandGroup, args: string[]): Promise<number> {
-  const [name, ...rest] = args;
+  const [name, ...rest] = commandFirst(args);
   if (name === undefined) {
     console.error(groupHelp(group));
     return EXIT.usage;
@@ -82,6 +83,25 @@ export async function dispatch(group: CommandGroup, args: string[]): Promise<num
     throw new UsageError(`unknown ${noun} "${name}"`);
   }
   return 'group' in command ? dispatch(command.group, rest) : command.main(rest);
+}
+
+/**
+ * `runyard rpc --url URL list`: the flags every command takes may come before the command's word, as
+ * they do in `git -C DIR status`. They are moved after it, where the command parses them; anything
+ * else in front (an unknown flag, a command's own option) is left for the usage error it deserves.
+ */
+function commandFirst(args: string[]): string[] {
+  let index = 0;
+  while (index < args.length) {
+    const [flag, inline] = args[index]!.split(/=(.*)/s, 2) as [string, string | undefined];
+    const spec = flag.startsWith('--')
+      ? Object.entries(clientOptions).find(([long]) => `--${long}` === flag)
+      : undefined;
+    if (spec === undefined || spec[0] === 'help') break;
+    index += spec[1].type === 'string' && inline === undefined ? 2 : 1;
+  }
+  if (index === 0 || index >= args.length) return args;
+  return [args[index]!, ...args.slice(0, index), ...args.slice(index + 1)];
 }
 
 export function groupHelp(group: CommandGroup): string {

@@ -76,6 +76,18 @@ t.test('a command runs with the arguments after its name, through its subgroups'
   ]);
 });
 
+t.test('the flags every command takes may come before the command, at any depth', async (t) => {
+  const { calls, top } = fixture();
+  await dispatch(top, ['--url', 'ws://h/rpc', 'tool', '--json', 'check', '--quick', 'a*']);
+  await dispatch(top, ['tool', '--state-dir=/s', '--token', 'T', 'fix', 'f']);
+  t.same(calls, [
+    ['check', ['--url', 'ws://h/rpc', '--json', '--quick', 'a*']],
+    ['fix', ['--state-dir=/s', '--token', 'T', 'f']],
+  ]);
+  // A flag no command shares is not moved: it is refused as the unknown command it is.
+  await t.rejects(dispatch(top, ['--quick', 'tool', 'check']), new UsageError('unknown command "--quick"'));
+});
+
 t.test('no command prints the help on stderr and exits 2', async (t) => {
   const { tool } = fixture();
   const errors = t.capture(console, 'error');
