@@ -1,4 +1,4 @@
-// The flags every daemon-facing command shares, and the connect → call → close cycle.
+// The connect → call → close cycle of every daemon-facing command, and the flags it reads (client-flags.ts).
 import { connect, type RunyardClient } from '../client/index.js';
 import { UsageError } from './usage.js';
 
