@@ -297,7 +297,7 @@ t.test('a reader that stops reading gets a run.gap notice and the daemon’s mem
   const rss = async () =>
     Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${daemon.child.pid}/status`, 'utf8'))![1]) * 1024;
   const go = join(daemon.home, 'go');
-  const megabytes = 96;
+  const megabytes = 256;
   const run = await client.run.start({
     argv: ['sh', '-c', `${waitForFile(go)}; head -c ${megabytes * 1_048_576} /dev/zero | tr '\\0' x`],
   });
@@ -331,8 +331,12 @@ t.test('a reader that stops reading gets a run.gap notice and the daemon’s mem
     toSeq: Number,
   });
   t.ok(delivered < megabytes * 1_048_576, 'not everything was pushed to the stalled reader');
+  // What the daemon may hold for the stalled reader is bounded (the socket's high-water mark, a pipe's
+  // pending bytes), but the garbage of copying the output is collected when V8 gets to it, later on a
+  // loaded machine: tens of MiB whatever the output's size. So the output is large enough that holding
+  // it would show far above that slack, and the bound is half of it.
   t.ok(
-    peak - before < 64 * 1_048_576,
+    peak - before < (megabytes / 2) * 1_048_576,
     `daemon memory grew by ${Math.round((peak - before) / 1_048_576)} MiB for ${megabytes} MiB of output`,
   );
 
