@@ -1,6 +1,7 @@
 // How a command that failed tells it: one line on stderr (or one JSON object with --json), and the exit
 // code for the kind of failure. Imported only once something failed, so no command pays for it at start-up.
 import { ConnectError, ConnectionClosedError, RequestTimeoutError, RpcError } from '../client/index.js';
+import { StartFailure } from '../daemon/start-failure.js';
 import { RunyardError } from '../schema/errors.js';
 import { CommandFailure, EXIT, UsageError } from './usage.js';
 
@@ -29,6 +30,7 @@ export function describeFailure(error: unknown): { report: ErrorReport; exitCode
   });
   if (error instanceof UsageError) return local('usage', EXIT.usage);
   if (error instanceof CommandFailure) return local(error.reason, error.exitCode, error.data);
+  if (error instanceof StartFailure) return local(error.reason, EXIT.failed);
   if (error instanceof RpcError || error instanceof RunyardError) {
     const reason = error.reason ?? RPC_REASONS[error.code] ?? 'rpc_error';
     return {

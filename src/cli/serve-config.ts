@@ -96,6 +96,7 @@ export const SERVE_OPTIONS = defineOptions({
     help: `${LOG_FORMATS.join('|')} (default: pretty when stderr is a terminal, else json)`,
     values: LOG_FORMATS,
   },
+  json: { type: 'boolean', help: 'a failure to start is one JSON object on stderr, {"error": ...}' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 });
 

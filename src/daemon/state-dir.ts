@@ -5,11 +5,9 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { identify } from '../runs/process-identity.js';
 import { DAEMON_FILE } from '../schema/transport.js';
+import { StartFailure } from './start-failure.js';
 
 const NODE_ID_FILE = 'node-id';
-
-/** A state directory another live daemon uses: starting a second one, or rebuilding under it, would corrupt its work. */
-export class StateDirBusyError extends Error {}
 
 /** What daemon.json says about the process that wrote it: its pid and kernel start time. */
 export function daemonIdentity(): { pid: number; startTime?: string } {
@@ -38,14 +36,18 @@ export async function liveDaemon(stateDir: string): Promise<{ pid: number; url?:
   return { pid, ...(previous.url ? { url: previous.url } : {}) };
 }
 
-/** Creates the directory (0700) and returns its real path; refuses when a live daemon uses it. */
+/**
+ * Creates the directory (0700) and returns its real path; refuses when a live daemon uses it, as a
+ * second daemon on it would corrupt the first one's work.
+ */
 export async function prepareStateDir(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
   const stateDir = await realpath(dir);
   const live = await liveDaemon(stateDir);
   if (live) {
-    throw new StateDirBusyError(
+    throw new StartFailure(
+      'state_dir_busy',
       `another runyard daemon (pid ${live.pid}, ${live.url}) uses the state directory ${stateDir}`,
     );
   }

@@ -4,11 +4,18 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { TOKEN_FILE } from '../schema/transport.js';
+import { StartFailure } from './start-failure.js';
+
+// A token put there by hand (one shared by several nodes, say) need not be ours, but a browser must be able
+// to offer it in a subprotocol name: HTTP token characters only (RFC 9110 §5.6.2), and long enough to guess
+// no sooner than ours.
+const TOKEN_SHAPE = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{32,512}$/;
 
 /**
  * Reads `<stateDir>/token`, creating a 32-byte hex token on first start. The file is always left with
  * mode 0600: one put there by hand or copied from another node (0644, 0666) is made private before
- * its token is used.
+ * its token is used. A file that holds no token is refused, never replaced: a new token would lock out
+ * every client and node that was given the old one, with nothing to tell them why.
  */
 export async function loadOrCreateToken(stateDir: string): Promise<string> {
   const path = join(stateDir, TOKEN_FILE);
@@ -23,7 +30,12 @@ export async function loadOrCreateToken(stateDir: string): Promise<string> {
       // Through the open file, so the mode changed is that of the file read.
       if (((await file.stat()).mode & 0o777) !== 0o600) await file.chmod(0o600);
       const token = (await file.readFile('utf8')).trim();
-      if (/^[0-9a-f]{64}$/.test(token)) return token;
+      if (TOKEN_SHAPE.test(token)) return token;
+      throw new StartFailure(
+        'token_file_invalid',
+        `${path} holds no token (32 to 512 characters of A-Z a-z 0-9 !#$%&'*+-.^_\`|~ on one line): ` +
+          'fix it, or delete it to have a new token created',
+      );
     } finally {
       await file.close();
     }
