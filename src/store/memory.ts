@@ -12,7 +12,7 @@ import {
   type Store,
   type StoredRun,
 } from './store.js';
-import { byQueueOrder, isPrunable, matchesQuery } from './queries.js';
+import { byQueueOrder, compareText, isPrunable, matchesQuery } from './queries.js';
 
 export class MemoryStore implements Store {
   readonly runs = new MemoryRunTable();
@@ -82,7 +82,7 @@ export class MemoryRunTable implements RunTable {
     const finished = [...this.#runs.values()]
       .map((run) => run.record)
       .filter((record) => record.finishedAt !== null)
-      .sort((a, b) => b.finishedAt!.localeCompare(a.finishedAt!) || b.runId.localeCompare(a.runId));
+      .sort((a, b) => compareText(b.finishedAt!, a.finishedAt!) || compareText(b.runId, a.runId));
     return finished
       .filter((record, rank) => isPrunable(record, rank, query))
       .reverse()

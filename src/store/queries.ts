@@ -8,9 +8,15 @@ export const matchesQuery = (record: RunRecord, query: RunQuery): boolean =>
   (query.serviceId === undefined || record.serviceId === query.serviceId) &&
   (!query.labels || Object.entries(query.labels).every(([key, value]) => record.labels[key] === value));
 
+/**
+ * Code-unit order, as SQL's ORDER BY on text compares: localeCompare would follow the locale's collation
+ * (case-blind, for one) and could order two backends' answers differently.
+ */
+export const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Queue order: higher priority first, then earlier creation (run ids sort by creation). */
 export const byQueueOrder = (a: RunRecord, b: RunRecord): number =>
-  b.priority - a.priority || a.runId.localeCompare(b.runId);
+  b.priority - a.priority || compareText(a.runId, b.runId);
 
 /** `rank` is the run's place among finished runs, newest first (0 = newest). */
 export const isPrunable = (record: RunRecord, rank: number, query: PruneQuery): boolean =>
