@@ -1,4 +1,5 @@
-// What tsc cannot do after it compiles: make the bins executable and assemble the SDK-only package.
+// What tsc cannot do after it compiles: make the bins executable, copy the PostgreSQL store's SQL
+// migrations beside their module, and assemble the SDK-only package.
 import { chmod, copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -12,6 +13,14 @@ const { bin } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) a
   bin: Record<string, string>;
 };
 for (const path of Object.values(bin)) await chmod(join(root, path), 0o755);
+
+// The migrations are plain SQL, which tsc does not emit; dist/src/store/postgres-migrations.js reads them.
+const migrations = 'src/store/postgres-migrations';
+await rm(join(root, 'dist', migrations), { recursive: true, force: true });
+await mkdir(join(root, 'dist', migrations), { recursive: true });
+for (const name of await readdir(join(root, migrations))) {
+  if (name.endsWith('.sql')) await copyFile(join(root, migrations, name), join(root, 'dist', migrations, name));
+}
 
 // @runyard/client is src/client as compiled, nothing more: its JavaScript and declarations, and the
 // LICENSE. A stale file from a removed source must not ship, so its dist is written from scratch.

@@ -4,12 +4,14 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { allowOriginProblem, splitOrigins } from '../daemon/allow-origin.js';
 import { readConfigFile, type ConfigFile } from '../daemon/config-file.js';
+import { StartFailure } from '../daemon/start-failure.js';
 import { isLoopback, type ConfigSource, type DaemonConfig, type LoadedConfig } from '../daemon/daemon.js';
 import { isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../log.js';
 import type { DaemonSettings } from '../schema/config.js';
 import { RunyardError } from '../schema/errors.js';
 import { DEFAULT_LISTEN } from '../schema/transport.js';
 import type { StoreKind } from '../store/open.js';
+import { isPostgresUrl, parsePostgresUrl, redactText } from '../store/postgres-url.js';
 import {
   DAEMON_FILE,
   RUNS_DIR_HELP,
@@ -71,7 +73,9 @@ export const SERVE_OPTIONS = defineOptions({
   store: {
     type: 'string',
     value: 'KIND',
-    help: 'where the run index lives: sqlite (default, <state-dir>/runyard.db) or memory (forgets on exit)',
+    help:
+      'where the run index lives (env RUNYARD_STORE): sqlite (default, <state-dir>/runyard.db),\n' +
+      'memory (forgets on exit) or postgres://USER@HOST:PORT/DB[?schema=NAME]',
     values: STORE_KINDS,
   },
   'keep-runs': {
@@ -130,7 +134,7 @@ export async function checkConfigFile(path: string): Promise<ConfigFile> {
     fromFile(file, {}, {}, '.');
   } catch (error) {
     // Without flags, whatever is wrong is the file's.
-    if (error instanceof UsageError)
+    if (error instanceof UsageError || error instanceof StartFailure)
       throw new RunyardError('config_invalid', { file: path, problems: [error.message] });
     throw error;
   }
@@ -187,7 +191,7 @@ export function resolveServeConfig(
       availableParallelism(),
     maxQueued: integer('--max-queued', values['max-queued']) ?? settings.maxQueued ?? 10_000,
     killGraceMs: integer('--kill-grace-ms', values['kill-grace-ms'], 0) ?? settings.killGraceMs ?? 5_000,
-    store: storeKind(values.store) ?? settings.store ?? 'sqlite',
+    store: storeKind(first(['--store', values.store], ['RUNYARD_STORE', env.RUNYARD_STORE], [from('store'), settings.store])),
     retention: {
       ...optional('keepRuns', integer('--keep-runs', values['keep-runs'], 0) ?? retention.keepRuns),
       ...optional('keepDays', integer('--keep-days', values['keep-days'], 0) ?? retention.keepDays),
@@ -244,9 +248,17 @@ function logFormat(flag: string | undefined): LogFormat | undefined {
   throw new UsageError(`--log-format must be ${LOG_FORMATS.join(' or ')}, got "${flag}"`);
 }
 
-function storeKind(value: string | undefined): StoreKind | undefined {
-  if (value === undefined || (STORE_KINDS as readonly string[]).includes(value)) return value as StoreKind;
-  throw new UsageError(`--store must be ${STORE_KINDS.join(' or ')}, got "${value}"`);
+/** A PostgreSQL URL is checked here, before anything starts: a bad one is `store_url_invalid`. */
+function storeKind(given: [string, string] | undefined): StoreKind {
+  const [source, value] = given ?? ['', 'sqlite'];
+  if ((STORE_KINDS as readonly string[]).includes(value)) return value as StoreKind;
+  if (isPostgresUrl(value)) {
+    parsePostgresUrl(value);
+    return value;
+  }
+  throw new UsageError(
+    `${source} must be ${STORE_KINDS.join(', ')} or a postgres:// URL, got "${redactText(value)}"`,
+  );
 }
 
 const optional = <K extends string, V>(key: K, value: V | undefined) =>

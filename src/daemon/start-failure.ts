@@ -1,12 +1,2 @@
-// Why the daemon could not start: a stable snake_case reason for `runyard serve --json` and scripts, and a
-// message that names what to do. Anything else that stops a start is a bug, reported as `internal`.
-
-export type StartFailureReason = 'state_dir_busy' | 'token_file_invalid' | 'address_in_use';
-
-export class StartFailure extends Error {
-  readonly reason: StartFailureReason;
-  constructor(reason: StartFailureReason, message: string) {
-    super(message);
-    this.reason = reason;
-  }
-}
+// The daemon's start failures; the class lives in src/schema, where the store can reach it too.
+export { StartFailure, type StartFailureReason } from '../schema/start-failure.js';

@@ -67,9 +67,14 @@ export const DaemonSettings = Type.Object(
     maxQueued: Type.Optional(Count('Runs waiting before run.start is refused (--max-queued). Default 10000.')),
     killGraceMs: Type.Optional(Count('SIGTERM to SIGKILL delay (--kill-grace-ms). Default 5000.', 0)),
     store: Type.Optional(
-      Type.Union([Type.Literal('sqlite'), Type.Literal('memory')], {
-        description: 'Where the run index lives (--store). Default sqlite.',
-      }),
+      Type.Union(
+        [
+          Type.Literal('sqlite'),
+          Type.Literal('memory'),
+          Type.String({ pattern: '^postgres(ql)?://', description: 'postgres://USER@HOST:PORT/DB[?schema=NAME]' }),
+        ],
+        { description: 'Where the run index lives (--store, RUNYARD_STORE). Default sqlite.' },
+      ),
     ),
     retention: Type.Optional(RetentionSettings),
     log: Type.Optional(LogSettings),

@@ -1,14 +1,16 @@
 // Opens the configured store; a missing, corrupt or half-rebuilt SQLite index is rebuilt from the run directories.
+// A PostgreSQL store is never rebuilt: in a cluster it holds what no one node's run directories do.
 import { access, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import type { RunDirProblems } from '../run-dir/problems.js';
 import { MemoryStore } from './memory.js';
+import { isPostgresUrl, parsePostgresUrl, type PostgresUrl } from './postgres-url.js';
 import { rebuildIndex, type RebuildCounts } from './rebuild.js';
 import { SqliteStore, StoreVersionError } from './sqlite.js';
 import type { Store } from './store.js';
 
-export type StoreKind = 'memory' | 'sqlite';
+export type StoreKind = 'memory' | 'sqlite' | PostgresUrl;
 export const DATABASE_FILE = 'runyard.db';
 
 export interface OpenedStore {
@@ -35,6 +37,11 @@ export async function openStore(
   problems?: RunDirProblems,
 ): Promise<OpenedStore> {
   if (kind === 'memory') return { store: new MemoryStore() };
+  if (isPostgresUrl(kind)) {
+    // Imported only here: a daemon on SQLite never loads the driver.
+    const { PostgresStore } = await import('./postgres.js');
+    return { store: await PostgresStore.open(parsePostgresUrl(kind), nodeId) };
+  }
   const path = join(stateDir, DATABASE_FILE);
   let store: SqliteStore;
   let reason: 'missing' | 'corrupt' | 'incomplete' | undefined;

@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { AttemptRecord } from '../schema/run-dir.js';
 import type { RunRecord, RunStatus } from '../schema/run.js';
+import { runColumns } from './run-columns.js';
 import { UNFINISHED, type PruneQuery, type RunQuery, type RunTable, type StoredRun } from './store.js';
 
 interface RunRow {
@@ -83,7 +84,7 @@ export class SqliteRunTable implements RunTable {
   async insert(run: StoredRun): Promise<void> {
     const { insertRun, insertLabel } = this.#statements;
     this.#db.transaction(() => {
-      insertRun.run(this.#row(run));
+      insertRun.run(runColumns(run, this.#nodeId));
       for (const [key, value] of Object.entries(run.record.labels))
         insertLabel.run(run.record.runId, key, value);
       this.#writeAttempts(run.record.runId, run.attempts);
@@ -92,7 +93,7 @@ export class SqliteRunTable implements RunTable {
 
   async update(run: StoredRun): Promise<void> {
     this.#db.transaction(() => {
-      const { changes } = this.#statements.updateRun.run(this.#row(run));
+      const { changes } = this.#statements.updateRun.run(runColumns(run, this.#nodeId));
       if (changes === 0) throw new Error(`run ${run.record.runId} is not stored`);
       this.#writeAttempts(run.record.runId, run.attempts);
     })();
@@ -179,38 +180,6 @@ export class SqliteRunTable implements RunTable {
       }
     })();
     return deleted;
-  }
-
-  #row(run: StoredRun) {
-    const { record } = run;
-    return {
-      id: record.runId,
-      status: record.status,
-      priority: record.priority,
-      action_id: record.actionId,
-      service_id: record.serviceId,
-      idempotency_key: record.idempotencyKey,
-      request: JSON.stringify(run.request),
-      record: JSON.stringify(record),
-      attempt: record.attempt,
-      max_attempts: record.maxAttempts,
-      run_dir: record.runDir,
-      exit_code: record.exitCode,
-      signal: record.signal,
-      error_code: record.error?.reason ?? null,
-      error_message: record.error?.message ?? null,
-      summary_path: run.results?.summary ?? null,
-      manifest_path: run.results?.manifest ?? null,
-      reports: run.results ? JSON.stringify(run.results.reports) : null,
-      labels: JSON.stringify(record.labels),
-      created_at: record.createdAt,
-      updated_at: new Date().toISOString(),
-      started_at: record.startedAt,
-      finished_at: record.finishedAt,
-      node_id: this.#nodeId,
-      process_pid: run.process?.pid ?? null,
-      process_start_time: run.process?.startTime ?? null,
-    };
   }
 
   #writeAttempts(runId: string, attempts: readonly AttemptRecord[]): void {

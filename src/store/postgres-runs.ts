@@ -1,0 +1,129 @@
+// The PostgreSQL run table: one row a run in `runs`, its labels and attempts as JSON columns of the row,
+// so that every insert and update is one statement, and so one transaction.
+import type pg from 'pg';
+import type { AttemptRecord } from '../schema/run-dir.js';
+import type { RunRecord } from '../schema/run.js';
+import { runColumns } from './run-columns.js';
+import { UNFINISHED, type PruneQuery, type RunQuery, type RunTable, type StoredRun } from './store.js';
+
+interface RunRow {
+  record: string;
+  request: string;
+  attempts: AttemptRecord[];
+  process_pid: number | null;
+  process_start_time: string | null;
+}
+
+const STORED = 'record, request, attempts, process_pid, process_start_time';
+// Set once, at insert: a run keeps its id, creation time and idempotency key.
+const FIXED = new Set(['id', 'created_at', 'idempotency_key']);
+
+/** `$1, $2, ...`: one placeholder for each of `count` values. */
+const positions = (count: number) => Array.from({ length: count }, (_, i) => `$${i + 1}`);
+
+export class PostgresRunTable implements RunTable {
+  readonly #pool: pg.Pool;
+  readonly #nodeId: string;
+
+  /** `pool` reaches the migrated schema; `nodeId` is recorded with every row this table writes. */
+  constructor(pool: pg.Pool, nodeId: string) {
+    this.#pool = pool;
+    this.#nodeId = nodeId;
+  }
+
+  async insert(run: StoredRun): Promise<void> {
+    const columns = this.#columns(run);
+    const names = Object.keys(columns);
+    await this.#pool.query(
+      `INSERT INTO runs (${names.join(', ')}) VALUES (${positions(names.length).join(', ')})`,
+      Object.values(columns),
+    );
+  }
+
+  async update(run: StoredRun): Promise<void> {
+    const changed = Object.entries(this.#columns(run)).filter(([name]) => !FIXED.has(name));
+    const set = changed.map(([name], i) => `${name} = $${i + 2}`).join(', ');
+    const { rowCount } = await this.#pool.query(`UPDATE runs SET ${set} WHERE id = $1`, [
+      run.record.runId,
+      ...changed.map(([, value]) => value),
+    ]);
+    if (rowCount === 0) throw new Error(`run ${run.record.runId} is not stored`);
+  }
+
+  async get(runId: string): Promise<RunRecord | undefined> {
+    return this.#record('SELECT record FROM runs WHERE id = $1', [runId]);
+  }
+
+  async findByIdempotencyKey(key: string): Promise<RunRecord | undefined> {
+    return this.#record('SELECT record FROM runs WHERE idempotency_key = $1', [key]);
+  }
+
+  async list(query: RunQuery): Promise<RunRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    if (query.before !== undefined) where.push(`id < ${param(query.before)}`);
+    if (query.status) where.push(`status = ANY(${param(query.status)}::text[])`);
+    if (query.actionId !== undefined) where.push(`action_id = ${param(query.actionId)}`);
+    if (query.serviceId !== undefined) where.push(`service_id = ${param(query.serviceId)}`);
+    if (query.labels) where.push(`labels @> ${param(JSON.stringify(query.labels))}::jsonb`);
+    const sql = `SELECT record FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
+    return this.#records(`${sql} ORDER BY id DESC LIMIT ${param(query.limit)}`, params);
+  }
+
+  async listUnfinished(): Promise<StoredRun[]> {
+    return this.#storedRuns(
+      `SELECT ${STORED} FROM runs WHERE status = ANY($1::text[]) ORDER BY priority DESC, id ASC`,
+    );
+  }
+
+  async listUnretained(): Promise<StoredRun[]> {
+    return this.#storedRuns(
+      `SELECT ${STORED} FROM runs WHERE status <> ALL($1::text[]) AND summary_path IS NULL ORDER BY id ASC`,
+    );
+  }
+
+  async listPrunable(query: PruneQuery): Promise<RunRecord[]> {
+    if (query.keepRuns === undefined && query.keepFinishedSince === undefined) return [];
+    return this.#records(
+      `SELECT record FROM (
+         SELECT record, id, finished_at, ROW_NUMBER() OVER (ORDER BY finished_at DESC, id DESC) - 1 AS rank
+         FROM runs WHERE finished_at IS NOT NULL AND status <> ALL($3::text[])
+       ) ranked
+       WHERE ($1::bigint IS NOT NULL AND rank >= $1) OR ($2::text IS NOT NULL AND finished_at < $2)
+       ORDER BY finished_at ASC, id ASC`,
+      [query.keepRuns ?? null, query.keepFinishedSince ?? null, UNFINISHED],
+    );
+  }
+
+  async delete(runIds: readonly string[]): Promise<number> {
+    const { rowCount } = await this.#pool.query('DELETE FROM runs WHERE id = ANY($1::text[])', [runIds]);
+    return rowCount ?? 0;
+  }
+
+  #columns(run: StoredRun) {
+    return { ...runColumns(run, this.#nodeId), attempts: JSON.stringify(run.attempts) };
+  }
+
+  async #record(sql: string, params: unknown[]): Promise<RunRecord | undefined> {
+    return (await this.#records(sql, params))[0];
+  }
+
+  async #records(sql: string, params: unknown[]): Promise<RunRecord[]> {
+    const { rows } = await this.#pool.query<{ record: string }>(sql, params);
+    return rows.map((row) => JSON.parse(row.record) as RunRecord);
+  }
+
+  /** The runs that need the engine after a restart, with what it needs: request, attempts, process. */
+  async #storedRuns(sql: string): Promise<StoredRun[]> {
+    const { rows } = await this.#pool.query<RunRow>(sql, [UNFINISHED]);
+    return rows.map((row) => ({
+      record: JSON.parse(row.record) as RunRecord,
+      request: JSON.parse(row.request),
+      attempts: row.attempts,
+      process:
+        row.process_pid === null ? null : { pid: row.process_pid, startTime: row.process_start_time ?? '' },
+      results: null,
+    }));
+  }
+}

@@ -1,0 +1,87 @@
+// The PostgreSQL store: the index in a schema of a PostgreSQL database, on a pool of connections, for one
+// node today and for a cluster of them later (the runs' `epoch` and `node_id` columns are theirs).
+import pg from 'pg';
+import type { Action } from '../schema/action.js';
+import type { Service } from '../schema/service.js';
+import { StartFailure } from '../schema/start-failure.js';
+import { PostgresDefinitionTable } from './postgres-definitions.js';
+import { migrate } from './postgres-migrations.js';
+import { PostgresRunTable } from './postgres-runs.js';
+import type { PostgresTarget } from './postgres-url.js';
+import type { Store } from './store.js';
+
+// A host that drops packets would otherwise hold the start for the kernel's TCP timeout, minutes.
+const CONNECT_TIMEOUT_MS = 10_000;
+
+export class PostgresStore implements Store {
+  readonly runs: PostgresRunTable;
+  readonly actions: PostgresDefinitionTable<Action>;
+  readonly services: PostgresDefinitionTable<Service>;
+  readonly #pool: pg.Pool;
+
+  private constructor(pool: pg.Pool, nodeId: string) {
+    this.#pool = pool;
+    this.runs = new PostgresRunTable(pool, nodeId);
+    this.actions = new PostgresDefinitionTable<Action>(pool, 'actions');
+    this.services = new PostgresDefinitionTable<Service>(pool, 'services');
+  }
+
+  /**
+   * Connects, creates the schema if it is missing and migrates it. What stops that is a StartFailure
+   * naming the server, and leaves nothing open and nothing half-migrated.
+   */
+  static async open(target: PostgresTarget, nodeId: string): Promise<PostgresStore> {
+    const pool = new pg.Pool({
+      connectionString: target.connectionString,
+      // Every connection of the pool works in the URL's schema.
+      options: `-c search_path=${target.schema}`,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    });
+    // An idle connection the server closed is dropped by the pool; the next query opens another.
+    pool.on('error', () => {});
+    try {
+      const client = await pool.connect().catch((error: unknown) => {
+        throw startFailure(error, target);
+      });
+      try {
+        await migrate(client, target.schema);
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new PostgresStore(pool, nodeId);
+  }
+
+  async close(): Promise<void> {
+    if (!this.#pool.ended) await this.#pool.end();
+  }
+}
+
+const UNREACHABLE = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'];
+
+/** Why a first connection failed, as the reason `serve --json` reports; anything else stays as it is. */
+function startFailure(error: unknown, target: PostgresTarget): unknown {
+  const { code, message } = error as { code?: string; message?: string };
+  const server = `PostgreSQL at ${target.host}:${target.port}`;
+  if (UNREACHABLE.includes(code ?? '') || /timeout/i.test(message ?? ''))
+    return new StartFailure(
+      'store_unreachable',
+      `cannot reach ${server} (${code ?? message}): start it, or give --store the URL of a server that runs`,
+    );
+  // 28P01: a wrong password; 28000: no such role, or pg_hba.conf admits no such connection.
+  if (code === '28P01' || code === '28000')
+    return new StartFailure(
+      'store_auth_failed',
+      `${server} refused user "${target.user}": ${message}. Check the user and password of --store`,
+    );
+  if (code === '3D000')
+    return new StartFailure(
+      'store_database_missing',
+      `${server} has no database "${target.database}": create it (createdb ${target.database}), or name ` +
+        'another in --store',
+    );
+  return error;
+}
