@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { RunRecord } from '../../src/schema/run.js';
 import { MemoryStore } from '../../src/store/memory.js';
+import { PostgresStore } from '../../src/store/postgres.js';
+import { parsePostgresUrl } from '../../src/store/postgres-url.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { Store, StoredRun } from '../../src/store/store.js';
+import { freshSchema, skipWithoutPostgres } from '../helpers/postgres.js';
 
 const backends: Record<string, (t: Test) => Promise<Store>> = {
   memory: async () => new MemoryStore(),
@@ -19,7 +22,13 @@ const backends: Record<string, (t: Test) => Promise<Store>> = {
     });
     return store;
   },
+  postgres: async (t) => {
+    const store = await PostgresStore.open(parsePostgresUrl(freshSchema(t).url), 'node-1');
+    t.teardown(() => store.close());
+    return store;
+  },
 };
+const skip: Record<string, false | string> = { postgres: await skipWithoutPostgres() };
 
 let counter = 0;
 /** A run id that sorts after every earlier one, like the engine's ULIDs. */
@@ -64,7 +73,7 @@ function storedRun(overrides: Partial<RunRecord> = {}): StoredRun {
 const ids = (runs: RunRecord[]) => runs.map((run) => run.runId);
 
 for (const [name, open] of Object.entries(backends)) {
-  t.test(`${name} store`, async (t) => {
+  t.test(`${name} store`, { skip: skip[name] ?? false }, async (t) => {
     t.test('a stored run reads back as it was written', async (t) => {
       const store = await open(t);
       const run = storedRun({
@@ -99,6 +108,8 @@ for (const [name, open] of Object.entries(backends)) {
       await store.runs.insert(run);
       t.equal((await store.runs.findByIdempotencyKey('deploy-42'))!.runId, run.record.runId);
       t.equal(await store.runs.findByIdempotencyKey('other'), undefined);
+      await t.rejects(store.runs.insert(storedRun({ idempotencyKey: 'deploy-42' })), 'a key is unique');
+      t.same(ids(await store.runs.list({ limit: 10 })), [run.record.runId]);
     });
 
     t.test('list is newest first, filtered by status and every label, paged by id', async (t) => {
