@@ -19,7 +19,8 @@ const migrations = 'src/store/postgres-migrations';
 await rm(join(root, 'dist', migrations), { recursive: true, force: true });
 await mkdir(join(root, 'dist', migrations), { recursive: true });
 for (const name of await readdir(join(root, migrations))) {
-  if (name.endsWith('.sql')) await copyFile(join(root, migrations, name), join(root, 'dist', migrations, name));
+  if (name.endsWith('.sql'))
+    await copyFile(join(root, migrations, name), join(root, 'dist', migrations, name));
 }
 
 // @runyard/client is src/client as compiled, nothing more: its JavaScript and declarations, and the

@@ -191,7 +191,9 @@ export function resolveServeConfig(
       availableParallelism(),
     maxQueued: integer('--max-queued', values['max-queued']) ?? settings.maxQueued ?? 10_000,
     killGraceMs: integer('--kill-grace-ms', values['kill-grace-ms'], 0) ?? settings.killGraceMs ?? 5_000,
-    store: storeKind(first(['--store', values.store], ['RUNYARD_STORE', env.RUNYARD_STORE], [from('store'), settings.store])),
+    store: storeKind(
+      first(['--store', values.store], ['RUNYARD_STORE', env.RUNYARD_STORE], [from('store'), settings.store]),
+    ),
     retention: {
       ...optional('keepRuns', integer('--keep-runs', values['keep-runs'], 0) ?? retention.keepRuns),
       ...optional('keepDays', integer('--keep-days', values['keep-days'], 0) ?? retention.keepDays),

@@ -41,7 +41,9 @@ export async function migrate(client: pg.ClientBase, schema: string): Promise<vo
   const latest = migrations.at(-1)!.version;
   await client.query('BEGIN');
   try {
-    await client.query("SELECT pg_advisory_xact_lock(hashtext('runyard migrations'), hashtext($1))", [schema]);
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('runyard migrations'), hashtext($1))", [
+      schema,
+    ]);
     // `schema` is an unquoted identifier (postgres-url.ts checks it), safe to write into the statement.
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query(`

@@ -25,35 +25,54 @@ t.test('dist/ carries every migration, as the package ships dist/', async (t) =>
   t.same(await list('dist'), await list('.'));
 });
 
-t.test('two stores opening one fresh schema at once both open; each migration is applied once', { skip }, async (t) => {
-  const { schema, url } = freshSchema(t);
-  const stores = await Promise.all([1, 2].map((n) => PostgresStore.open(parsePostgresUrl(url), `node-${n}`)));
-  t.teardown(() => Promise.all(stores.map((store) => store.close())));
-  const applied = await sql<{ version: number }>(`SELECT version FROM ${schema}.runyard_migrations ORDER BY 1`);
-  t.same(
-    applied.map((row) => row.version),
-    (await loadMigrations()).map((migration) => migration.version),
-  );
-  await stores[0]!.actions.put({ spec: { name: 'a', argv: ['true'] }, source: 'rpc', createdAt: 'x', updatedAt: 'x' });
-  t.equal((await stores[1]!.actions.get('a'))?.source, 'rpc', 'both use the one schema');
-});
+t.test(
+  'two stores opening one fresh schema at once both open; each migration is applied once',
+  { skip },
+  async (t) => {
+    const { schema, url } = freshSchema(t);
+    const stores = await Promise.all(
+      [1, 2].map((n) => PostgresStore.open(parsePostgresUrl(url), `node-${n}`)),
+    );
+    t.teardown(() => Promise.all(stores.map((store) => store.close())));
+    const applied = await sql<{ version: number }>(
+      `SELECT version FROM ${schema}.runyard_migrations ORDER BY 1`,
+    );
+    t.same(
+      applied.map((row) => row.version),
+      (await loadMigrations()).map((migration) => migration.version),
+    );
+    await stores[0]!.actions.put({
+      spec: { name: 'a', argv: ['true'] },
+      source: 'rpc',
+      createdAt: 'x',
+      updatedAt: 'x',
+    });
+    t.equal((await stores[1]!.actions.get('a'))?.source, 'rpc', 'both use the one schema');
+  },
+);
 
-t.test('a schema from a newer runyard is refused naming both versions, and left as it was', { skip }, async (t) => {
-  const { schema, url } = freshSchema(t);
-  await (await PostgresStore.open(parsePostgresUrl(url), 'node')).close();
-  const latest = (await loadMigrations()).at(-1)!.version;
-  await sql(`INSERT INTO ${schema}.runyard_migrations (version, name) VALUES ($1, 'from the future')`, [latest + 1]);
-  const error = await PostgresStore.open(parsePostgresUrl(url), 'node').then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  t.ok(error instanceof StartFailure);
-  t.equal((error as StartFailure).reason, 'store_schema_newer');
-  t.match((error as Error).message, `schema version ${latest + 1}`);
-  t.match((error as Error).message, `up to version ${latest}`);
-  const rows = await sql(`SELECT version FROM ${schema}.runyard_migrations`);
-  t.equal(rows.length, latest + 1);
-});
+t.test(
+  'a schema from a newer runyard is refused naming both versions, and left as it was',
+  { skip },
+  async (t) => {
+    const { schema, url } = freshSchema(t);
+    await (await PostgresStore.open(parsePostgresUrl(url), 'node')).close();
+    const latest = (await loadMigrations()).at(-1)!.version;
+    await sql(`INSERT INTO ${schema}.runyard_migrations (version, name) VALUES ($1, 'from the future')`, [
+      latest + 1,
+    ]);
+    const error = await PostgresStore.open(parsePostgresUrl(url), 'node').then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    t.ok(error instanceof StartFailure);
+    t.equal((error as StartFailure).reason, 'store_schema_newer');
+    t.match((error as Error).message, `schema version ${latest + 1}`);
+    t.match((error as Error).message, `up to version ${latest}`);
+    const rows = await sql(`SELECT version FROM ${schema}.runyard_migrations`);
+    t.equal(rows.length, latest + 1);
+  },
+);
 
 t.test('a schema that is missing is created', { skip }, async (t) => {
   const { schema, url } = freshSchema(t);
