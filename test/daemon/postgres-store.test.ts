@@ -1,6 +1,7 @@
 // A daemon on the PostgreSQL store: its runs survive a restart in the database, a queued run still runs,
 // and a store it cannot use stops `serve` at once with a stable reason, naming no password.
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { runCli } from '../helpers/cli.js';
@@ -144,4 +145,25 @@ t.test('RUNYARD_STORE gives the store when --store does not', async (t) => {
   );
   t.equal(result.code, 1);
   t.equal(JSON.parse(result.stderr.trim().split('\n').at(-1)!).error.reason, 'store_unreachable');
+});
+
+t.test('the config key store takes a URL; config check refuses one that cannot be used', async (t) => {
+  const home = await tempDir(t, 'serve-pg');
+  const file = join(home, 'runyard.json');
+  await writeFile(file, JSON.stringify({ daemon: { store: 'postgres://postgres@127.0.0.1:1/test' } }));
+  // In `home`, so that the state and runs directories it picks are the test's.
+  const result = await runCli(['serve', '--json', '--config', file, '--listen', '127.0.0.1:0'], {
+    cwd: home,
+  });
+  t.equal(result.code, 1);
+  t.equal(JSON.parse(result.stderr.trim().split('\n').at(-1)!).error.reason, 'store_unreachable');
+  await writeFile(
+    file,
+    JSON.stringify({ daemon: { store: 'postgres://u:hunter2@127.0.0.1/test?schema=X' } }),
+  );
+  const check = await runCli(['config', 'check', '--json', file]);
+  t.equal(check.code, 1);
+  t.match(check.stderr, /config_invalid/);
+  t.match(check.stderr, /schema \\"X\\"/);
+  t.notOk(check.stderr.includes('hunter2'));
 });
