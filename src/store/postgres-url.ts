@@ -12,8 +12,6 @@ export interface PostgresTarget {
   port: number;
   user: string;
   database: string;
-  /** The URL with its password replaced by `***`. */
-  redacted: string;
 }
 
 export const isPostgresUrl = (value: string): value is PostgresUrl => /^postgres(ql)?:\/\//.test(value);
@@ -32,7 +30,14 @@ export function parsePostgresUrl(value: string): PostgresTarget {
   const redacted = redactUrl(url);
   if (!isPostgresUrl(value)) throw invalid(redacted, 'it must start with postgres:// or postgresql://');
   if (url.hostname === '') throw invalid(redacted, 'it names no host');
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw invalid(redacted, `"${part}" is not percent-encoded text`);
+    }
+  };
+  const database = decode(url.pathname.replace(/^\//, ''));
   if (database === '' || database.includes('/')) throw invalid(redacted, 'it must name one database: /DB');
   const schema = url.searchParams.get('schema') ?? 'public';
   if (!SCHEMA_NAME.test(schema))
@@ -44,14 +49,13 @@ export function parsePostgresUrl(value: string): PostgresTarget {
     schema,
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: url.port === '' ? 5432 : Number(url.port),
-    user: decodeURIComponent(url.username),
+    user: decode(url.username),
     database,
-    redacted,
   };
 }
 
 /** The URL as it may be shown: its password, if any, replaced. */
-export function redactUrl(url: URL): string {
+function redactUrl(url: URL): string {
   if (url.password === '') return url.href;
   const shown = new URL(url);
   shown.password = '***';
