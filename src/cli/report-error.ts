@@ -1,7 +1,7 @@
 // How a command that failed tells it: one line on stderr (or one JSON object with --json), and the exit
 // code for the kind of failure. Imported only once something failed, so no command pays for it at start-up.
 import { ConnectError, ConnectionClosedError, RequestTimeoutError, RpcError } from '../client/index.js';
-import { StartFailure } from '../daemon/start-failure.js';
+import { StartFailure } from '../schema/start-failure.js';
 import { RunyardError } from '../schema/errors.js';
 import { CommandFailure, EXIT, UsageError } from './usage.js';
 

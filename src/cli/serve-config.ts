@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { allowOriginProblem, splitOrigins } from '../daemon/allow-origin.js';
 import { readConfigFile, type ConfigFile } from '../daemon/config-file.js';
-import { StartFailure } from '../daemon/start-failure.js';
+import { StartFailure } from '../schema/start-failure.js';
 import { isLoopback, type ConfigSource, type DaemonConfig, type LoadedConfig } from '../daemon/daemon.js';
 import { isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../log.js';
 import type { DaemonSettings } from '../schema/config.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { identify } from '../runs/process-identity.js';
 import { DAEMON_FILE } from '../schema/transport.js';
-import { StartFailure } from './start-failure.js';
+import { StartFailure } from '../schema/start-failure.js';
 
 const NODE_ID_FILE = 'node-id';
 

@@ -4,7 +4,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { TOKEN_FILE } from '../schema/transport.js';
-import { StartFailure } from './start-failure.js';
+import { StartFailure } from '../schema/start-failure.js';
 
 // A token put there by hand (one shared by several nodes, say) need not be ours, but a browser must be able
 // to offer it in a subprotocol name: HTTP token characters only (RFC 9110 §5.6.2), and long enough to guess
