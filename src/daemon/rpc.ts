@@ -11,6 +11,7 @@ import {
 import type { Logger } from '../log.js';
 import { RunyardError } from '../schema/errors.js';
 import type { MethodDescriptor } from '../schema/method.js';
+import { InFlightLimit } from './in-flight.js';
 import {
   compileOnFirstUse,
   createAjv,
@@ -22,6 +23,8 @@ export type Handler<Context> = (params: never, context: Context) => Promise<unkn
 
 export interface RpcLimits {
   maxBatchSize: number;
+  /** Requests one connection may have unanswered; read at every request, as a reload may change it. */
+  maxInFlight: number;
 }
 
 class InvalidParamsError extends Error {
@@ -45,10 +48,14 @@ const isExactId = (id: JSONRPCID) => typeof id !== 'number' || Number.isSafeInte
 const POSITIONAL: SchemaViolation = { path: '/', message: 'must be an object: params are passed by name' };
 const error = (id: JSONRPCID, code: number, message: string, data?: unknown) =>
   createJSONRPCErrorResponse(id, code, message, data);
+const applicationError = (id: JSONRPCID, thrown: RunyardError) =>
+  error(id, thrown.code, thrown.message, { reason: thrown.reason, ...thrown.data });
 
-export class RpcDispatcher<Context> {
+export class RpcDispatcher<Context extends object> {
   readonly #server = new JSONRPCServer<Context>({ errorListener: () => {} });
   readonly #limits: RpcLimits;
+  /** Keyed by the call context, which is one per connection. */
+  readonly #inFlight: InFlightLimit<object>;
 
   constructor(
     descriptors: readonly MethodDescriptor[],
@@ -57,6 +64,7 @@ export class RpcDispatcher<Context> {
     log: Logger,
   ) {
     this.#limits = limits;
+    this.#inFlight = new InFlightLimit(() => limits.maxInFlight);
     const ajv = createAjv();
     for (const descriptor of descriptors) {
       const validator = compileOnFirstUse(ajv, descriptor.params);
@@ -78,8 +86,7 @@ export class RpcDispatcher<Context> {
       });
     }
     this.#server.mapErrorToJSONRPCErrorResponse = (id, thrown: unknown) => {
-      if (thrown instanceof RunyardError)
-        return error(id, thrown.code, thrown.message, { reason: thrown.reason, ...thrown.data });
+      if (thrown instanceof RunyardError) return applicationError(id, thrown);
       if (thrown instanceof InvalidParamsError) {
         return error(id, JSONRPCErrorCode.InvalidParams, thrown.message, {
           reason: 'invalid_params',
@@ -150,11 +157,20 @@ export class RpcDispatcher<Context> {
         ? error(id, JSONRPCErrorCode.MethodNotFound, `Method not found: ${request.method}`)
         : undefined;
     }
+    // Refused before it holds anything: the answer is sent at once and the connection stays open.
+    if (!this.#inFlight.tryEnter(context)) {
+      const refusal = new RunyardError('too_many_requests', { limit: this.#inFlight.limit });
+      return hasId ? applicationError(id, refusal) : undefined;
+    }
     const { jsonrpc, method, params } = request as unknown as JSONRPCRequest;
-    const answer = await this.#server.receive(
-      hasId ? { jsonrpc, method, params, id } : { jsonrpc, method, params },
-      context,
-    );
-    return answer ?? undefined;
+    try {
+      const answer = await this.#server.receive(
+        hasId ? { jsonrpc, method, params, id } : { jsonrpc, method, params },
+        context,
+      );
+      return answer ?? undefined;
+    } finally {
+      this.#inFlight.leave(context);
+    }
   }
 }
