@@ -77,7 +77,9 @@ export const SERVE_OPTIONS = defineOptions({
   'max-connections-per-peer': {
     type: 'string',
     value: 'N',
-    help: 'open connections one peer address may hold; past it, HTTP 429 (env RUNYARD_MAX_CONNECTIONS_PER_PEER; default 2048)',
+    help:
+      'open connections one peer address may hold; past it, upgrades get HTTP 429\n' +
+      '(env RUNYARD_MAX_CONNECTIONS_PER_PEER; default 2048)',
   },
   config: {
     type: 'string',
