@@ -11,7 +11,7 @@ const CONNECTIONS = 1_000;
 const CONCURRENCY = 8;
 // V8's memory reducer gives start-up and burst garbage back to the OS about 8-10 s after activity
 // stops: before that the process is not idle yet. Both processes get the same quiet time.
-const SETTLE_MS = 12_000;
+export const SETTLE_MS = 12_000;
 const MB = 1_000_000;
 
 /** The three states are measured one after the other on the same daemon, as a long-lived one would live. */

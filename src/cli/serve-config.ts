@@ -62,6 +62,27 @@ export const SERVE_OPTIONS = defineOptions({
     value: 'N',
     help: 'SIGTERM to SIGKILL delay on cancel and timeout (default 5000)',
   },
+  'max-in-flight': {
+    type: 'string',
+    value: 'N',
+    help:
+      'requests one connection may have unanswered before the next gets too_many_requests\n' +
+      '(env RUNYARD_MAX_IN_FLIGHT; default 2048)',
+  },
+  'handshake-timeout-ms': {
+    type: 'string',
+    value: 'MS',
+    help:
+      'close a connection that has not completed its HTTP request or WebSocket upgrade within MS\n' +
+      '(env RUNYARD_HANDSHAKE_TIMEOUT_MS; default 5000, at least 100)',
+  },
+  'max-connections-per-peer': {
+    type: 'string',
+    value: 'N',
+    help:
+      'open connections one peer address may hold; past it, upgrades get HTTP 429\n' +
+      '(env RUNYARD_MAX_CONNECTIONS_PER_PEER; default 2048)',
+  },
   config: {
     type: 'string',
     value: 'FILE',
@@ -201,6 +222,11 @@ export function resolveServeConfig(
     },
     maxPayloadBytes: 1_048_576,
     maxBatchSize: 100,
+    maxInFlight: limit(values, env, 'max-in-flight') ?? settings.maxInFlight ?? 2048,
+    handshakeTimeoutMs:
+      limit(values, env, 'handshake-timeout-ms', 100) ?? settings.handshakeTimeoutMs ?? 5_000,
+    maxConnectionsPerPeer:
+      limit(values, env, 'max-connections-per-peer') ?? settings.maxConnectionsPerPeer ?? 2048,
     log: {
       level: logLevel(values['log-level'], env) ?? settings.log?.level ?? 'info',
       format: logFormat(values['log-format']) ?? settings.log?.format,
@@ -237,6 +263,21 @@ function allowOrigins(
     if (problem) throw new UsageError(`${source}: ${problem}`);
   }
   return origins;
+}
+
+/** A connection limit from its flag, else its variable (--max-in-flight, RUNYARD_MAX_IN_FLIGHT). */
+function limit(
+  values: ServeFlags,
+  env: NodeJS.ProcessEnv,
+  flag: 'max-in-flight' | 'handshake-timeout-ms' | 'max-connections-per-peer',
+  minimum = 1,
+): number | undefined {
+  const variable = `RUNYARD_${flag.toUpperCase().replaceAll('-', '_')}`;
+  const [source, value] = first([`--${flag}`, values[flag]], [variable, env[variable]]) ?? [];
+  const number = source === undefined ? undefined : integer(source, value);
+  if (number !== undefined && number < minimum)
+    throw new UsageError(`${source} must be at least ${minimum}, got "${value}"`);
+  return number;
 }
 
 function logLevel(flag: string | undefined, env: NodeJS.ProcessEnv): LogLevel | undefined {

@@ -72,7 +72,7 @@ export type ConfigReload = {
     /** Declared by the file before and no longer: deleted (a service is stopped first). */
     removed: string[];
   };
-  /** Daemon settings that changed and are in effect now (log.level, allowOrigins, retention). */
+  /** Daemon settings that changed and are in effect now (log.level, allowOrigins, retention, maxInFlight, maxConnectionsPerPeer). */
   applied: string[];
   /** Daemon settings that changed in the file but take effect only when the daemon restarts (listen, runsDir, ...). */
   restartRequired: string[];
@@ -96,6 +96,12 @@ export type DaemonInfo = {
     maxPayloadBytes: number;
     /** Most requests accepted in one batch. */
     maxBatchSize: number;
+    /** Most requests one connection may have unanswered; past it, too_many_requests. */
+    maxInFlight: number;
+    /** A connection that has not completed its HTTP request or upgrade within this is closed. */
+    handshakeTimeoutMs: number;
+    /** Most open connections from one peer address; past it, upgrades get HTTP 429. */
+    maxConnectionsPerPeer: number;
   };
 };
 
@@ -913,6 +919,9 @@ export class QueueFullError extends RpcError {}
 /** run.subscribe beyond the per-connection limit; unsubscribe first. (code 1903) */
 export class TooManySubscriptionsError extends RpcError {}
 
+/** Any method called while its connection has --max-in-flight requests unanswered; the connection stays open. (code 1904) */
+export class TooManyRequestsError extends RpcError {}
+
 /** Application error code → the class the SDK throws for it. */
 export const errorClasses: Record<number, new (code: number, message: string, data?: unknown) => RpcError> = {
   1001: RunNotFoundError,
@@ -945,4 +954,5 @@ export const errorClasses: Record<number, new (code: number, message: string, da
   1901: DaemonShuttingDownError,
   1902: QueueFullError,
   1903: TooManySubscriptionsError,
+  1904: TooManyRequestsError,
 };

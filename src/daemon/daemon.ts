@@ -47,6 +47,12 @@ export interface DaemonConfig {
   retention: RetentionPolicy;
   maxPayloadBytes: number;
   maxBatchSize: number;
+  /** Unanswered requests per connection. */
+  maxInFlight: number;
+  /** How long a TCP connection may take to complete its HTTP request or upgrade. */
+  handshakeTimeoutMs: number;
+  /** Open connections per peer address. */
+  maxConnectionsPerPeer: number;
   log: { level: LogLevel; format?: LogFormat | undefined };
 }
 
@@ -169,7 +175,13 @@ async function startServing(
     runsDir,
     stateDir,
     configFile: loaded.source?.path ?? null,
-    limits: { maxPayloadBytes: config.maxPayloadBytes, maxBatchSize: config.maxBatchSize },
+    limits: {
+      maxPayloadBytes: config.maxPayloadBytes,
+      maxBatchSize: config.maxBatchSize,
+      maxInFlight: config.maxInFlight,
+      handshakeTimeoutMs: config.handshakeTimeoutMs,
+      maxConnectionsPerPeer: config.maxConnectionsPerPeer,
+    },
   });
   const catalog = new Catalog(store);
   const services = new ServiceManager(engine, catalog, log);
@@ -196,7 +208,8 @@ async function startServing(
   const dispatcher = new RpcDispatcher<CallContext>(
     [...methods, rpcDiscover],
     handlers as Record<string, Handler<CallContext>>,
-    { maxBatchSize: config.maxBatchSize },
+    // The daemon's config itself, where a reload writes the new maxInFlight.
+    config,
     log,
   );
   const connections = resources.add('connections', new Connections(dispatcher, engine, log), (all) =>
@@ -209,6 +222,8 @@ async function startServing(
       port: config.port,
       policy: { token, allowOrigins, allowHosts: allowedHosts(config.host) },
       maxPayloadBytes: config.maxPayloadBytes,
+      handshakeTimeoutMs: config.handshakeTimeoutMs,
+      maxConnectionsPerPeer: () => config.maxConnectionsPerPeer,
       openrpcJson: openrpc,
       onConnection: (socket, request) => connections.accept(socket, remoteOf(request.socket)),
       log,

@@ -38,6 +38,23 @@ const SETTINGS: readonly Setting[] = [
   { name: 'maxConcurrent', of: (config) => config.maxConcurrent },
   { name: 'maxQueued', of: (config) => config.maxQueued },
   { name: 'killGraceMs', of: (config) => config.killGraceMs },
+  // Node reads it into the server's timers when it is created.
+  { name: 'handshakeTimeoutMs', of: (config) => config.handshakeTimeoutMs },
+  // Both read from the daemon's config at every request and every upgrade.
+  {
+    name: 'maxInFlight',
+    of: (config) => config.maxInFlight,
+    apply: (_live, next, current) => {
+      current.maxInFlight = next.maxInFlight;
+    },
+  },
+  {
+    name: 'maxConnectionsPerPeer',
+    of: (config) => config.maxConnectionsPerPeer,
+    apply: (_live, next, current) => {
+      current.maxConnectionsPerPeer = next.maxConnectionsPerPeer;
+    },
+  },
   { name: 'log.format', of: (config) => config.log.format },
   {
     name: 'log.level',

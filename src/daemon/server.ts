@@ -5,6 +5,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import { PROTOCOL, RPC_PATH } from '../schema/transport.js';
+import { BurstWarning } from './burst-warning.js';
+import { DescriptorWatch } from './descriptors.js';
 import {
   answersInBand,
   checkHandshake,
@@ -13,12 +15,17 @@ import {
   remoteOf,
   type HandshakePolicy,
 } from './handshake.js';
+import { PeerConnections } from './peer-limits.js';
 
 export interface ServerOptions {
   host: string;
   port: number;
   policy: Omit<HandshakePolicy, 'port'>;
   maxPayloadBytes: number;
+  /** A TCP connection that has not completed its request or upgrade within this is closed. */
+  handshakeTimeoutMs: number;
+  /** Read at every upgrade (a reload may change it). */
+  maxConnectionsPerPeer: () => number;
   /** The OpenRPC document served at /openrpc.json (it names the URL, known once listening). */
   openrpcJson: () => string;
   onConnection: (socket: WebSocket, request: IncomingMessage) => void;
@@ -42,7 +49,10 @@ export async function startServer(options: ServerOptions): Promise<HttpServer> {
     handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
   });
 
-  const server = createServer((request, response) => {
+  const peers = new PeerConnections(options.maxConnectionsPerPeer);
+  const crowded = new BurstWarning(options.log, 'handshake refused');
+  const slow = new BurstWarning(options.log, 'request refused');
+  const server = createServer(handshakeDeadline(options.handshakeTimeoutMs), (request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (request.method !== 'GET' && request.method !== 'HEAD')
       return respond(response, 405, 'method not allowed');
@@ -60,6 +70,11 @@ export async function startServer(options: ServerOptions): Promise<HttpServer> {
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
+    if (peers.isOverLimit(request.socket.remoteAddress)) {
+      const limit = peers.limit;
+      crowded.note({ reason: 'too_many_connections', limit, status: 429, remote: remoteOf(request.socket) });
+      return refuseUpgrade(socket, 429, `this address has ${limit} connections open already`);
+    }
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     const refuse = (status: number, message: string, reason: string, fields?: Record<string, string>) => {
       refused('handshake refused', request, status, reason, fields);
@@ -98,12 +113,10 @@ export async function startServer(options: ServerOptions): Promise<HttpServer> {
       return;
     }
     const status = clientErrorStatus[error.code ?? ''] ?? 400;
-    options.log.warn('request refused', {
-      reason: 'bad_request',
-      detail: error.code ?? error.message,
-      status,
-      remote,
-    });
+    const fields = { reason: 'bad_request', detail: error.code ?? error.message, status, remote };
+    // Half-open connections come in floods, when they come: one line per burst.
+    if (status === 408) slow.note({ ...fields, reason: 'handshake_timeout' });
+    else options.log.warn('request refused', fields);
     socket.end(`HTTP/1.1 ${status} ${reasons[status]}\r\nConnection: close\r\n\r\n`);
   });
 
@@ -127,6 +140,10 @@ export async function startServer(options: ServerOptions): Promise<HttpServer> {
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
   port = address.port;
+  server.on('connection', (socket: Socket) => peers.track(socket));
+  const descriptors = new DescriptorWatch(options.log);
+  // After listen, an 'error' is a failed accept (EMFILE): libuv keeps listening, and so does the daemon.
+  server.on('error', (error: NodeJS.ErrnoException) => descriptors.noteFailure(error, 'accept'));
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
   return {
@@ -134,6 +151,9 @@ export async function startServer(options: ServerOptions): Promise<HttpServer> {
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        crowded.close();
+        slow.close();
+        descriptors.close();
         for (const client of wss.clients) client.terminate();
         wss.close();
         server.closeAllConnections();
@@ -157,8 +177,20 @@ const reasons: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   408: 'Request Timeout',
+  429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
 };
+
+/**
+ * Node's own timers close a connection whose request is not complete in time (a silent one, or a slow
+ * loris sending a header byte a second) with a 408; an upgraded one leaves them. Node checks every 30 s
+ * by default, which would let a deadline of 5 s hold descriptors for 35.
+ */
+const handshakeDeadline = (timeoutMs: number) => ({
+  headersTimeout: timeoutMs,
+  requestTimeout: timeoutMs,
+  connectionsCheckingInterval: Math.min(1_000, Math.ceil(timeoutMs / 5)),
+});
 
 const clientErrorStatus: Record<string, number> = { HPE_HEADER_OVERFLOW: 431, ERR_HTTP_REQUEST_TIMEOUT: 408 };
 

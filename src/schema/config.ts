@@ -66,6 +66,22 @@ export const DaemonSettings = Type.Object(
     maxConcurrent: Type.Optional(Count('Runs executing at once (--max-concurrent). Default: the CPUs.')),
     maxQueued: Type.Optional(Count('Runs waiting before run.start is refused (--max-queued). Default 10000.')),
     killGraceMs: Type.Optional(Count('SIGTERM to SIGKILL delay (--kill-grace-ms). Default 5000.', 0)),
+    maxInFlight: Type.Optional(
+      Count(
+        'Requests one connection may have unanswered; past it a request gets too_many_requests (--max-in-flight, RUNYARD_MAX_IN_FLIGHT). Default 2048. Applied by a reload.',
+      ),
+    ),
+    handshakeTimeoutMs: Type.Optional(
+      Count(
+        'A connection that has not completed its HTTP request or WebSocket upgrade within this is closed (--handshake-timeout-ms, RUNYARD_HANDSHAKE_TIMEOUT_MS). Default 5000.',
+        100,
+      ),
+    ),
+    maxConnectionsPerPeer: Type.Optional(
+      Count(
+        'Open connections one peer address may hold; past it its upgrades get HTTP 429 (--max-connections-per-peer, RUNYARD_MAX_CONNECTIONS_PER_PEER). Default 2048. Applied by a reload.',
+      ),
+    ),
     store: Type.Optional(
       Type.Union(
         [

@@ -18,6 +18,15 @@ export const DaemonInfo = Type.Object(
       {
         maxPayloadBytes: Type.Integer({ description: 'Largest accepted WebSocket message.' }),
         maxBatchSize: Type.Integer({ description: 'Most requests accepted in one batch.' }),
+        maxInFlight: Type.Integer({
+          description: 'Most requests one connection may have unanswered; past it, too_many_requests.',
+        }),
+        handshakeTimeoutMs: Type.Integer({
+          description: 'A connection that has not completed its HTTP request or upgrade within this is closed.',
+        }),
+        maxConnectionsPerPeer: Type.Integer({
+          description: 'Most open connections from one peer address; past it, upgrades get HTTP 429.',
+        }),
       },
       { additionalProperties: false },
     ),
@@ -45,7 +54,13 @@ export const daemonInfo = defineMethod({
         runsDir: '/home/me/project/runs',
         stateDir: '/home/me/project/.runyard',
         configFile: null,
-        limits: { maxPayloadBytes: 1_048_576, maxBatchSize: 100 },
+        limits: {
+          maxPayloadBytes: 1_048_576,
+          maxBatchSize: 100,
+          maxInFlight: 2048,
+          handshakeTimeoutMs: 5000,
+          maxConnectionsPerPeer: 2048,
+        },
       },
     },
   ],
@@ -68,7 +83,9 @@ export const ConfigReload = Type.Object(
     file: Type.String({ description: 'The file read.' }),
     actions: DefinitionChanges,
     services: DefinitionChanges,
-    applied: Names('Daemon settings that changed and are in effect now (log.level, allowOrigins, retention).'),
+    applied: Names(
+      'Daemon settings that changed and are in effect now (log.level, allowOrigins, retention, maxInFlight, maxConnectionsPerPeer).',
+    ),
     restartRequired: Names(
       'Daemon settings that changed in the file but take effect only when the daemon restarts (listen, runsDir, ...).',
     ),

@@ -201,6 +201,13 @@ export const errorRegistry = {
     data: Type.Object({ limit: Type.Integer() }),
     description: 'run.subscribe beyond the per-connection limit; unsubscribe first.',
   },
+  too_many_requests: {
+    code: 1904,
+    message: 'this connection has {limit} requests in flight already; wait for answers before sending more',
+    data: Type.Object({ limit: Type.Integer() }),
+    description:
+      'Any method called while its connection has --max-in-flight requests unanswered; the connection stays open.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorReason = keyof typeof errorRegistry;

@@ -2,6 +2,9 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { ErrorReason } from './errors.js';
 
+/** Errors any method can answer, whatever it does: declared once here, listed under every method. */
+export const ERRORS_OF_EVERY_METHOD = ['too_many_requests'] as const satisfies readonly ErrorReason[];
+
 export interface MethodExample<P extends TSchema, R extends TSchema> {
   name: string;
   params: Static<P>;

@@ -2,7 +2,7 @@
 import { errorRegistry } from './errors.js';
 import { methods, notifications } from './index.js';
 import { referencedSchema, type JsonSchema } from './json-schema.js';
-import type { MethodDescriptor, NotificationDescriptor } from './method.js';
+import { ERRORS_OF_EVERY_METHOD, type MethodDescriptor, type NotificationDescriptor } from './method.js';
 import { DEFAULT_LISTEN, RPC_PATH } from './transport.js';
 import { version } from './version.js';
 
@@ -43,7 +43,7 @@ export function buildOpenRpcDocument(url = DEFAULT_URL): JsonSchema {
     paramStructure: 'by-name',
     params,
     result: { name: 'result', schema: referencedSchema(method.result, schemas) },
-    errors: method.errors.map((reason) => ({
+    errors: [...method.errors, ...ERRORS_OF_EVERY_METHOD].map((reason) => ({
       code: errorRegistry[reason].code,
       message: errorRegistry[reason].message,
       data: { reason },

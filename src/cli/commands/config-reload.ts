@@ -10,7 +10,7 @@ const HELP = `Usage: runyard config reload [options]
 Asks the daemon to read its config file again, as SIGHUP does, and prints what changed: the actions
 and services added, updated (a running service restarts with its new definition) and removed (a
 service is stopped first), and the daemon settings applied at once (log.level, allowOrigins,
-retention) or waiting for the next start (the others). An invalid file changes nothing: the daemon
+retention, maxInFlight, maxConnectionsPerPeer) or waiting for the next start (the others). An invalid file changes nothing: the daemon
 goes on as it was and the command exits 1 with the file's problems. --json prints the answer.`;
 
 export const configReload = oneCallCommand<ConfigReload>({
