@@ -32,6 +32,7 @@ import { ConfigReloader } from './reload.js';
 import { Resources } from './resources.js';
 import { startServer } from './server.js';
 import { daemonIdentity, loadOrCreateNodeId, prepareStateDir } from './state-dir.js';
+import { LoginCodes } from './login-codes.js';
 import { loadOrCreateToken } from './token.js';
 
 export interface DaemonConfig {
@@ -183,6 +184,12 @@ async function startServing(
       maxConnectionsPerPeer: config.maxConnectionsPerPeer,
     },
   });
+  const loginCodes = new LoginCodes();
+  const dashboardLogin = () => {
+    const { code, expiresAt } = loginCodes.issue();
+    const origin = url.replace(/^ws:/, 'http:').replace(/\/rpc$/, '');
+    return { url: `${origin}/login/${code}`, expiresAt: new Date(expiresAt).toISOString() };
+  };
   const catalog = new Catalog(store);
   const services = new ServiceManager(engine, catalog, log);
   if (loaded.declared) {
@@ -198,7 +205,7 @@ async function startServing(
     services,
   );
   const handlers: MethodHandlers & { 'rpc.discover': Handler<CallContext> } = {
-    ...daemonHandlers(info, reloader),
+    ...daemonHandlers(info, reloader, dashboardLogin),
     ...runHandlers(engine),
     ...retainedHandlers(retained),
     ...actionHandlers(catalog),
@@ -225,6 +232,7 @@ async function startServing(
       handshakeTimeoutMs: config.handshakeTimeoutMs,
       maxConnectionsPerPeer: () => config.maxConnectionsPerPeer,
       openrpcJson: openrpc,
+      loginCodes,
       onConnection: (socket, request) => connections.accept(socket, remoteOf(request.socket)),
       log,
     }),

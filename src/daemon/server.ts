@@ -6,6 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import { PROTOCOL, RPC_PATH } from '../schema/transport.js';
 import { BurstWarning } from './burst-warning.js';
+import { dashboardRoutes, LOGIN_PATH } from './dashboard-routes.js';
 import { DescriptorWatch } from './descriptors.js';
 import {
   answersInBand,
@@ -15,6 +16,7 @@ import {
   remoteOf,
   type HandshakePolicy,
 } from './handshake.js';
+import type { LoginCodes } from './login-codes.js';
 import { PeerConnections } from './peer-limits.js';
 
 export interface ServerOptions {
@@ -28,6 +30,8 @@ export interface ServerOptions {
   maxConnectionsPerPeer: () => number;
   /** The OpenRPC document served at /openrpc.json (it names the URL, known once listening). */
   openrpcJson: () => string;
+  /** The dashboard's one-time codes, which daemon.dashboardLogin issues and /login/<code> redeems. */
+  loginCodes: LoginCodes;
   onConnection: (socket: WebSocket, request: IncomingMessage) => void;
   /** Every refused handshake is logged at warn with its reason, so a 403 can be explained. */
   log: Logger;
@@ -52,6 +56,7 @@ export async function startServer(options: ServerOptions): Promise<HttpServer> {
   const peers = new PeerConnections(options.maxConnectionsPerPeer);
   const crowded = new BurstWarning(options.log, 'handshake refused');
   const slow = new BurstWarning(options.log, 'request refused');
+  const dashboard = dashboardRoutes({ policy, loginCodes: options.loginCodes, log: options.log });
   const server = createServer(handshakeDeadline(options.handshakeTimeoutMs), (request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (request.method !== 'GET' && request.method !== 'HEAD')
@@ -65,7 +70,7 @@ export async function startServer(options: ServerOptions): Promise<HttpServer> {
       }
       return respond(response, 200, options.openrpcJson(), 'application/json');
     }
-    respond(response, 404, 'not found');
+    if (!dashboard(request, response, path)) respond(response, 404, 'not found');
   });
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -80,7 +85,9 @@ export async function startServer(options: ServerOptions): Promise<HttpServer> {
       refused('handshake refused', request, status, reason, fields);
       refuseUpgrade(socket, status, message);
     };
-    if (path !== RPC_PATH) return refuse(404, 'not found', 'bad_path', { path: headerForLog(path) });
+    // A login code in a path is a credential until used: the log names only its route.
+    const logged = path.startsWith(LOGIN_PATH) ? `${LOGIN_PATH}…` : path;
+    if (path !== RPC_PATH) return refuse(404, 'not found', 'bad_path', { path: headerForLog(logged) });
     const refusal = checkHandshake(policy, request);
     const closeCode = refusal?.closeCode;
     if (refusal && closeCode !== undefined && answersInBand(request)) {
