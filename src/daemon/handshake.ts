@@ -67,7 +67,8 @@ function presentedToken(request: IncomingMessage): string | undefined {
     ?.slice(BEARER_PREFIX.length);
 }
 
-function hostAllowed(policy: HandshakePolicy, host: string | undefined): boolean {
+/** True when `host` is loopback or the listen address, with the daemon's port. */
+export function hostAllowed(policy: HandshakePolicy, host: string | undefined): boolean {
   if (!host) return false;
   let url: URL;
   try {

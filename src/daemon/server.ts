@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
+import { dashboardRoutes } from './dashboard-routes.js';
 import { PROTOCOL, RPC_PATH } from '../schema/transport.js';
 import {
   answersInBand,
@@ -42,6 +43,7 @@ export async function startServer(options: ServerOptions): Promise<HttpServer> {
     handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
   });
 
+  const dashboard = dashboardRoutes({ policy, log: options.log });
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (request.method !== 'GET' && request.method !== 'HEAD')
@@ -55,7 +57,7 @@ export async function startServer(options: ServerOptions): Promise<HttpServer> {
       }
       return respond(response, 200, options.openrpcJson(), 'application/json');
     }
-    respond(response, 404, 'not found');
+    if (!dashboard(request, response, path)) respond(response, 404, 'not found');
   });
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
