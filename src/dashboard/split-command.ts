@@ -25,3 +25,7 @@ export function splitCommand(text: string): string[] {
   if (word !== undefined) words.push(word);
   return words;
 }
+
+/** argv as one line that splitCommand reads back the same: words with spaces or quotes are quoted. */
+export const joinCommand = (argv: string[]): string =>
+  argv.map((word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`)).join(' ');

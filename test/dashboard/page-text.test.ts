@@ -3,7 +3,7 @@
 import t from 'tap';
 import { renderMarkdown } from '../../src/dashboard/markdown.js';
 import { matchesText, parseLabels } from '../../src/dashboard/run-search.js';
-import { splitCommand } from '../../src/dashboard/split-command.js';
+import { joinCommand, splitCommand } from '../../src/dashboard/split-command.js';
 
 t.test('markdown renders, and raw HTML in it is shown as text', async (t) => {
   const out = renderMarkdown('# Title\n\n*hi* <script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n');
@@ -25,6 +25,9 @@ t.test('a command splits into argv as a shell would, without a shell', async (t)
   t.same(splitCommand(`  echo "a b" 'c\\d' e\\ f ""  `), ['echo', 'a b', 'c\\d', 'e f', '']);
   t.same(splitCommand('sh -c "echo \\"hi\\""'), ['sh', '-c', 'echo "hi"']);
   t.same(splitCommand('   '), []);
+  const argv = ['sh', '-c', `echo 'it''s' "x"`, 'a b', ''];
+  t.same(splitCommand(joinCommand(argv)), argv, 'joinCommand reads back the same');
+  t.equal(joinCommand(['make', 'test']), 'make test');
 });
 
 t.test('label filters and text matches', async (t) => {

@@ -6,6 +6,7 @@ import { ErrorLine, LabelList, LogLines, Loading, ProgressBar, StatusBadge } fro
 import { elapsed, formatDuration, formatTime } from '../format.js';
 import { useAction, useLoad } from '../hooks.js';
 import { RunFeed } from '../run-feed.js';
+import { joinCommand } from '../split-command.js';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted']);
 /** Re-render at most this often while output streams in. */
@@ -79,7 +80,7 @@ function useFeed(client: RunyardClient, runId: string): [RunFeed, { status: numb
 
 function RecordTable({ run }: { run: RunRecord }) {
   const rows: [string, unknown][] = [
-    ['Command', html`<span class="mono">${run.argv.join(' ')}</span>`],
+    ['Command', html`<span class="mono">${joinCommand(run.argv)}</span>`],
     ['Action', run.actionId ?? '—'],
     ['Service', run.serviceId ?? '—'],
     ['Labels', html`<${LabelList} labels=${run.labels} />`],

@@ -6,7 +6,7 @@ import { ErrorLine, LabelList, Loading, Pager, ProgressBar, StatusBadge } from '
 import { elapsed, formatDuration, formatTime } from '../format.js';
 import { useAction, useLoad } from '../hooks.js';
 import { parseLabels, searchRuns, type SearchResult } from '../run-search.js';
-import { splitCommand } from '../split-command.js';
+import { joinCommand, splitCommand } from '../split-command.js';
 
 export const RUN_STATUSES: RunStatus[] = [
   'queued',
@@ -164,7 +164,7 @@ export function RunTable({ runs }: { runs: RunRecord[] }) {
           html`<tr key=${run.runId} data-run=${run.runId}>
             <td><${StatusBadge} status=${run.status} /></td>
             <td><a class="mono" href=${`#/runs/${run.runId}`}>${run.runId}</a></td>
-            <td class="mono command">${run.argv.join(' ')}</td>
+            <td class="mono command">${joinCommand(run.argv)}</td>
             <td>${run.actionId ?? ''}</td>
             <td>${run.serviceId ?? ''}</td>
             <td><${LabelList} labels=${run.labels} /></td>

@@ -5,6 +5,7 @@ import type { Action, ServiceStatus, RunyardClient } from '../../client/browser.
 import { ErrorLine, Loading, StatusBadge } from '../components.js';
 import { formatDuration, formatTime } from '../format.js';
 import { useAction, useLoad } from '../hooks.js';
+import { joinCommand } from '../split-command.js';
 
 const POLL_MS = 3000;
 const STDERR_TAIL_BYTES = 4096;
@@ -152,7 +153,7 @@ function ActionTable({ client, actions }: { client: RunyardClient; actions: Acti
           ({ spec, source }) =>
             html`<tr key=${spec.name} data-action=${spec.name}>
               <td>${spec.name}</td>
-              <td class="mono">${spec.argv.join(' ')}</td>
+              <td class="mono">${joinCommand(spec.argv)}</td>
               <td>${spec.description ?? ''}</td>
               <td>${source}</td>
               <td>
