@@ -18,7 +18,8 @@ const REPORT = '# Nightly report\n\nAll **good**.\n\n<script>window.injected = t
 
 /** A run that writes reports/report.md and artifacts/data.bin in its directory. */
 const reportScript = `const fs = require('node:fs');
-fs.mkdirSync('reports'); fs.mkdirSync('artifacts');
+fs.mkdirSync('reports', { recursive: true });
+fs.mkdirSync('artifacts', { recursive: true });
 fs.writeFileSync('reports/report.md', ${JSON.stringify(REPORT)});
 fs.writeFileSync('artifacts/data.bin', Buffer.from(${JSON.stringify([...ARTIFACT])}));`;
 

@@ -146,16 +146,14 @@ export function RetainedRunView({ client, runId }: { client: RunyardClient; runI
                 )}
               </tbody>
             </table>
-            <p class="muted">
-              Manifest
-              ${manifest.value.source}${
-                manifest.value.omitted > 0 && `, ${manifest.value.omitted} entries omitted`
-              }.
-            </p>`
+            <p class="muted">${manifestNote(manifest.value)}</p>`
         : html`<${Loading} />`
     }
   </section>`;
 }
+
+const manifestNote = ({ source, omitted }: { source: string; omitted: number }) =>
+  `Manifest: ${source}${omitted > 0 ? `, ${omitted} entries omitted` : ''}.`;
 
 const isMarkdown = (path: string, mediaType: string) => mediaType === 'text/markdown' || /\.md$/i.test(path);
 const isText = (mediaType: string) => /^text\/|^application\/(json|xml)/.test(mediaType);

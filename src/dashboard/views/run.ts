@@ -79,11 +79,9 @@ function useFeed(client: RunyardClient, runId: string): [RunFeed, { status: numb
 }
 
 function RecordTable({ run }: { run: RunRecord }) {
-  const rows: [string, unknown][] = [
-    ['Command', html`<span class="mono">${joinCommand(run.argv)}</span>`],
+  const fields: [string, unknown][] = [
     ['Action', run.actionId ?? '—'],
     ['Service', run.serviceId ?? '—'],
-    ['Labels', html`<${LabelList} labels=${run.labels} />`],
     ['Attempt', `${run.attempt} of ${run.maxAttempts}`],
     ['Progress', html`<${ProgressBar} progress=${run.progress} />`],
     ['Created', formatTime(run.createdAt)],
@@ -92,20 +90,31 @@ function RecordTable({ run }: { run: RunRecord }) {
     ['Duration', formatDuration(elapsed(run.startedAt, run.finishedAt))],
     ['Exit', run.exitCode ?? run.signal ?? '—'],
     ['Error', run.error ? `${run.error.reason}: ${run.error.message}` : '—'],
-    ['Directory', html`<span class="mono">${run.runDir}</span>`],
-    ['Working directory', html`<span class="mono">${run.cwd}</span>`],
     ['Priority', run.priority],
     ['Queue position', run.queuePosition ?? '—'],
   ];
-  return html`<table class="record">
-    ${rows.map(
+  const wide: [string, unknown][] = [
+    ['Command', html`<span class="mono">${joinCommand(run.argv)}</span>`],
+    ['Labels', html`<${LabelList} labels=${run.labels} />`],
+    ['Directory', html`<span class="mono">${run.runDir}</span>`],
+    ['Working directory', html`<span class="mono">${run.cwd}</span>`],
+  ];
+  return html`<dl class="fields">
+    ${wide.map(
       ([name, value]) =>
-        html`<tr>
-          <th>${name}</th>
-          <td>${value}</td>
-        </tr>`,
+        html`<div class="wide">
+          <dt>${name}</dt>
+          <dd>${value}</dd>
+        </div>`,
     )}
-  </table>`;
+    ${fields.map(
+      ([name, value]) =>
+        html`<div>
+          <dt>${name}</dt>
+          <dd>${value}</dd>
+        </div>`,
+    )}
+  </dl>`;
 }
 
 /** The first page of the run's events, without output, then those that happen while the page is open. */
