@@ -54,9 +54,11 @@ export type {
   ArtifactEntry,
   CallOptions,
   ConfigReload,
+  DaemonDashboardLoginParams,
   DaemonInfo,
   DaemonInfoParams,
   DaemonReloadConfigParams,
+  DashboardLogin,
   ErrorInfo,
   Labels,
   Progress,
@@ -120,17 +122,18 @@ export type {
 
 /**
  * Connect to a runyard daemon from a browser or webview, which cannot read the state directory: give
- * the url and the token (see docs/sdk.md for where a page gets them).
+ * the url and the token (see docs/sdk.md for where a page gets them). A page the daemon serves itself
+ * (its dashboard) gives no token: the session cookie of `runyard dashboard`'s login lets it in.
  *
  * ```ts
  * const client = await connect({ url: 'ws://127.0.0.1:7370/rpc', token });
  * const run = await client.run.start({ argv: ['echo', 'hello'] });
  * ```
- * Rejects with ConnectError, whose `reason` says why: `unreachable`, `token_refused`, `origin_refused`.
+ * Rejects with ConnectError, whose `reason` says why: `unreachable`, `token_refused` (without a token:
+ * not logged in), `origin_refused`.
  */
 export async function connect(options: ConnectOptions = {}): Promise<RunyardClient> {
   const { url, token } = options;
   if (!url) throw new ConnectError('connect() needs { url, token } outside Node', 'no_daemon');
-  if (!token) throw new ConnectError('connect() needs { url, token } outside Node', 'no_token');
-  return openClient(url, token, openNativeSocket, options.reconnect);
+  return openClient(url, token || undefined, openNativeSocket, options.reconnect);
 }

@@ -8,7 +8,10 @@ import type { SocketOpener } from './socket.js';
 export interface ConnectOptions {
   /** WebSocket URL, e.g. `ws://127.0.0.1:7370/rpc`. In Node the default is RUNYARD_URL, else the url in `<stateDir>/daemon.json`; a browser must give it. */
   url?: string;
-  /** Bearer token. In Node the default is RUNYARD_TOKEN, else the contents of `<stateDir>/token`; a browser must give it. */
+  /**
+   * Bearer token. In Node the default is RUNYARD_TOKEN, else the contents of `<stateDir>/token`. A page
+   * gives it, except the daemon's own dashboard, which its session cookie lets in (`runyard dashboard`).
+   */
   token?: string;
   /**
    * Where to look for daemon.json and token when url or token is not given (Node only). Default:
@@ -42,7 +45,7 @@ export interface RunyardClient extends RunyardMethods {
 
 export async function openClient(
   url: string,
-  token: string,
+  token: string | undefined,
   openSocket: SocketOpener,
   reconnect?: ReconnectOptions,
 ): Promise<RunyardClient> {

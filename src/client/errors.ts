@@ -28,7 +28,7 @@ export class ConnectionClosedError extends Error {
 
 /**
  * Why a connection could not be made, in stable words: `no_daemon` (Node: no state directory or
- * daemon.json to find it by), `no_token` (the token file cannot be read, or none was given),
+ * daemon.json to find it by), `no_token` (Node: the token file cannot be read),
  * `unreachable` (nothing answered at the URL; in a browser also any refusal the daemon can only answer
  * in HTTP, which a page cannot read), `token_refused` (HTTP 401 or close code 4401), `origin_refused`
  * (close code 4403), `handshake_refused` (any other refusal: HTTP 403 for a foreign Host, 400, 404).

@@ -78,6 +78,8 @@ export type ConfigReload = {
   restartRequired: string[];
 };
 
+export type DaemonDashboardLoginParams = Record<string, never>;
+
 export type DaemonInfo = {
   /** runyard package version. */
   version: string;
@@ -102,6 +104,12 @@ export type DaemonInfo = {
 export type DaemonInfoParams = Record<string, never>;
 
 export type DaemonReloadConfigParams = Record<string, never>;
+
+export type DashboardLogin = {
+  /** http://<host>:<port>/login/<code>: opened in a browser, it sets the session cookie and leaves for /. */
+  url: string;
+  expiresAt: Timestamp;
+};
 
 export type ErrorInfo = {
   /** Stable snake_case reason, e.g. "timeout" or "spawn_failed". */
@@ -647,6 +655,8 @@ export interface RunyardMethods {
     info(params?: DaemonInfoParams, options?: CallOptions): Promise<DaemonInfo>;
     /** Read the config file again and apply it: definitions now, the settings that allow it now. */
     reloadConfig(params?: DaemonReloadConfigParams, options?: CallOptions): Promise<ConfigReload>;
+    /** A one-time URL that logs a browser into the dashboard: it works once, within 60 seconds. */
+    dashboardLogin(params?: DaemonDashboardLoginParams, options?: CallOptions): Promise<DashboardLogin>;
   };
   run: {
     /** Queue a command as a new run and return its record at once (status queued or running). */
@@ -727,6 +737,7 @@ export function bindMethods(call: Call): RunyardMethods {
     daemon: {
       info: (params, options) => call('daemon.info', params ?? {}, options),
       reloadConfig: (params, options) => call('daemon.reloadConfig', params ?? {}, options),
+      dashboardLogin: (params, options) => call('daemon.dashboardLogin', params ?? {}, options),
     },
     run: {
       start: (params, options) => call('run.start', params ?? {}, options),
@@ -788,6 +799,7 @@ export const holdsFor: Record<string, { param: string; defaultMs: number }> = {
 export const retrySafe: Record<string, boolean | string> = {
   'daemon.info': true,
   'daemon.reloadConfig': true,
+  'daemon.dashboardLogin': true,
   'run.start': "idempotencyKey",
   'run.status': true,
   'run.list': true,

@@ -7,7 +7,9 @@ export const openNodeSocket: SocketOpener = async (url, token) => {
   if (nativeWebSocket()) return openNativeSocket(url, token);
   // Imported lazily: ws is an optional dependency, absent where Node has a WebSocket of its own.
   const { default: WebSocket } = await import('ws');
-  const ws = new WebSocket(url, [PROTOCOL], { headers: { authorization: `Bearer ${token}` } });
+  const ws = new WebSocket(url, [PROTOCOL], {
+    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+  });
   let refusedStatus: number | undefined;
   ws.on('unexpected-response', (request: ClientRequest, response: IncomingMessage) => {
     refusedStatus = response.statusCode;

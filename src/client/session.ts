@@ -28,26 +28,30 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * daemon refuses in band too; that refusal (a close with 4401 or 4403, sent before the daemon reads
  * anything) always arrives before the answer to a first call, so one small call tells them apart.
  */
-async function openConnection(url: string, token: string, openSocket: SocketOpener): Promise<Connection> {
+async function openConnection(
+  url: string,
+  token: string | undefined,
+  openSocket: SocketOpener,
+): Promise<Connection> {
   const connection = new Connection(await openSocket(url, token));
   try {
     await connection.call('daemon.info', {});
   } catch (error) {
     await connection.close();
-    throw error instanceof ConnectionClosedError ? closedAtOnce(url, error.closeCode) : error;
+    throw error instanceof ConnectionClosedError
+      ? closedAtOnce(url, error.closeCode, token !== undefined)
+      : error;
   }
   return connection;
 }
 
-function closedAtOnce(url: string, closeCode: number | undefined): ConnectError {
-  if (closeCode === REFUSAL_CLOSE_CODES.token_refused)
-    return new ConnectError(
-      `runyard at ${url} refused the token (close code ${closeCode})`,
-      'token_refused',
-      {
-        closeCode,
-      },
-    );
+function closedAtOnce(url: string, closeCode: number | undefined, hadToken: boolean): ConnectError {
+  if (closeCode === REFUSAL_CLOSE_CODES.token_refused) {
+    const what = hadToken ? 'the token' : 'this page: not logged in (run `runyard dashboard`)';
+    return new ConnectError(`runyard at ${url} refused ${what} (close code ${closeCode})`, 'token_refused', {
+      closeCode,
+    });
+  }
   if (closeCode === REFUSAL_CLOSE_CODES.origin_refused)
     return new ConnectError(
       `runyard at ${url} refused this page's Origin (close code ${closeCode}); start it with --allow-origin`,
@@ -62,7 +66,7 @@ function closedAtOnce(url: string, closeCode: number | undefined): ConnectError 
 
 export class Session {
   readonly #url: string;
-  readonly #token: string;
+  readonly #token: string | undefined;
   readonly #openSocket: SocketOpener;
   readonly #reconnect: Required<ReconnectOptions>;
   #current: Connection;
@@ -71,7 +75,7 @@ export class Session {
 
   private constructor(
     url: string,
-    token: string,
+    token: string | undefined,
     openSocket: SocketOpener,
     first: Connection,
     reconnect: ReconnectOptions,
@@ -86,7 +90,7 @@ export class Session {
   /** One attempt: connect() fails at once, whatever the reason, and says why. */
   static async open(
     url: string,
-    token: string,
+    token: string | undefined,
     openSocket: SocketOpener,
     reconnect: ReconnectOptions = {},
   ): Promise<Session> {

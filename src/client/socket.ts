@@ -12,8 +12,11 @@ export interface SocketLike {
   addEventListener(type: 'open' | 'error', listener: (event: unknown) => void): void;
 }
 
-/** Opens a socket that the daemon accepted the upgrade of; rejects with ConnectError otherwise. */
-export type SocketOpener = (url: string, token: string) => Promise<SocketLike>;
+/**
+ * Opens a socket that the daemon accepted the upgrade of; rejects with ConnectError otherwise. Without a
+ * token the daemon's own dashboard page is let in by its session cookie, which the browser sends itself.
+ */
+export type SocketOpener = (url: string, token: string | undefined) => Promise<SocketLike>;
 
 type NativeWebSocket = new (url: string, protocols: string[]) => SocketLike;
 
@@ -28,7 +31,8 @@ export const nativeWebSocket = (): NativeWebSocket | undefined =>
 export const openNativeSocket: SocketOpener = async (url, token) => {
   const Native = nativeWebSocket();
   if (!Native) throw new ConnectError('this platform has no global WebSocket', 'unreachable');
-  return opened(new Native(url, [PROTOCOL, BEARER_PREFIX + token]), url, () => undefined);
+  const protocols = token === undefined ? [PROTOCOL] : [PROTOCOL, BEARER_PREFIX + token];
+  return opened(new Native(url, protocols), url, () => undefined);
 };
 
 /** Resolves once the upgrade is accepted; a failure before that rejects, with the HTTP status if known. */

@@ -32,6 +32,7 @@ import { ConfigReloader } from './reload.js';
 import { Resources } from './resources.js';
 import { startServer } from './server.js';
 import { daemonIdentity, loadOrCreateNodeId, prepareStateDir } from './state-dir.js';
+import { LoginCodes } from './login-codes.js';
 import { loadOrCreateToken } from './token.js';
 
 export interface DaemonConfig {
@@ -171,6 +172,12 @@ async function startServing(
     configFile: loaded.source?.path ?? null,
     limits: { maxPayloadBytes: config.maxPayloadBytes, maxBatchSize: config.maxBatchSize },
   });
+  const loginCodes = new LoginCodes();
+  const dashboardLogin = () => {
+    const { code, expiresAt } = loginCodes.issue();
+    const origin = url.replace(/^ws:/, 'http:').replace(/\/rpc$/, '');
+    return { url: `${origin}/login/${code}`, expiresAt: new Date(expiresAt).toISOString() };
+  };
   const catalog = new Catalog(store);
   const services = new ServiceManager(engine, catalog, log);
   if (loaded.declared) {
@@ -186,7 +193,7 @@ async function startServing(
     services,
   );
   const handlers: MethodHandlers & { 'rpc.discover': Handler<CallContext> } = {
-    ...daemonHandlers(info, reloader),
+    ...daemonHandlers(info, reloader, dashboardLogin),
     ...runHandlers(engine),
     ...retainedHandlers(retained),
     ...actionHandlers(catalog),
@@ -210,6 +217,7 @@ async function startServing(
       policy: { token, allowOrigins, allowHosts: allowedHosts(config.host) },
       maxPayloadBytes: config.maxPayloadBytes,
       openrpcJson: openrpc,
+      loginCodes,
       onConnection: (socket, request) => connections.accept(socket, remoteOf(request.socket)),
       log,
     }),

@@ -1,11 +1,14 @@
-// The dashboard's HTTP face: the built page (dist/dashboard, flat files) with its security headers.
+// The dashboard's HTTP face: the built page (dist/dashboard, flat files) with its security headers, and
+// /login/<code>, which turns a one-time code into the session cookie.
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mediaTypeOf } from '../fs/media-type.js';
 import type { Logger } from '../log.js';
+import { sessionSetCookie } from './dashboard-session.js';
 import { hostAllowed, remoteOf, headerForLog, type HandshakePolicy } from './handshake.js';
+import type { LoginCodes } from './login-codes.js';
 
 /**
  * Where the built page is: dist/dashboard beside this module's dist/src/daemon, so that an installed
@@ -20,6 +23,8 @@ const FLAT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 // esbuild's `[name]-[hash]`: a dash and 8 or more upper-case letters and digits before the extension.
 const HASHED_NAME = /-[A-Z0-9]{8,}\.[a-z0-9]+$/;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
+export const LOGIN_PATH = '/login/';
+const LOGIN_CODE = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** The headers of every dashboard answer. connect-src names ws: too, which older `'self'` does not cover. */
 const securityHeaders = (host: string): Record<string, string> => ({
@@ -35,17 +40,22 @@ const securityHeaders = (host: string): Record<string, string> => ({
 
 export interface DashboardOptions {
   policy: HandshakePolicy;
+  loginCodes: LoginCodes;
   log: Logger;
 }
 
-/** Answers GET and HEAD for `/` and `/<file>`; false for any other path, which is not the dashboard's. */
+/**
+ * Answers GET and HEAD for `/`, `/<file>` and `/login/<code>`; false for any other path, which is not
+ * the dashboard's.
+ */
 export type DashboardRoutes = (request: IncomingMessage, response: ServerResponse, path: string) => boolean;
 
 export function dashboardRoutes(options: DashboardOptions): DashboardRoutes {
   const { policy, log } = options;
   return (request, response, path) => {
+    const code = path.startsWith(LOGIN_PATH) ? path.slice(LOGIN_PATH.length) : undefined;
     const name = path === '/' ? 'index.html' : path.slice(1);
-    if (!FLAT_NAME.test(name)) return false;
+    if (code === undefined ? !FLAT_NAME.test(name) : !LOGIN_CODE.test(code)) return false;
     // The Host check keeps a DNS-rebound name from reading the page as its own origin.
     const host = request.headers.host;
     if (!hostAllowed(policy, host)) {
@@ -58,12 +68,44 @@ export function dashboardRoutes(options: DashboardOptions): DashboardRoutes {
       send(response, 403, {}, 'Host not allowed');
       return true;
     }
+    if (code !== undefined) {
+      login(request, response, code, options);
+      return true;
+    }
     serveFile(response, builtDir(), name, securityHeaders(host!)).catch((error: unknown) => {
       log.error('serving the dashboard failed', { file: name, error: String(error) });
       if (!response.headersSent) send(response, 500, {}, 'internal error');
     });
     return true;
   };
+}
+
+/**
+ * The code leaves the address bar at once (303 to /), so it reaches no history, bookmark or Referer;
+ * neither the code nor the cookie is logged.
+ */
+function login(request: IncomingMessage, response: ServerResponse, code: string, options: DashboardOptions) {
+  const { policy, loginCodes, log } = options;
+  const headers = { ...securityHeaders(request.headers.host!), 'cache-control': 'no-store' };
+  const remote = remoteOf(request.socket);
+  if (!loginCodes.redeem(code)) {
+    log.warn('dashboard login refused', { reason: 'bad_login_code', status: 403, remote });
+    return send(
+      response,
+      403,
+      headers,
+      'This login link was already used, has expired (after 60 s) or is unknown: run `runyard dashboard` again.\n',
+    );
+  }
+  log.info('dashboard login', { remote });
+  response
+    .writeHead(303, {
+      ...headers,
+      location: '/',
+      'set-cookie': sessionSetCookie(policy.token, policy.port()),
+      'content-length': 0,
+    })
+    .end();
 }
 
 async function serveFile(

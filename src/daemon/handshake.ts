@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { BEARER_PREFIX, PROTOCOL, REFUSAL_CLOSE_CODES } from '../schema/transport.js';
+import { sessionCookie, sessionValid } from './dashboard-session.js';
 import { tokenMatches } from './token.js';
 
 export interface HandshakePolicy {
@@ -13,7 +14,8 @@ export interface HandshakePolicy {
 }
 
 /** Why a handshake was refused, as the log names it. */
-export type RefusalReason = 'foreign_host' | 'foreign_origin' | 'missing_token' | 'bad_token';
+export type RefusalReason =
+  'foreign_host' | 'foreign_origin' | 'missing_token' | 'bad_token' | 'missing_session' | 'bad_session';
 /**
  * `fields` name what was refused (the Host, the Origin), for the log; never the token. `closeCode` is
  * the in-band answer to a browser-style handshake (see answersInBand); a foreign Host has none.
@@ -81,7 +83,20 @@ export function hostAllowed(policy: HandshakePolicy, host: string | undefined): 
   return policy.allowHosts.has(hostname) && port === policy.port();
 }
 
-/** undefined when the request may proceed. Host and Origin are checked before the token. */
+/**
+ * The dashboard's own origin: the page the daemon served, on the Host it was asked for (already checked).
+ * A same-origin GET (the page fetching /openrpc.json) sends no Origin, only Sec-Fetch-Site.
+ */
+function fromOwnOrigin(host: string, origin: string | undefined, request: IncomingMessage): boolean {
+  if (origin === undefined) return request.headers['sec-fetch-site'] === 'same-origin';
+  return origin === new URL(`http://${host}`).origin;
+}
+
+/**
+ * undefined when the request may proceed. Host and Origin are checked before the token. The daemon's own
+ * origin needs no --allow-origin, but then only the dashboard's session cookie admits it: never a token,
+ * and a cookie never admits any other origin (SameSite does not tell ports apart; the Origin does).
+ */
 export function checkHandshake(policy: HandshakePolicy, request: IncomingMessage): Refusal | undefined {
   const { host, origin } = request.headers;
   if (!hostAllowed(policy, host)) {
@@ -92,7 +107,9 @@ export function checkHandshake(policy: HandshakePolicy, request: IncomingMessage
       fields: { host: headerForLog(host) },
     };
   }
-  if (origin !== undefined && !policy.allowOrigins.has(origin)) {
+  const listed = origin === undefined || policy.allowOrigins.has(origin);
+  const own = fromOwnOrigin(host!, origin, request);
+  if (!listed && !own) {
     return {
       status: 403,
       message: 'Origin not allowed; start the daemon with --allow-origin to permit it',
@@ -101,14 +118,22 @@ export function checkHandshake(policy: HandshakePolicy, request: IncomingMessage
       fields: { origin: headerForLog(origin) },
     };
   }
+  const session = own ? sessionCookie(request.headers.cookie, policy.port()) : undefined;
+  if (session !== undefined && sessionValid(policy.token, policy.port(), session)) return undefined;
   const token = presentedToken(request);
-  if (!tokenMatches(policy.token, token)) {
+  if (listed && tokenMatches(policy.token, token)) return undefined;
+  if (!listed) {
     return {
       status: 401,
-      message: 'missing or invalid token',
-      reason: token === undefined ? 'missing_token' : 'bad_token',
+      message: 'not logged in, or the session expired: run `runyard dashboard` to log in',
+      reason: session === undefined ? 'missing_session' : 'bad_session',
       closeCode: REFUSAL_CLOSE_CODES.token_refused,
     };
   }
-  return undefined;
+  return {
+    status: 401,
+    message: 'missing or invalid token',
+    reason: token === undefined ? 'missing_token' : 'bad_token',
+    closeCode: REFUSAL_CLOSE_CODES.token_refused,
+  };
 }

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import { dashboardRoutes } from './dashboard-routes.js';
+import type { LoginCodes } from './login-codes.js';
 import { PROTOCOL, RPC_PATH } from '../schema/transport.js';
 import {
   answersInBand,
@@ -22,6 +23,8 @@ export interface ServerOptions {
   maxPayloadBytes: number;
   /** The OpenRPC document served at /openrpc.json (it names the URL, known once listening). */
   openrpcJson: () => string;
+  /** The dashboard's one-time codes, which daemon.dashboardLogin issues and /login/<code> redeems. */
+  loginCodes: LoginCodes;
   onConnection: (socket: WebSocket, request: IncomingMessage) => void;
   /** Every refused handshake is logged at warn with its reason, so a 403 can be explained. */
   log: Logger;
@@ -43,7 +46,7 @@ export async function startServer(options: ServerOptions): Promise<HttpServer> {
     handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
   });
 
-  const dashboard = dashboardRoutes({ policy, log: options.log });
+  const dashboard = dashboardRoutes({ policy, loginCodes: options.loginCodes, log: options.log });
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (request.method !== 'GET' && request.method !== 'HEAD')

@@ -102,4 +102,38 @@ export const daemonReloadConfig = defineMethod({
   ],
 });
 
-export const daemonMethods = [daemonInfo, daemonReloadConfig] as const;
+export const DashboardLogin = Type.Object(
+  {
+    url: Type.String({
+      description:
+        'http://<host>:<port>/login/<code>: opened in a browser, it sets the session cookie and leaves for /.',
+    }),
+    expiresAt: Timestamp,
+  },
+  { $id: 'DashboardLogin', additionalProperties: false },
+);
+export type DashboardLogin = Static<typeof DashboardLogin>;
+
+export const daemonDashboardLogin = defineMethod({
+  name: 'daemon.dashboardLogin',
+  retrySafe: true,
+  summary: 'A one-time URL that logs a browser into the dashboard: it works once, within 60 seconds.',
+  description:
+    'The code in the URL is exchanged for an HttpOnly, SameSite=Strict session cookie of 12 hours, valid only ' +
+    "on the daemon's own origin; the token itself never reaches the browser. `runyard dashboard` calls this.",
+  params: NoParams,
+  result: DashboardLogin,
+  errors: [],
+  examples: [
+    {
+      name: 'a login URL for the daemon on the default port',
+      params: {},
+      result: {
+        url: 'http://127.0.0.1:7370/login/q7V1oXWm3cJ0h2bA9sLr4Ew8nTkYpZgU6dFiHjKlM5o',
+        expiresAt: '2026-11-23T10:01:00.000Z',
+      },
+    },
+  ],
+});
+
+export const daemonMethods = [daemonInfo, daemonReloadConfig, daemonDashboardLogin] as const;

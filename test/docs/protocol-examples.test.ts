@@ -125,6 +125,7 @@ t.test('every request example in docs/protocol.md gets the documented answer', a
     ['/home/me/project/runs', daemon.runsDir],
     ['/home/me/project/.runyard', daemon.stateDir],
     ['ws://127.0.0.1:7370/rpc', daemon.url],
+    ['http://127.0.0.1:7370/login/', `${daemon.url.replace(/^ws:/, 'http:').replace(/\/rpc$/, '')}/login/`],
   ]);
 
   for (const step of steps) {

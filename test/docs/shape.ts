@@ -5,6 +5,8 @@ import { basename, isAbsolute } from 'node:path';
 
 const ULID = /\b[0-9A-HJKMNP-TV-Z]{26}\b/g;
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+// A login URL's one-time code is new at every call: the docs' code stands for whatever code came.
+const LOGIN_CODE = /\/login\/[A-Za-z0-9_-]{43}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type Check = (expected: unknown, actual: unknown) => boolean;
@@ -24,6 +26,7 @@ const varying: Record<string, Check> = {
   time: isTimestamp,
   at: isTimestamp,
   nextAttemptAt: isTimestamp,
+  expiresAt: isTimestamp,
   pid: nullOr((actual) => Number.isSafeInteger(actual) && (actual as number) > 0),
   durationMs: isCount,
   version: (_, actual) => typeof actual === 'string' && /^\d+\.\d+\.\d+/.test(actual),
@@ -125,6 +128,8 @@ export class ExampleMatcher {
       return void problems.push(`${at}: expected a string, got ${show(actual)}`);
     let wanted = expected;
     for (const [docText, realText] of this.#replacements) wanted = wanted.split(docText).join(realText);
+    const code = LOGIN_CODE.exec(actual)?.[0];
+    if (code !== undefined) wanted = wanted.replace(LOGIN_CODE, code);
     const ids = wanted.match(ULID) ?? [];
     if (ids.every((id) => this.#ids.has(id))) {
       const exact = this.substituteIds(wanted);

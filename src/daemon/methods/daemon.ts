@@ -1,12 +1,14 @@
 // Handlers of daemon.*.
-import type { DaemonInfo } from '../../schema/daemon.js';
+import type { DaemonInfo, DashboardLogin } from '../../schema/daemon.js';
 import type { ConfigReloader } from '../reload.js';
 import type { GroupHandlers } from './types.js';
 
 export const daemonHandlers = (
   info: () => DaemonInfo,
   reloader: ConfigReloader,
+  dashboardLogin: () => DashboardLogin,
 ): GroupHandlers<'daemon'> => ({
   'daemon.info': async () => info(),
   'daemon.reloadConfig': () => reloader.reload(),
+  'daemon.dashboardLogin': async () => dashboardLogin(),
 });
