@@ -95,7 +95,7 @@ try {
   const client = await connect({ url: daemon.url, token: daemon.token });
   const { running, retained } = await seed(client);
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const { url } = (await client.call('daemon.dashboardLogin')) as { url: string };
+  const { url } = await client.daemon.dashboardLogin();
   await page.goto(url);
   await mkdir(output, { recursive: true });
   const shoot = async (hash: string, name: string, ready: string) => {
