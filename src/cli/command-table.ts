@@ -264,6 +264,10 @@ With --json, a failure prints as {"error": {"code", "reason", "message", "data"}
       ],
       ...lazy(() => import('./commands/logs.js'), 'logs'),
     },
+    dashboard: {
+      usage: [['dashboard [--no-open]', 'print and open a one-time login URL for the web dashboard']],
+      ...lazy(() => import('./commands/dashboard.js'), 'dashboard'),
+    },
     run: { summary: 'queue runs, follow them, read their output', group: run },
     action: { summary: 'named run templates', group: action },
     service: { summary: 'named sets of actions, run as one unit', group: service },
