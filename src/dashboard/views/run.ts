@@ -11,7 +11,8 @@ import { joinCommand } from '../split-command.js';
 const TERMINAL = new Set(['succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted']);
 /** Re-render at most this often while output streams in. */
 const RENDER_MS = 100;
-const EVENTS_PAGE = 200;
+// Output events are in the same log and carry their text: a page stays small so a chatty run costs little.
+const EVENTS_PAGE = 100;
 
 export function RunView({ client, runId }: { client: RunyardClient; runId: string }) {
   const [feed, version] = useFeed(client, runId);
@@ -117,16 +118,25 @@ function RecordTable({ run }: { run: RunRecord }) {
   </dl>`;
 }
 
-/** The first page of the run's events, without output, then those that happen while the page is open. */
+/** The run's events from the first, a page at a time and without output, then those that happen while the page is open. */
 function EventsView(props: { client: RunyardClient; runId: string; live: RunEvent[]; version: number }) {
   const { client, runId, live } = props;
-  const [pages, setPages] = useState(1);
-  const history = useLoad(
-    () => client.run.events({ runId, fromSeq: 1, limit: Math.min(1000, EVENTS_PAGE * pages) }),
-    `${runId} ${pages}`,
-  );
+  const [history, setHistory] = useState<{ events: RunEvent[]; nextSeq: number; end: boolean }>();
+  const loading = useAction();
+  // Pages of the event log from the start; only the events that are not output are kept.
+  const loadMore = () =>
+    loading.run(async () => {
+      const page = await client.run.events({ runId, fromSeq: history?.nextSeq ?? 1, limit: EVENTS_PAGE });
+      const events = page.events.filter((event) => event.type !== 'output');
+      setHistory((old) => ({
+        events: [...(old?.events ?? []), ...events],
+        nextSeq: page.nextSeq,
+        end: page.end,
+      }));
+    });
+  useEffect(loadMore, [runId]);
   const seen = new Set<number>();
-  const events = [...(history.value?.events ?? []), ...live].filter(
+  const events = [...(history?.events ?? []), ...live].filter(
     (event) => event.type !== 'output' && !seen.has(event.seq) && seen.add(event.seq),
   );
   const attempts = events.filter((event) => event.type === 'attempt');
@@ -157,7 +167,7 @@ function EventsView(props: { client: RunyardClient; runId: string; live: RunEven
       </tbody>
     </table>
     <h2>Events</h2>
-    <${ErrorLine} error=${history.error} />
+    <${ErrorLine} error=${loading.error} />
     <table class="events">
       <thead>
         <tr>
@@ -180,10 +190,9 @@ function EventsView(props: { client: RunyardClient; runId: string; live: RunEven
       </tbody>
     </table>
     ${
-      history.value &&
-      !history.value.end &&
-      history.value.events.length >= EVENTS_PAGE * pages &&
-      html`<button onClick=${() => setPages(pages + 1)}>More events</button>`
+      history &&
+      !history.end &&
+      html`<button disabled=${loading.busy} onClick=${loadMore}>More events</button>`
     }
   `;
 }
