@@ -128,6 +128,26 @@ t.test('the dashboard in Chromium', { skip: chromiumMissing ?? false }, async (t
     ]);
   });
 
+  t.test('after the daemon restarts, the page follows on with no line lost or repeated', async (t) => {
+    const own = await startDaemon(t);
+    const ownClient = await own.client();
+    const run = await ownClient.run.start({ argv: ['sh', '-c', 'echo before; exec sleep 600'] });
+    const port = new URL(own.url).port;
+    const tab = await context.newPage();
+    t.teardown(() => tab.close());
+    await login(ownClient, tab);
+    await tab.goto(`http://127.0.0.1:${port}/#/runs/${run.runId}`);
+    const stdout = tab.locator('pre.log[data-stream=stdout]');
+    await stdout.locator('text=before').waitFor();
+    await own.stop();
+    // Same state (so the same token, which the session cookie is bound to) and the same address.
+    const again = await startDaemon(t, { home: own.home, args: ['--listen', `127.0.0.1:${port}`] });
+    await tab.locator('h1 .status-interrupted, h1 .status-cancelled, h1 .status-failed').first().waitFor();
+    const after = await (await again.client()).run.status({ runId: run.runId });
+    t.equal(await tab.locator('h1 .status').textContent(), after.status, 'the page shows how it ended');
+    t.same(await stdout.locator('.log-line').allTextContents(), ['before'], 'its output once');
+  });
+
   t.test('the page threw nothing and broke no rule of the CSP', async (t) => {
     t.same(failures, []);
   });
