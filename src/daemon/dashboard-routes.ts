@@ -88,6 +88,8 @@ function login(request: IncomingMessage, response: ServerResponse, code: string,
   const { policy, loginCodes, log } = options;
   const headers = { ...securityHeaders(request.headers.host!), 'cache-control': 'no-store' };
   const remote = remoteOf(request.socket);
+  // A HEAD (a link preview, a prefetch) must not use up the code the browser is about to present.
+  if (request.method !== 'GET') return send(response, 405, headers, 'method not allowed');
   if (!loginCodes.redeem(code)) {
     log.warn('dashboard login refused', { reason: 'bad_login_code', status: 403, remote });
     return send(

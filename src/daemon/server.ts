@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
-import { dashboardRoutes } from './dashboard-routes.js';
+import { dashboardRoutes, LOGIN_PATH } from './dashboard-routes.js';
 import type { LoginCodes } from './login-codes.js';
 import { PROTOCOL, RPC_PATH } from '../schema/transport.js';
 import {
@@ -70,7 +70,9 @@ export async function startServer(options: ServerOptions): Promise<HttpServer> {
       refused('handshake refused', request, status, reason, fields);
       refuseUpgrade(socket, status, message);
     };
-    if (path !== RPC_PATH) return refuse(404, 'not found', 'bad_path', { path: headerForLog(path) });
+    // A login code in a path is a credential until used: the log names only its route.
+    const logged = path.startsWith(LOGIN_PATH) ? `${LOGIN_PATH}…` : path;
+    if (path !== RPC_PATH) return refuse(404, 'not found', 'bad_path', { path: headerForLog(logged) });
     const refusal = checkHandshake(policy, request);
     const closeCode = refusal?.closeCode;
     if (refusal && closeCode !== undefined && answersInBand(request)) {

@@ -45,7 +45,7 @@ t.test('runyard dashboard', async (t) => {
     t.equal(result.code, 0, result.stderr);
     t.match(result.stdout, /^Open this URL in a browser/);
     t.match(result.stdout, loginUrl);
-    t.rejects(readFile(join(bin, 'ran')), 'the opener never ran');
+    await t.rejects(readFile(join(bin, 'ran')), 'the opener never ran');
   });
 
   t.test('no daemon is exit 3, as for every daemon-facing command', async (t) => {

@@ -56,6 +56,12 @@ t.test('dashboard login', async (t) => {
     t.notOk(again.headers['set-cookie']);
   });
 
+  t.test('a HEAD of the login URL does not use up its code', async (t) => {
+    const url = await loginUrl(daemon);
+    t.equal((await httpRequest(url, { method: 'HEAD' })).status, 405);
+    t.equal((await httpRequest(url)).status, 303);
+  });
+
   t.test('an unknown code is refused', async (t) => {
     const answer = await httpRequest(`${base}/login/${'A'.repeat(43)}`);
     t.equal(answer.status, 403);
@@ -118,6 +124,10 @@ t.test('dashboard login', async (t) => {
     await httpRequest(url);
     const cookie = answer.headers['set-cookie']![0]!.split(';')[0]!;
     await inBandAnswer(daemon, { ...own, cookie: `${cookie}x` });
+    const unused = await loginUrl(daemon);
+    await openRawSocket(unused.replace(/^http:/, 'ws:')).catch(() => undefined);
+    await eventually(() => (/"reason":"bad_path"/.test(daemon.log()) ? true : undefined));
+    t.notMatch(daemon.log(), unused.split('/login/')[1]!, 'no code of an upgrade to the login path');
     const log = await eventually(() => (/bad_login_code/.test(daemon.log()) ? daemon.log() : undefined));
     t.notMatch(log, url.split('/login/')[1]!, 'no code');
     t.notMatch(log, cookie.split('=')[1]!.split('.')[1]!, 'no cookie');
