@@ -21,6 +21,8 @@ const allowed: Record<string, string[]> = {
   daemon: [...base, 'run-dir', 'store', 'retained', 'runs', 'services'],
   // The SDK is browser-safe: it imports nothing of the daemon, not even the schema (it has generated.ts).
   client: [],
+  // The dashboard page runs in a browser on the SDK alone.
+  dashboard: ['client'],
   // Offline commands (index rebuild, runs without a daemon) read the store and the runs directory.
   cli: [...base, 'client', 'daemon', 'store', 'retained', 'run-dir'],
 };

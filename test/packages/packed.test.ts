@@ -133,6 +133,7 @@ t.test(
       /^contrib\/systemd\/[a-z-]+\.service$/,
       /^dist\/src\/.+\.js$/,
       /^dist\/src\/client\/[a-z-]+\.d\.ts$/,
+      /^dist\/dashboard\/(index\.html|app-[A-Z0-9]+\.(js|css))$/,
     ];
     t.same(
       outside(daemonPack, allowed),
@@ -146,6 +147,7 @@ t.test(
       'dist/src/client/index.js',
       'dist/src/client/index.d.ts',
       'docs/deploy.md',
+      'dist/dashboard/index.html',
       'contrib/systemd/runyard.service',
       'contrib/systemd/runyard-user.service',
     ])
