@@ -6,8 +6,6 @@ import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promi
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { connect } from '../src/client/index.js';
 import { newRunId } from '../src/runs/ids.js';
 import { latestRetained, listRetained } from '../src/retained/list.js';
@@ -16,6 +14,7 @@ import { readRetainedRun } from '../src/retained/retained-run.js';
 import { walkRunsDir } from '../src/run-dir/walk.js';
 import type { RetentionSummary } from '../src/schema/run-dir.js';
 import type { RetainedRun } from '../src/schema/retained-run.js';
+import { exposeGc } from './heap.js';
 import { formatTable, verdict, type BenchRow } from './table.js';
 
 const RUNS = Number(process.env.BENCH_RETAINED_RUNS ?? 100_000);
@@ -289,11 +288,6 @@ async function measureDaemon(home: string, runsDir: string) {
     await exited;
     process.removeListener('exit', killOnExit);
   }
-}
-
-function exposeGc(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
 }
 
 const ms = (value: number) => `${value < 10 ? value.toFixed(3) : value.toFixed(0)} ms`;

@@ -3,7 +3,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { formatTable, type BenchRow } from './table.js';
 
 /** Every benchmark, in the order of the table; each is bench/<name>.ts exporting `run()`. */
-const BENCHMARKS = ['rpc', 'spawn', 'output', 'replay', 'memory', 'pending', 'retained'] as const;
+const BENCHMARKS = ['rpc', 'spawn', 'output', 'replay', 'memory', 'pending', 'queued', 'retained'] as const;
 
 interface BenchModule {
   run(): Promise<BenchRow[]>;

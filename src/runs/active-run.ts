@@ -59,7 +59,8 @@ export class ActiveRun {
   #record: RunRecord;
   readonly #attempts: AttemptRecord[];
   readonly #context: ActiveRunContext;
-  readonly #timers = new Set<NodeJS.Timeout>();
+  /** Made by the first timer: a queued run has none, and an empty Set costs some 130 bytes. */
+  #timers: Set<NodeJS.Timeout> | undefined;
   #results: RunResults | null = null;
   #hasReportedBadProgress = false;
   /** Every disk and store write of this run, in the order they were asked for. */
@@ -70,7 +71,9 @@ export class ActiveRun {
   constructor(parts: ActiveRunParts, context: ActiveRunContext) {
     this.#record = parts.record;
     this.plan = parts.plan;
-    this.request = parts.request;
+    // A copy: resolveRunSpec's Value.Default leaves the request with a hidden class of its own, and
+    // a queued run keeps it for as long as it waits (about 400 bytes each at 10,000 queued runs).
+    this.request = { ...parts.request };
     this.retry = parts.retry;
     this.#attempts = parts.attempts;
     this.logSizes = parts.logSizes;
@@ -155,15 +158,15 @@ export class ActiveRun {
   /** Runs `action` after `ms`, unless the run clears its timers first (an attempt ending, the run finishing). */
   after(ms: number, action: () => void): void {
     const timer = setTimeout(() => {
-      this.#timers.delete(timer);
+      this.#timers?.delete(timer);
       action();
     }, ms);
-    this.#timers.add(timer);
+    (this.#timers ??= new Set()).add(timer);
   }
 
   clearTimers(): void {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
+    for (const timer of this.#timers ?? []) clearTimeout(timer);
+    this.#timers = undefined;
   }
 
   /** One report of unreadable fd 3 input per run, however much of it comes. */

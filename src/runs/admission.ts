@@ -130,8 +130,11 @@ export class Admission {
       lastSeq: 0,
       release: created.release,
     });
-    run.events.append({ type: 'status', status: 'queued' });
+    const queued = run.events.append({ type: 'status', status: 'queued' });
     this.enqueue(run);
+    // Answered once its first event is written too: a daemon killed after the answer finds the whole
+    // run, event log included, and a subscriber's seq 1 is the same line after a restart.
+    await run.events.writtenThrough(queued.seq);
     return run;
   }
 }

@@ -1,5 +1,5 @@
 // The writer of an active run's event log, events.jsonl: seq 1, 2, 3 ... without gaps, appended in order.
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runFiles } from '../run-dir/files.js';
 import { APPEND_FLAGS } from '../run-dir/open-file.js';
@@ -18,21 +18,26 @@ export interface EventLogListener {
 /**
  * The writer for an active run. Output events are stored without their text: the bytes live in
  * logs/*.log at the recorded offset, so events.jsonl stays small whatever the run prints.
+ *
+ * The file is open only while lines wait for the disk: a queued run writes one line and then holds
+ * no descriptor, so 10,000 queued runs fit under a 1,024 descriptor limit. Lines that arrive while a
+ * write is under way go out together in the next one, through the same single flush, so they land
+ * in seq order however many come.
  */
 export class EventLog {
-  readonly #stream: WriteStream;
+  readonly #path: string;
   readonly #listener: EventLogListener;
   #seq: number;
   #written: number;
+  /** Lines with a seq but not yet written, in seq order: always the events after #written, up to #seq. */
+  #pending: string[] = [];
+  /** The one flush under way, if any: every line of this log is written by it. */
+  #flushing: Promise<void> | undefined;
   #waiters: { seq: number; resolve: () => void }[] = [];
   #failure: Error | undefined;
 
   constructor(runDir: string, listener: EventLogListener, lastSeq = 0) {
-    // Types say flags is a string; fs.open under the stream takes the number, which is how O_NOFOLLOW gets in.
-    this.#stream = createWriteStream(join(runDir, runFiles.events), {
-      flags: APPEND_FLAGS as unknown as string,
-    });
-    this.#stream.on('error', (error) => this.#fail(error));
+    this.#path = join(runDir, runFiles.events);
     this.#listener = listener;
     this.#seq = lastSeq;
     this.#written = lastSeq;
@@ -52,13 +57,8 @@ export class EventLog {
     const event = { seq: ++this.#seq, time: new Date().toISOString(), ...body } as RunEvent;
     if (!this.#failure) {
       const stored = event.type === 'output' ? { ...event, text: undefined } : event;
-      this.#stream.write(`${JSON.stringify(stored)}\n`, (error) => {
-        if (error) return this.#fail(error);
-        this.#written = event.seq;
-        this.#waiters = this.#waiters.filter((waiter) =>
-          waiter.seq <= event.seq ? void waiter.resolve() : true,
-        );
-      });
+      this.#pending.push(`${JSON.stringify(stored)}\n`);
+      this.#flushing ??= this.#flush();
     }
     this.#listener.event(event);
     return event;
@@ -70,16 +70,47 @@ export class EventLog {
     return new Promise((resolve) => this.#waiters.push({ seq, resolve }));
   }
 
+  /** Resolves once every line appended so far is written (or the log failed) and the file is closed. */
   async close(): Promise<void> {
-    if (!this.#stream.destroyed) this.#stream.end();
-    // Not events.once: it rejects on 'error', which #fail has already reported.
-    if (!this.#stream.closed)
-      await new Promise<void>((resolve) => this.#stream.once('close', () => resolve()));
+    await this.#flushing;
+  }
+
+  /**
+   * Opens the file, writes what is pending until nothing is, and closes it. Clears #flushing with no
+   * await after its last look at #pending, so a line appended meanwhile is never left unwritten.
+   */
+  async #flush(): Promise<void> {
+    while (this.#pending.length > 0 && !this.#failure) {
+      let handle: FileHandle | undefined;
+      try {
+        // O_NOFOLLOW and O_NONBLOCK: a run may have replaced its events.jsonl by a link or a FIFO.
+        handle = await open(this.#path, APPEND_FLAGS, 0o644);
+        while (this.#pending.length > 0) {
+          const through = this.#seq;
+          const lines = this.#pending.join('');
+          this.#pending = [];
+          await handle.writeFile(lines);
+          this.#wrote(through);
+        }
+      } catch (error) {
+        this.#fail(error as Error);
+      } finally {
+        // A close can report a write the kernel deferred (NFS): that is a failed write too.
+        await handle?.close().catch((error: Error) => this.#fail(error));
+      }
+    }
+    this.#flushing = undefined;
+  }
+
+  #wrote(seq: number): void {
+    this.#written = seq;
+    this.#waiters = this.#waiters.filter((waiter) => (waiter.seq <= seq ? void waiter.resolve() : true));
   }
 
   #fail(error: Error): void {
     if (this.#failure) return;
     this.#failure = error;
+    this.#pending = [];
     // Readers read what reached the disk; nothing more will.
     for (const waiter of this.#waiters.splice(0)) waiter.resolve();
     this.#listener.failed(error);
