@@ -105,6 +105,12 @@ export type DaemonInfo = {
     /** Most open connections from one peer address; past it, upgrades get HTTP 429. */
     maxConnectionsPerPeer: number;
   };
+  connections: {
+    /** WebSocket connections open now, the asking one included. */
+    open: number;
+    /** Run subscriptions (run.subscribe) open across them. */
+    subscriptions: number;
+  };
 };
 
 export type DaemonInfoParams = Record<string, never>;
@@ -657,7 +663,7 @@ export type Call = (method: string, params: object, options?: CallOptions) => Pr
 
 export interface RunyardMethods {
   daemon: {
-    /** Version, process and directories of the daemon, and the limits it enforces. */
+    /** Version, process and directories of the daemon, the limits it enforces, and its connections. */
     info(params?: DaemonInfoParams, options?: CallOptions): Promise<DaemonInfo>;
     /** Read the config file again and apply it: definitions now, the settings that allow it now. */
     reloadConfig(params?: DaemonReloadConfigParams, options?: CallOptions): Promise<ConfigReload>;

@@ -15,7 +15,7 @@ const PING_INTERVAL_MS = 30_000;
 const UNSUPPORTED_DATA = 1003;
 
 export class Connections {
-  readonly #sockets = new Set<WebSocket>();
+  readonly #sockets = new Map<WebSocket, CallContext>();
   readonly #alive = new WeakSet<WebSocket>();
   /** Unsent bytes of each socket at the last ping, to tell a paused but draining client from a dead one. */
   readonly #backlogAtPing = new WeakMap<WebSocket, number>();
@@ -41,7 +41,7 @@ export class Connections {
       subscriptions: new SubscriptionHub(socket, this.#events, this.#log),
       signal: closed.signal,
     };
-    this.#sockets.add(socket);
+    this.#sockets.set(socket, context);
     this.#alive.add(socket);
     this.#log.debug('connection opened', { connectionId: context.connectionId, remote });
     socket.on('pong', () => this.#alive.add(socket));
@@ -70,11 +70,18 @@ export class Connections {
     });
   }
 
+  /** What daemon.info reports: connections open now and the run subscriptions they hold. */
+  stats(): { open: number; subscriptions: number } {
+    let subscriptions = 0;
+    for (const context of this.#sockets.values()) subscriptions += context.subscriptions.size;
+    return { open: this.#sockets.size, subscriptions };
+  }
+
   /** Closes every connection with 1001 (going away) and waits until they are gone. */
   async close(): Promise<void> {
     clearInterval(this.#pinger);
     await Promise.all(
-      [...this.#sockets].map(
+      [...this.#sockets.keys()].map(
         (socket) =>
           new Promise<void>((resolve) => {
             if (socket.readyState === socket.CLOSED) return resolve();
@@ -98,7 +105,7 @@ export class Connections {
   }
 
   #ping(): void {
-    for (const socket of this.#sockets) {
+    for (const socket of this.#sockets.keys()) {
       // A paused socket (see #send) cannot read the pong its client sent; while its backlog shrinks the
       // client is reading, so it is alive. One that drains nothing for a whole interval is dropped.
       const backlog = socket.bufferedAmount;

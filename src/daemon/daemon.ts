@@ -183,6 +183,8 @@ async function startServing(
       handshakeTimeoutMs: config.handshakeTimeoutMs,
       maxConnectionsPerPeer: config.maxConnectionsPerPeer,
     },
+    // Asked only by a request, so once the connections below exist.
+    connections: connections.stats(),
   });
   const loginCodes = new LoginCodes();
   const dashboardLogin = () => {

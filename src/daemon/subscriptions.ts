@@ -63,6 +63,11 @@ export class SubscriptionHub {
     this.#limits = limits;
   }
 
+  /** Subscriptions open on this connection. */
+  get size(): number {
+    return this.#subscriptions.size;
+  }
+
   async subscribe(
     runId: string | undefined,
     fromSeq: number | undefined,

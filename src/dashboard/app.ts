@@ -1,6 +1,7 @@
 // The page: the connection, the navigation and the view the hash route names.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
+import { LOGIN_HINT } from './components.js';
 import { openConnection, type Connection } from './connection.js';
 import { useRoute } from './hooks.js';
 import { DaemonView } from './views/daemon.js';
@@ -44,9 +45,7 @@ function body(connection: Connection, route: string[]) {
     case 'login':
       return html`<section class="login">
         <h1>Not logged in</h1>
-        <p>
-          Run <code>npx runyard dashboard</code> to log in: it opens this page with a one-time login link.
-        </p>
+        <p>${LOGIN_HINT}</p>
       </section>`;
     case 'failed':
       return html`<section class="login">

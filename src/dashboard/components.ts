@@ -1,6 +1,6 @@
 // Small pieces the views share.
 import { html } from 'htm/preact';
-import type { Progress } from '../client/browser.js';
+import { ConnectError, type Progress } from '../client/browser.js';
 import { formatLabels } from './format.js';
 import type { Segment } from './ansi.js';
 import type { TailLine } from './log-tail.js';
@@ -25,8 +25,18 @@ export function ProgressBar({ progress }: { progress: Progress | null }) {
   </span>`;
 }
 
-export const ErrorLine = ({ error }: { error: Error | string | undefined }) =>
-  error ? html`<p class="error" role="alert">${typeof error === 'string' ? error : error.message}</p>` : null;
+export const LOGIN_HINT = html`Run <code>npx runyard dashboard</code> to log in: it opens this page with a
+  one-time login link.`;
+
+/** The session cookie was refused (expired, or the token changed): a reconnect says so, as the first connect does. */
+export const isLoggedOut = (error: unknown) =>
+  error instanceof ConnectError && error.reason === 'token_refused';
+
+export const ErrorLine = ({ error }: { error: Error | string | undefined }) => {
+  if (!error) return null;
+  if (isLoggedOut(error)) return html`<p class="error" role="alert">The session has ended. ${LOGIN_HINT}</p>`;
+  return html`<p class="error" role="alert">${typeof error === 'string' ? error : error.message}</p>`;
+};
 
 export const Loading = () => html`<p class="muted">Loading…</p>`;
 

@@ -1,6 +1,7 @@
 // The page's one connection: same origin, no token (the daemon reads the session cookie that
 // `runyard dashboard`'s login URL set), and what to show when it fails.
-import { connect, ConnectError, type RunyardClient } from '../client/browser.js';
+import { connect, type RunyardClient } from '../client/browser.js';
+import { isLoggedOut } from './components.js';
 
 export type Connection =
   | { state: 'connecting' }
@@ -14,7 +15,7 @@ export async function openConnection(): Promise<Connection> {
   try {
     return { state: 'ready', client: await connect({ url: rpcUrl() }) };
   } catch (error) {
-    if (error instanceof ConnectError && error.reason === 'token_refused') return { state: 'login' };
+    if (isLoggedOut(error)) return { state: 'login' };
     return { state: 'failed', message: error instanceof Error ? error.message : String(error) };
   }
 }

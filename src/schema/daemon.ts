@@ -30,6 +30,13 @@ export const DaemonInfo = Type.Object(
       },
       { additionalProperties: false },
     ),
+    connections: Type.Object(
+      {
+        open: Type.Integer({ description: 'WebSocket connections open now, the asking one included.' }),
+        subscriptions: Type.Integer({ description: 'Run subscriptions (run.subscribe) open across them.' }),
+      },
+      { additionalProperties: false },
+    ),
   },
   { $id: 'DaemonInfo', additionalProperties: false },
 );
@@ -38,7 +45,7 @@ export type DaemonInfo = Static<typeof DaemonInfo>;
 export const daemonInfo = defineMethod({
   name: 'daemon.info',
   retrySafe: true,
-  summary: 'Version, process and directories of the daemon, and the limits it enforces.',
+  summary: 'Version, process and directories of the daemon, the limits it enforces, and its connections.',
   params: NoParams,
   result: DaemonInfo,
   errors: [],
@@ -61,6 +68,7 @@ export const daemonInfo = defineMethod({
           handshakeTimeoutMs: 5000,
           maxConnectionsPerPeer: 2048,
         },
+        connections: { open: 2, subscriptions: 1 },
       },
     },
   ],

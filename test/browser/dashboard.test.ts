@@ -2,7 +2,7 @@
 // one-time URL of daemon.dashboardLogin, and used to start, watch and cancel runs, read a retained
 // report and download an artifact, filter and search the runs table.
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import t from 'tap';
@@ -146,6 +146,22 @@ t.test('the dashboard in Chromium', { skip: chromiumMissing ?? false }, async (t
     const after = await (await again.client()).run.status({ runId: run.runId });
     t.equal(await tab.locator('h1 .status').textContent(), after.status, 'the page shows how it ended');
     t.same(await stdout.locator('.log-line').allTextContents(), ['before'], 'its output once');
+  });
+
+  t.test('a session the daemon no longer accepts sends the open page back to the login hint', async (t) => {
+    const own = await startDaemon(t);
+    const port = new URL(own.url).port;
+    const tab = await context.newPage();
+    t.teardown(() => tab.close());
+    await login(await own.client(), tab);
+    await tab.goto(`http://127.0.0.1:${port}/#/daemon`);
+    await tab.locator('text=Connections open').waitFor();
+    await own.stop();
+    // A new token (the old file gone) revokes every session cookie, which is bound to the token.
+    await rm(join(own.stateDir, 'token'));
+    await startDaemon(t, { home: own.home, args: ['--listen', `127.0.0.1:${port}`] });
+    await tab.locator('text=The session has ended').waitFor();
+    t.equal(await tab.locator('[role=alert] code').textContent(), 'npx runyard dashboard');
   });
 
   t.test('the page threw nothing and broke no rule of the CSP', async (t) => {

@@ -13,7 +13,7 @@ export function DaemonView({ client }: { client: RunyardClient }) {
       <h1>Daemon</h1>
       <${ErrorLine} error=${info.error} /><${Loading} />
     </section>`;
-  // Fields a newer daemon adds (connections, for one) are shown as they come.
+  // Fields a newer daemon adds are shown as they come.
   const known = new Set([
     'version',
     'pid',
@@ -23,6 +23,7 @@ export function DaemonView({ client }: { client: RunyardClient }) {
     'stateDir',
     'configFile',
     'limits',
+    'connections',
   ]);
   const extra = Object.entries(daemon).filter(([key]) => !known.has(key));
   const rows: [string, unknown][] = [
@@ -35,6 +36,11 @@ export function DaemonView({ client }: { client: RunyardClient }) {
     ['Config file', daemon.configFile ?? '—'],
     ['Largest message', formatBytes(daemon.limits.maxPayloadBytes)],
     ['Largest batch', daemon.limits.maxBatchSize],
+    ['Requests in flight per connection', daemon.limits.maxInFlight],
+    ['Handshake deadline', `${daemon.limits.handshakeTimeoutMs} ms`],
+    ['Connections per address', daemon.limits.maxConnectionsPerPeer],
+    ['Connections open', daemon.connections.open],
+    ['Subscriptions open', daemon.connections.subscriptions],
     ...extra.map(([key, value]): [string, unknown] => [
       key,
       typeof value === 'object' ? JSON.stringify(value) : value,
@@ -42,6 +48,7 @@ export function DaemonView({ client }: { client: RunyardClient }) {
   ];
   return html`<section>
     <h1>Daemon</h1>
+    <${ErrorLine} error=${info.error} />
     <table class="record">
       ${rows.map(
         ([name, value]) =>
