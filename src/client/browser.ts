@@ -40,6 +40,7 @@ export {
   RunNotFoundError,
   SeqNotAvailableError,
   ServiceNotFoundError,
+  TooManyRequestsError,
   TooManySubscriptionsError,
   errorClasses,
 } from './generated.js';
