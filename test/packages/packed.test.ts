@@ -134,6 +134,8 @@ t.test(
       /^dist\/src\/.+\.js$/,
       /^dist\/src\/client\/[a-z-]+\.d\.ts$/,
       /^dist\/dashboard\/(index\.html|app-[A-Z0-9]+\.(js|css))$/,
+      // The PostgreSQL store's migrations, read at start.
+      /^dist\/src\/store\/postgres-migrations\/\d{6}\.sql$/,
     ];
     t.same(
       outside(daemonPack, allowed),
@@ -148,6 +150,7 @@ t.test(
       'dist/src/client/index.d.ts',
       'docs/deploy.md',
       'dist/dashboard/index.html',
+      'dist/src/store/postgres-migrations/000001.sql',
       'contrib/systemd/runyard.service',
       'contrib/systemd/runyard-user.service',
     ])
