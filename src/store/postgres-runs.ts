@@ -19,13 +19,13 @@ const STORED = 'record, request, attempts, process_pid, process_start_time';
 // Set once, at insert: a run keeps its id, creation time and idempotency key.
 const FIXED = new Set(['id', 'created_at', 'idempotency_key']);
 
-/** translate() folds A-Z only, as foldAscii does; lower() would follow the database's locale. */
-const fold = (sql: string) => `translate(${sql}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`;
+/** lower() under the C collation folds A-Z only, as foldAscii does, whatever the database's locale. */
+const fold = (sql: string) => `lower((${sql}) COLLATE "C")`;
 
 /** `needle` is the placeholder of the folded text; strpos, not LIKE, keeps its % and _ literal. */
 const textMatch = (needle: string) => `(strpos(${fold('id')}, ${needle}) > 0
-  OR strpos(${fold("array_to_string(ARRAY(SELECT jsonb_array_elements_text(record::jsonb -> 'argv')), ' ')")}, ${needle}) > 0
-  OR EXISTS (SELECT 1 FROM jsonb_each_text(labels) l WHERE strpos(${fold("l.key || '=' || l.value")}, ${needle}) > 0))`;
+  OR EXISTS (SELECT 1 FROM jsonb_each_text(labels) l WHERE strpos(${fold("l.key || '=' || l.value")}, ${needle}) > 0)
+  OR strpos(${fold("array_to_string(ARRAY(SELECT json_array_elements_text(record::json -> 'argv')), ' ')")}, ${needle}) > 0)`;
 
 /** `$1, $2, ...`: one placeholder for each of `count` values. */
 const positions = (count: number) => Array.from({ length: count }, (_, i) => `$${i + 1}`);
