@@ -424,6 +424,8 @@ export type RunListParams = {
   actionId?: string;
   /** Runs this service created. */
   serviceId?: string;
+  /** Runs where this text is a substring of the run id, of the argv joined by spaces, or of a label as `key=value`. Only ASCII letters fold case (`A` matches `a`, `É` does not match `é`). */
+  text?: string;
   /** Default: 50. */
   limit?: number;
   /** nextCursor of the previous page. */
@@ -675,7 +677,7 @@ export interface RunyardMethods {
     start(params: RunStartParams, options?: CallOptions): Promise<RunRecord>;
     /** The current record of one run. */
     status(params: RunStatusParams, options?: CallOptions): Promise<RunRecord>;
-    /** Runs newest first, filtered by status and labels, one page at a time. */
+    /** Runs newest first, filtered by status, labels and text, one page at a time. */
     list(params?: RunListParams, options?: CallOptions): Promise<RunListResult>;
     /** Cancel a queued, running or retrying run; a finished run is returned unchanged. */
     cancel(params: RunCancelParams, options?: CallOptions): Promise<RunRecord>;

@@ -1,25 +1,14 @@
-// Search over runs, with run.list's own filters where the query is one: a run id is looked up, a
-// `key=value` is a label filter, and other text is matched against ids, labels and commands page by page.
+// Search over runs, one run.list page at a time: a run id is looked up, any other text goes to run.list's
+// `text`, which the daemon matches against run ids, commands and labels with the other filters.
 import {
   RunNotFoundError,
   type RunListParams,
-  type RunRecord,
+  type RunListResult,
   type RunyardClient,
 } from '../client/browser.js';
 
 const RUN_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/i;
 const LABEL = /^([A-Za-z0-9_.-]{1,63})=(.*)$/;
-/** Pages read for one text search before it stops and offers to go on. */
-const SCAN_PAGES = 10;
-const SCAN_PAGE_SIZE = 200;
-const WANTED = 50;
-
-export interface SearchResult {
-  runs: RunRecord[];
-  /** Where a further search goes on, or null when every run was looked at. */
-  nextCursor: string | null;
-  scanned: number;
-}
 
 /** `a=1, b=2` as labels; undefined when the text is not that. */
 export function parseLabels(text: string): Record<string, string> | undefined {
@@ -37,48 +26,21 @@ export function parseLabels(text: string): Record<string, string> | undefined {
   return labels;
 }
 
-export const matchesText = (run: RunRecord, needle: string): boolean =>
-  [run.runId, run.argv.join(' '), ...Object.entries(run.labels).flat()].some((text) =>
-    text.toLowerCase().includes(needle),
-  );
-
+/** The page from `cursor` of the runs `params` filter that `query` finds; an empty query finds them all. */
 export async function searchRuns(
   client: RunyardClient,
   query: string,
-  filters: RunListParams,
+  params: RunListParams,
   cursor?: string,
-): Promise<SearchResult> {
+): Promise<RunListResult> {
   const text = query.trim();
+  // A whole id is one indexed read, where the daemon's text match would look at every run to find it.
   if (RUN_ID.test(text)) {
     const run = await client.run.status({ runId: text.toUpperCase() }).catch((error: unknown) => {
       if (error instanceof RunNotFoundError) return undefined;
       throw error;
     });
-    return { runs: run ? [run] : [], nextCursor: null, scanned: 1 };
+    return { runs: run ? [run] : [], nextCursor: null };
   }
-  const labels = parseLabels(text);
-  if (labels) {
-    const page = await client.run.list({
-      ...filters,
-      labels: { ...filters.labels, ...labels },
-      ...(cursor ? { cursor } : {}),
-    });
-    return { runs: page.runs, nextCursor: page.nextCursor, scanned: page.runs.length };
-  }
-  const needle = text.toLowerCase();
-  const runs: RunRecord[] = [];
-  let next: string | null | undefined = cursor;
-  let scanned = 0;
-  for (let pages = 0; pages < SCAN_PAGES && runs.length < WANTED; pages++) {
-    const page = await client.run.list({
-      ...filters,
-      limit: SCAN_PAGE_SIZE,
-      ...(next ? { cursor: next } : {}),
-    });
-    scanned += page.runs.length;
-    runs.push(...page.runs.filter((run) => matchesText(run, needle)));
-    next = page.nextCursor;
-    if (!next) break;
-  }
-  return { runs, nextCursor: next ?? null, scanned };
+  return client.run.list({ ...params, ...(text ? { text } : {}), ...(cursor ? { cursor } : {}) });
 }

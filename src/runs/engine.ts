@@ -106,6 +106,7 @@ export class RunEngine implements RunEventSource {
       ...(params.labels ? { labels: params.labels } : {}),
       ...(params.actionId ? { actionId: params.actionId } : {}),
       ...(params.serviceId ? { serviceId: params.serviceId } : {}),
+      ...(params.text ? { text: params.text } : {}),
       ...(params.cursor ? { before: params.cursor } : {}),
       limit: limit + 1,
     });

@@ -56,6 +56,15 @@ export const RunListParams = Type.Object(
     labels: Type.Optional(Labels),
     actionId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Runs this action created.' })),
     serviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Runs this service created.' })),
+    text: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description:
+          'Runs where this text is a substring of the run id, of the argv joined by spaces, or of a label as ' +
+          '`key=value`. Only ASCII letters fold case (`A` matches `a`, `É` does not match `é`).',
+      }),
+    ),
     limit: Defaulted(Type.Integer({ minimum: 1, maximum: 1_000, default: 50 })),
     cursor: Type.Optional(
       Type.String({ pattern: RunId.pattern, description: 'nextCursor of the previous page.' }),
@@ -78,7 +87,7 @@ export type RunListResult = Static<typeof RunListResult>;
 export const runList = defineMethod({
   name: 'run.list',
   retrySafe: true,
-  summary: 'Runs newest first, filtered by status and labels, one page at a time.',
+  summary: 'Runs newest first, filtered by status, labels and text, one page at a time.',
   params: RunListParams,
   result: RunListResult,
   errors: [],
@@ -87,6 +96,11 @@ export const runList = defineMethod({
       name: 'finished smoke runs',
       params: { status: ['succeeded', 'failed'], labels: { suite: 'smoke' }, limit: 10 },
       result: { runs: [exampleRun], nextCursor: null },
+    },
+    {
+      name: 'failed runs whose command mentions pytest',
+      params: { status: ['failed'], text: 'pytest', limit: 10 },
+      result: { runs: [{ ...exampleRun, argv: ['pytest', '-x'], status: 'failed', exitCode: 1 }], nextCursor: null },
     },
   ],
 });

@@ -3,6 +3,7 @@
 import type pg from 'pg';
 import type { AttemptRecord } from '../schema/run-dir.js';
 import type { RunRecord } from '../schema/run.js';
+import { foldAscii } from './queries.js';
 import { runColumns } from './run-columns.js';
 import { UNFINISHED, type PruneQuery, type RunQuery, type RunTable, type StoredRun } from './store.js';
 
@@ -17,6 +18,14 @@ interface RunRow {
 const STORED = 'record, request, attempts, process_pid, process_start_time';
 // Set once, at insert: a run keeps its id, creation time and idempotency key.
 const FIXED = new Set(['id', 'created_at', 'idempotency_key']);
+
+/** lower() under the C collation folds A-Z only, as foldAscii does, whatever the database's locale. */
+const fold = (sql: string) => `lower((${sql}) COLLATE "C")`;
+
+/** `needle` is the placeholder of the folded text; strpos, not LIKE, keeps its % and _ literal. */
+const textMatch = (needle: string) => `(strpos(${fold('id')}, ${needle}) > 0
+  OR EXISTS (SELECT 1 FROM jsonb_each_text(labels) l WHERE strpos(${fold("l.key || '=' || l.value")}, ${needle}) > 0)
+  OR strpos(${fold("array_to_string(ARRAY(SELECT json_array_elements_text(record::json -> 'argv')), ' ')")}, ${needle}) > 0)`;
 
 /** `$1, $2, ...`: one placeholder for each of `count` values. */
 const positions = (count: number) => Array.from({ length: count }, (_, i) => `$${i + 1}`);
@@ -67,6 +76,7 @@ export class PostgresRunTable implements RunTable {
     if (query.actionId !== undefined) where.push(`action_id = ${param(query.actionId)}`);
     if (query.serviceId !== undefined) where.push(`service_id = ${param(query.serviceId)}`);
     if (query.labels) where.push(`labels @> ${param(JSON.stringify(query.labels))}::jsonb`);
+    if (query.text !== undefined) where.push(textMatch(param(foldAscii(query.text))));
     const sql = `SELECT record FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
     return this.#records(`${sql} ORDER BY id DESC LIMIT ${param(query.limit)}`, params);
   }

@@ -6,7 +6,23 @@ export const matchesQuery = (record: RunRecord, query: RunQuery): boolean =>
   (!query.status || query.status.includes(record.status)) &&
   (query.actionId === undefined || record.actionId === query.actionId) &&
   (query.serviceId === undefined || record.serviceId === query.serviceId) &&
-  (!query.labels || Object.entries(query.labels).every(([key, value]) => record.labels[key] === value));
+  (!query.labels || Object.entries(query.labels).every(([key, value]) => record.labels[key] === value)) &&
+  (query.text === undefined || matchesText(record, foldAscii(query.text)));
+
+/**
+ * Lower-cases A-Z only, as SQLite's lower() does: one folding rule for every backend, where toLowerCase
+ * and PostgreSQL's lower() would also fold `É` and SQLite would not.
+ */
+export const foldAscii = (text: string): string =>
+  text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+
+/** `needle` is already folded. A substring of one argv element is one of the joined argv too. */
+export const matchesText = (record: RunRecord, needle: string): boolean =>
+  [
+    record.runId,
+    record.argv.join(' '),
+    ...Object.entries(record.labels).map(([key, value]) => `${key}=${value}`),
+  ].some((text) => foldAscii(text).includes(needle));
 
 /**
  * Code-unit order, as SQL's ORDER BY on text compares: localeCompare would follow the locale's collation

@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { AttemptRecord } from '../schema/run-dir.js';
 import type { RunRecord, RunStatus } from '../schema/run.js';
+import { foldAscii } from './queries.js';
 import { runColumns } from './run-columns.js';
 import { UNFINISHED, type PruneQuery, type RunQuery, type RunTable, type StoredRun } from './store.js';
 
@@ -131,6 +132,13 @@ export class SqliteRunTable implements RunTable {
         'EXISTS (SELECT 1 FROM run_labels l WHERE l.run_id = runs.id AND l.key = ? AND l.value = ?)',
       );
       params.push(key, value);
+    }
+    if (query.text !== undefined) {
+      // instr, not LIKE: the needle's % and _ stay literal. lower() folds ASCII only, as foldAscii does.
+      where.push(`(instr(lower(id), ?) > 0
+        OR instr(lower((SELECT group_concat(value, ' ') FROM json_each(record, '$.argv'))), ?) > 0
+        OR EXISTS (SELECT 1 FROM run_labels l WHERE l.run_id = runs.id AND instr(lower(l.key || '=' || l.value), ?) > 0))`);
+      params.push(...Array<string>(3).fill(foldAscii(query.text)));
     }
     // Filters vary per call, so this statement is prepared per call; better-sqlite3 caches nothing we lose.
     const rows = this.#db

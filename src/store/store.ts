@@ -30,6 +30,8 @@ export interface RunQuery {
   labels?: Readonly<Record<string, string>>;
   actionId?: string;
   serviceId?: string;
+  /** A substring of the run id, the argv joined by spaces or a label's `key=value`; ASCII letters fold case. */
+  text?: string;
   limit: number;
   /** Return runs strictly older than this run id. */
   before?: string;

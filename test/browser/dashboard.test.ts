@@ -108,25 +108,32 @@ t.test('the dashboard in Chromium', { skip: chromiumMissing ?? false }, async (t
     t.same(await readFile((await download.path())!), ARTIFACT);
   });
 
-  t.test('the runs table filters by status and search finds a run by its label', async (t) => {
-    const failed = await client.run.start({ argv: ['sh', '-c', 'exit 3'] });
-    const labelled = await client.run.start({ argv: ['true'], labels: { ticket: 'needle-42' } });
-    await client.run.wait({ runId: failed.runId });
-    await client.run.wait({ runId: labelled.runId });
-    await page.goto(`${origin}/#/runs`);
-    const rows = page.locator('table.runs tbody tr');
-    await page.locator(`tr[data-run="${labelled.runId}"]`).waitFor();
-    await page.selectOption('select[name=status]', 'failed');
-    await eventually(async () => ((await rows.count()) === 1 ? true : undefined));
-    t.equal(await rows.getAttribute('data-run'), failed.runId);
-    await page.selectOption('select[name=status]', '');
-    await page.fill('input[name=search]', 'needle');
-    await page.click('form.filters button[type=submit]');
-    await page.locator('text=found for').waitFor();
-    t.same(await rows.evaluateAll((list) => list.map((row) => row.getAttribute('data-run'))), [
-      labelled.runId,
-    ]);
-  });
+  t.test(
+    'the runs table filters by status and search finds a run by its label and by its command',
+    async (t) => {
+      const failed = await client.run.start({ argv: ['sh', '-c', 'exit 3'] });
+      const labelled = await client.run.start({ argv: ['true'], labels: { ticket: 'needle-42' } });
+      await client.run.wait({ runId: failed.runId });
+      await client.run.wait({ runId: labelled.runId });
+      await page.goto(`${origin}/#/runs`);
+      const rows = page.locator('table.runs tbody tr');
+      await page.locator(`tr[data-run="${labelled.runId}"]`).waitFor();
+      await page.selectOption('select[name=status]', 'failed');
+      await eventually(async () => ((await rows.count()) === 1 ? true : undefined));
+      t.equal(await rows.getAttribute('data-run'), failed.runId);
+      await page.selectOption('select[name=status]', '');
+      await page.fill('input[name=search]', 'needle');
+      await page.click('form.filters button[type=submit]');
+      await page.locator('text=found for “needle”').waitFor();
+      const shown = () => rows.evaluateAll((list) => list.map((row) => row.getAttribute('data-run')));
+      await eventually(async () => ((await shown()).length === 1 ? true : undefined));
+      t.same(await shown(), [labelled.runId]);
+      await page.fill('input[name=search]', 'EXIT 3');
+      await page.click('form.filters button[type=submit]');
+      await eventually(async () => ((await shown())[0] === failed.runId ? true : undefined));
+      t.same(await shown(), [failed.runId], 'the daemon matched the command, case folded');
+    },
+  );
 
   t.test('after the daemon restarts, the page follows on with no line lost or repeated', async (t) => {
     const own = await startDaemon(t);

@@ -169,6 +169,25 @@ t.test('list names the cursor of the next page on stderr, and --cursor shows it'
   t.notMatch(second.stdout, newer);
 });
 
+t.test('list --text shows the runs whose command holds the text, any ASCII case', async (t) => {
+  const { runId } = await client.run.start({ argv: ['echo', 'Needle-CLI'], labels: { batch: 'text' } });
+  await client.run.start({ argv: ['echo', 'hay'], labels: { batch: 'text' } });
+  await client.run.wait({ runId, timeoutMs: 10_000 });
+  const result = await run('list', '--json', '--text', 'needle-cli');
+  t.equal(result.code, 0, result.stderr);
+  const page = JSON.parse(result.stdout) as { runs: { runId: string }[] };
+  t.same(
+    page.runs.map((listed) => listed.runId),
+    [runId],
+  );
+});
+
+t.test('list --text with an empty text exits 2 before any round trip', async (t) => {
+  const result = await runyard('run', 'list', '--text', '', '--url', 'ws://127.0.0.1:9/rpc');
+  t.equal(result.code, 2);
+  t.match(result.stderr, /^runyard: --text: must not be empty\n/);
+});
+
 t.test(
   'list with an unknown status exits 2 naming the statuses there are, before any round trip',
   async (t) => {

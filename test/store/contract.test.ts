@@ -8,7 +8,7 @@ import { MemoryStore } from '../../src/store/memory.js';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { parsePostgresUrl } from '../../src/store/postgres-url.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import type { Store, StoredRun } from '../../src/store/store.js';
+import type { RunQuery, Store, StoredRun } from '../../src/store/store.js';
 import { freshSchema, skipWithoutPostgres } from '../helpers/postgres.js';
 
 const backends: Record<string, (t: Test) => Promise<Store>> = {
@@ -129,6 +129,39 @@ for (const [name, open] of Object.entries(backends)) {
       t.same(ids(await store.runs.list({ limit: 10, labels: { suite: 'x', os: 'linux' } })), [d, a]);
       t.same(ids(await store.runs.list({ limit: 10, labels: { suite: 'x' }, status: ['failed'] })), [b]);
       t.same(await store.runs.list({ limit: 10, labels: { suite: 'none' } }), []);
+    });
+
+    t.test('list matches text in the run id, the command and labels, ASCII case folded', async (t) => {
+      const store = await open(t);
+      const shell = storedRun({ argv: ['sh', '-c', 'make Test'], labels: { suite: 'Smoke' } });
+      const pytest = storedRun({ status: 'failed', argv: ['pytest', '-x'], labels: { os: 'linux' } });
+      const odd = storedRun({ argv: ['echo', `100% a_b 'q' "d" \\n`], labels: { note: 'É' } });
+      const plain = storedRun({ status: 'failed', argv: ['true'] });
+      for (const run of [shell, pytest, odd, plain]) await store.runs.insert(run);
+      const [a, b, c, d] = [shell, pytest, odd, plain].map((run) => run.record.runId);
+      const text = async (needle: string, more: Partial<RunQuery> = {}) =>
+        ids(await store.runs.list({ limit: 10, text: needle, ...more }));
+      t.same(await text(b.slice(-8).toLowerCase()), [b], 'a run id substring, either case');
+      t.same(await text('pytest'), [b], 'one argv element');
+      t.same(await text('-c make'), [a], 'across argv elements');
+      t.same(await text('sh -c'), [a]);
+      t.same(await text('suite=smoke'), [a], 'a label as key=value, either case');
+      t.same(await text('MAKE TEST'), [a]);
+      t.same(await text('é'), [], 'only ASCII letters fold');
+      t.same(await text('É'), [c]);
+      t.same(await text('nothing like it'), []);
+      t.same(await text('%'), [c], 'a % is literal');
+      t.same(await text('a_b'), [c]);
+      t.same(await text('_'), [c], 'an _ is literal');
+      t.same(await text(`'q' "d" \\`), [c], 'quotes and a backslash are literal');
+      t.same(await text('true', { status: ['failed'] }), [d], 'AND with the status filter');
+      t.same(await text('true', { status: ['succeeded'] }), []);
+      const many = [0, 1, 2, 3].map(() => storedRun({ argv: ['needle-cmd'] }));
+      for (const run of many) await store.runs.insert(run);
+      const [m0, m1, m2, m3] = many.map((run) => run.record.runId);
+      t.same(await text('needle', { limit: 2 }), [m3, m2], 'a page of matches');
+      t.same(await text('needle', { limit: 2, before: m2 }), [m1, m0], 'the next page from the cursor');
+      t.same(await text('needle', { limit: 2, before: m0 }), []);
     });
 
     t.test('list filters by actionId and serviceId', async (t) => {

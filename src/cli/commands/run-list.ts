@@ -1,5 +1,6 @@
-// `runyard run list`: one page of runs, newest first, filtered by status, labels, action and service.
+// `runyard run list`: one page of runs, newest first, filtered by status, labels, action, service and text.
 import { RunStatus } from '../../schema/run-record.js';
+import { RunListParams } from '../../schema/run.js';
 import { clientOptions, withClient } from '../client-options.js';
 import { defineOptions, optionLines } from '../options.js';
 import { checkValue } from '../schema-words.js';
@@ -10,6 +11,7 @@ import { print, printJson, runTable } from './run-format.js';
 
 const OPTIONS = defineOptions({
   ...runFilterOptions,
+  text: { type: 'string', value: 'TEXT', help: 'only runs whose id, command or a label as K=V holds TEXT' },
   limit: { type: 'string', value: 'N', help: 'runs per page (default 50, at most 1000)' },
   cursor: { type: 'string', value: 'C', help: 'the page after the one that printed "more: --cursor C"' },
   ...clientOptions,
@@ -28,9 +30,11 @@ export const runList = commandMain(
   { allowPositionals: false, options: OPTIONS },
   async ({ values }) => {
     for (const status of values.status ?? []) checkValue('--status', status, RunStatus);
+    if (values.text !== undefined) checkValue('--text', values.text, RunListParams.properties.text);
     const params = {
       ...runFilters(values),
       status: values.status as RunStatus[] | undefined,
+      text: values.text,
       limit: integer('--limit', values.limit),
       cursor: values.cursor,
     };

@@ -5,7 +5,7 @@ import type { RunListParams, RunRecord, RunStatus, RunyardClient } from '../../c
 import { ErrorLine, LabelList, Loading, Pager, ProgressBar, StatusBadge } from '../components.js';
 import { elapsed, formatDuration, formatTime } from '../format.js';
 import { useAction, useLoad } from '../hooks.js';
-import { parseLabels, searchRuns, type SearchResult } from '../run-search.js';
+import { parseLabels, searchRuns } from '../run-search.js';
 import { joinCommand, splitCommand } from '../split-command.js';
 
 export const RUN_STATUSES: RunStatus[] = [
@@ -43,12 +43,12 @@ export function RunsView({ client }: { client: RunyardClient }) {
   const [filters, setFilters] = useState<Filters>({ status: '', action: '', service: '', label: '' });
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const [query, setQuery] = useState('');
-  const [found, setFound] = useState<SearchResult & { query: string }>();
+  const [searched, setSearched] = useState('');
   const params = listParams(filters);
   const cursor = cursors.at(-1);
   const page = useLoad(
-    () => client.run.list({ ...params, ...(cursor ? { cursor } : {}) }),
-    JSON.stringify([params, cursor]),
+    () => searchRuns(client, searched, params, cursor),
+    JSON.stringify([params, searched, cursor]),
     POLL_MS,
   );
   const names = useLoad(
@@ -58,20 +58,15 @@ export function RunsView({ client }: { client: RunyardClient }) {
     }),
     'names',
   );
-  const search = useAction();
   const filter = (key: keyof Filters) => (event: Event) => {
     setFilters({ ...filters, [key]: (event.target as HTMLInputElement).value });
     setCursors([undefined]);
   };
-  const find = (from?: string) =>
-    search.run(async () => {
-      if (!query.trim()) {
-        setFound(undefined);
-        return;
-      }
-      const result = await searchRuns(client, query, params, from);
-      setFound({ ...result, query, runs: from && found ? [...found.runs, ...result.runs] : result.runs });
-    });
+  const find = (text: string) => {
+    setQuery(text);
+    setSearched(text.trim());
+    setCursors([undefined]);
+  };
   const select = (key: keyof Filters, options: string[]) =>
     html`<select name=${key} value=${filters[key]} onChange=${filter(key)}>
       <option value="">any ${key}</option>
@@ -80,7 +75,7 @@ export function RunsView({ client }: { client: RunyardClient }) {
   return html`<section>
     <h1>Runs</h1>
     <${StartForm} client=${client} />
-    <form class="filters" onSubmit=${(event: Event) => (event.preventDefault(), find())}>
+    <form class="filters" onSubmit=${(event: Event) => (event.preventDefault(), find(query))}>
       ${select('status', RUN_STATUSES)} ${select('action', names.value?.actions ?? [])}
       ${select('service', names.value?.services ?? [])}
       <input name="label" placeholder="label=value" value=${filters.label} onChange=${filter('label')} />
@@ -91,24 +86,16 @@ export function RunsView({ client }: { client: RunyardClient }) {
         value=${query}
         onInput=${(event: Event) => setQuery((event.target as HTMLInputElement).value)}
       />
-      <button type="submit" disabled=${search.busy}>Search</button>
-      ${found && html`<button type="button" onClick=${() => (setQuery(''), setFound(undefined))}>Clear</button>`}
+      <button type="submit">Search</button>
+      ${searched && html`<button type="button" onClick=${() => find('')}>Clear</button>`}
     </form>
-    <${ErrorLine} error=${search.error ?? page.error} />
+    <${ErrorLine} error=${page.error} />
+    ${searched && html`<p class="muted">Runs found for “${searched}”</p>`}
     ${
-      found
-        ? html`<p class="muted">
-              ${found.runs.length} found for “${found.query}” in ${found.scanned} runs looked at
-              ${
-                found.nextCursor &&
-                html` · <button onClick=${() => find(found.nextCursor!)}>Search older runs</button>`
-              }
-            </p>
-            <${RunTable} runs=${found.runs} />`
-        : page.value
-          ? html`<${RunTable} runs=${page.value.runs} />
-              <${Pager} cursors=${cursors} nextCursor=${page.value.nextCursor} onChange=${setCursors} />`
-          : html`<${Loading} />`
+      page.value
+        ? html`<${RunTable} runs=${page.value.runs} />
+            <${Pager} cursors=${cursors} nextCursor=${page.value.nextCursor} onChange=${setCursors} />`
+        : html`<${Loading} />`
     }
   </section>`;
 }
