@@ -1,4 +1,5 @@
 // The writer of an active run's event log, events.jsonl: seq 1, 2, 3 ... without gaps, appended in order.
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runFiles } from '../run-dir/files.js';
@@ -35,12 +36,18 @@ export class EventLog {
   #flushing: Promise<void> | undefined;
   #waiters: { seq: number; resolve: () => void }[] = [];
   #failure: Error | undefined;
+  /**
+   * Only the first open may create the file. Once it exists, a missing one was removed by the run: a new
+   * file from this seq on would read as a log that lost its beginning, so the log fails instead.
+   */
+  #mayCreate: boolean;
 
   constructor(runDir: string, listener: EventLogListener, lastSeq = 0) {
     this.#path = join(runDir, runFiles.events);
     this.#listener = listener;
     this.#seq = lastSeq;
     this.#written = lastSeq;
+    this.#mayCreate = lastSeq === 0;
   }
 
   get lastSeq(): number {
@@ -84,7 +91,12 @@ export class EventLog {
       let handle: FileHandle | undefined;
       try {
         // O_NOFOLLOW and O_NONBLOCK: a run may have replaced its events.jsonl by a link or a FIFO.
-        handle = await open(this.#path, APPEND_FLAGS, 0o644);
+        handle = await open(
+          this.#path,
+          this.#mayCreate ? APPEND_FLAGS : APPEND_FLAGS & ~constants.O_CREAT,
+          0o644,
+        );
+        this.#mayCreate = false;
         while (this.#pending.length > 0) {
           const through = this.#seq;
           const lines = this.#pending.join('');

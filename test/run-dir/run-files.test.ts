@@ -1,5 +1,5 @@
 // A run can rewrite its own directory: what it puts in place of the daemon's files is never followed or trusted.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { startDaemon } from '../helpers/daemon.js';
@@ -34,6 +34,13 @@ t.test('run files a run replaced', async (t) => {
     const page = await client.run.events({ runId: run.runId });
     t.notMatch(JSON.stringify(page), SECRET);
     t.same(page.events, []);
+  });
+
+  t.test('an events.jsonl the run removed is not made again from a later seq: the run fails', async (t) => {
+    const run = await finish('until [ -e events.jsonl ]; do sleep 0.01; done; rm events.jsonl; echo after');
+    t.equal(run.status, 'failed');
+    t.match(run.error, { reason: 'io_error', message: /events\.jsonl: ENOENT/ });
+    await t.rejects(stat(join(run.runDir, 'events.jsonl')), { code: 'ENOENT' }, 'no log that starts mid-run');
   });
 
   t.test(
