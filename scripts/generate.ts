@@ -11,6 +11,8 @@ import {
 import { RunyardConfig } from '../src/schema/config.js';
 import { inlineSchema, referencedSchema, type JsonSchema } from '../src/schema/json-schema.js';
 import { buildOpenRpcDocument } from '../src/schema/openrpc.js';
+import { runStatuses } from '../src/schema/run-record.js';
+import { retainedStatuses } from '../src/schema/retained-run.js';
 import * as transport from '../src/schema/transport.js';
 import { docComment, typeOf } from './emit-types.js';
 import { lintOpenRpcDocument } from './openrpc-lint.js';
@@ -100,6 +102,10 @@ ${impl.join('')}  };
 ${Object.entries(transport)
   .map(([name, value]) => `export const ${name} = ${JSON.stringify(value)};\n`)
   .join('')}
+/** Every status a run can have, and every one a retained run can have, in the contract's order. */
+export const runStatuses: readonly RunStatus[] = ${JSON.stringify(runStatuses)};
+export const retainedStatuses: readonly RetainedStatus[] = ${JSON.stringify(retainedStatuses)};
+
 /** Methods that hold the call open for a duration named by one of their params (and its default). */
 export const holdsFor: Record<string, { param: string; defaultMs: number }> = {
 ${holds.join('')}};

@@ -43,6 +43,8 @@ export {
   TooManyRequestsError,
   TooManySubscriptionsError,
   errorClasses,
+  retainedStatuses,
+  runStatuses,
 } from './generated.js';
 export type {
   Action,

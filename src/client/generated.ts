@@ -804,6 +804,10 @@ export const RUNS_DIR_ENV = "RUNYARD_RUNS_DIR";
 export const STATE_DIR_ENV = "RUNYARD_STATE_DIR";
 export const TOKEN_FILE = "token";
 
+/** Every status a run can have, and every one a retained run can have, in the contract's order. */
+export const runStatuses: readonly RunStatus[] = ["queued","running","retrying","succeeded","failed","timed_out","cancelled","interrupted"];
+export const retainedStatuses: readonly RetainedStatus[] = ["queued","running","retrying","succeeded","failed","timed_out","cancelled","interrupted","incomplete"];
+
 /** Methods that hold the call open for a duration named by one of their params (and its default). */
 export const holdsFor: Record<string, { param: string; defaultMs: number }> = {
   'run.wait': { param: 'timeoutMs', defaultMs: 30000 },

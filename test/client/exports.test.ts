@@ -33,10 +33,10 @@ const generated = exportsOf('generated.ts');
 const sdk = new Set(exportsOf('index.ts').keys());
 
 // What SDK users see: the contract's types and method interfaces, one class per error code and the
-// code → class map. The rest (the call binding, retry and hold tables, transport constants) is how
+// code → class map, and the lists of statuses. The rest (the call binding, retry and hold tables, transport constants) is how
 // connect() works, not something to build on.
 const isPublic = (name: string, kind: ts.SyntaxKind) =>
-  name === 'errorClasses' ||
+  ['errorClasses', 'runStatuses', 'retainedStatuses'].includes(name) ||
   kind === ts.SyntaxKind.ClassDeclaration ||
   ((kind === ts.SyntaxKind.TypeAliasDeclaration || kind === ts.SyntaxKind.InterfaceDeclaration) &&
     name !== 'Call');

@@ -1,13 +1,17 @@
 // #/retained: retained runs a page at a time, the latest first; #/retained/<run>: its reports and artifacts.
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import type { RetainedRun, RetainedStatus, RunyardClient } from '../../client/browser.js';
+import {
+  retainedStatuses,
+  type RetainedRun,
+  type RetainedStatus,
+  type RunyardClient,
+} from '../../client/browser.js';
 import { download, readText } from '../artifact-file.js';
 import { ErrorLine, LabelList, Loading, Pager, StatusBadge } from '../components.js';
 import { formatBytes, formatDuration, formatTime } from '../format.js';
 import { useAction, useLoad } from '../hooks.js';
 import { renderMarkdown } from '../markdown.js';
-import { RUN_STATUSES } from './runs.js';
 
 const PAGE_SIZE = 50;
 /** Reports larger than this are offered as a download only. */
@@ -34,7 +38,7 @@ export function RetainedView({ client }: { client: RunyardClient }) {
         onChange=${(event: Event) => (setStatus((event.target as HTMLSelectElement).value), setCursors([undefined]))}
       >
         <option value="">any status</option>
-        ${[...RUN_STATUSES, 'incomplete'].map((option) => html`<option value=${option}>${option}</option>`)}
+        ${retainedStatuses.map((option) => html`<option value=${option}>${option}</option>`)}
       </select>
     </div>
     ${

@@ -1,23 +1,19 @@
 // #/runs: the live table of runs, its filters, search, and a form to start a command.
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import type { RunListParams, RunRecord, RunStatus, RunyardClient } from '../../client/browser.js';
+import {
+  runStatuses,
+  type RunListParams,
+  type RunRecord,
+  type RunStatus,
+  type RunyardClient,
+} from '../../client/browser.js';
 import { ErrorLine, LabelList, Loading, Pager, ProgressBar, StatusBadge } from '../components.js';
 import { elapsed, formatDuration, formatTime } from '../format.js';
 import { useAction, useLoad } from '../hooks.js';
 import { parseLabels, searchRuns } from '../run-search.js';
 import { joinCommand, splitCommand } from '../split-command.js';
 
-export const RUN_STATUSES: RunStatus[] = [
-  'queued',
-  'running',
-  'retrying',
-  'succeeded',
-  'failed',
-  'timed_out',
-  'cancelled',
-  'interrupted',
-];
 const POLL_MS = 2000;
 const PAGE_SIZE = 50;
 
@@ -67,7 +63,7 @@ export function RunsView({ client }: { client: RunyardClient }) {
     setSearched(text.trim());
     setCursors([undefined]);
   };
-  const select = (key: keyof Filters, options: string[]) =>
+  const select = (key: keyof Filters, options: readonly string[]) =>
     html`<select name=${key} value=${filters[key]} onChange=${filter(key)}>
       <option value="">any ${key}</option>
       ${options.map((option) => html`<option value=${option}>${option}</option>`)}
@@ -76,7 +72,7 @@ export function RunsView({ client }: { client: RunyardClient }) {
     <h1>Runs</h1>
     <${StartForm} client=${client} />
     <form class="filters" onSubmit=${(event: Event) => (event.preventDefault(), find(query))}>
-      ${select('status', RUN_STATUSES)} ${select('action', names.value?.actions ?? [])}
+      ${select('status', runStatuses)} ${select('action', names.value?.actions ?? [])}
       ${select('service', names.value?.services ?? [])}
       <input name="label" placeholder="label=value" value=${filters.label} onChange=${filter('label')} />
       <input
