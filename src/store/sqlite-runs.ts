@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { AttemptRecord } from '../schema/run-dir.js';
 import type { RunRecord, RunStatus } from '../schema/run.js';
+import { GroupCommit } from './group-commit.js';
 import { foldAscii } from './queries.js';
 import { runColumns } from './run-columns.js';
 import { UNFINISHED, type PruneQuery, type RunQuery, type RunTable, type StoredRun } from './store.js';
@@ -32,11 +33,13 @@ export class SqliteRunTable implements RunTable {
   readonly #db: Database.Database;
   readonly #nodeId: string;
   readonly #statements;
+  readonly #commits: GroupCommit;
 
   /** `db` is open and migrated; `nodeId` is recorded with every row this table writes. */
   constructor(db: Database.Database, nodeId: string) {
     this.#db = db;
     this.#nodeId = nodeId;
+    this.#commits = new GroupCommit(db);
     this.#statements = {
       insertRun: db.prepare(`
         INSERT INTO runs (id, status, priority, action_id, service_id, idempotency_key, request, record, attempt,
@@ -82,35 +85,46 @@ export class SqliteRunTable implements RunTable {
     };
   }
 
-  async insert(run: StoredRun): Promise<void> {
+  insert(run: StoredRun): Promise<void> {
     const { insertRun, insertLabel } = this.#statements;
-    this.#db.transaction(() => {
-      insertRun.run(runColumns(run, this.#nodeId));
+    // The columns now: the caller may change its objects before the commit.
+    const columns = runColumns(run, this.#nodeId);
+    return this.#commits.run(() => {
+      insertRun.run(columns);
       for (const [key, value] of Object.entries(run.record.labels))
         insertLabel.run(run.record.runId, key, value);
       this.#writeAttempts(run.record.runId, run.attempts);
-    })();
+    });
   }
 
-  async update(run: StoredRun): Promise<void> {
-    this.#db.transaction(() => {
-      const { changes } = this.#statements.updateRun.run(runColumns(run, this.#nodeId));
+  update(run: StoredRun): Promise<void> {
+    const columns = runColumns(run, this.#nodeId);
+    return this.#commits.run(() => {
+      const { changes } = this.#statements.updateRun.run(columns);
       if (changes === 0) throw new Error(`run ${run.record.runId} is not stored`);
       this.#writeAttempts(run.record.runId, run.attempts);
-    })();
+    });
+  }
+
+  /** Commits the writes still waiting for the end of the turn; every read does this first. */
+  flush(): void {
+    this.#commits.flush();
   }
 
   async get(runId: string): Promise<RunRecord | undefined> {
+    this.flush();
     const row = this.#statements.getRecord.get(runId);
     return row && (JSON.parse(row.record) as RunRecord);
   }
 
   async findByIdempotencyKey(key: string): Promise<RunRecord | undefined> {
+    this.flush();
     const row = this.#statements.byKey.get(key);
     return row && (JSON.parse(row.record) as RunRecord);
   }
 
   async list(query: RunQuery): Promise<RunRecord[]> {
+    this.flush();
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (query.before !== undefined) {
@@ -150,10 +164,12 @@ export class SqliteRunTable implements RunTable {
   }
 
   async listUnfinished(): Promise<StoredRun[]> {
+    this.flush();
     return this.#statements.unfinished.all(...UNFINISHED).map((row) => this.#storedRun(row));
   }
 
   async listUnretained(): Promise<StoredRun[]> {
+    this.flush();
     return this.#statements.unretained.all(...UNFINISHED).map((row) => this.#storedRun(row));
   }
 
@@ -171,12 +187,14 @@ export class SqliteRunTable implements RunTable {
 
   async listPrunable(query: PruneQuery): Promise<RunRecord[]> {
     if (query.keepRuns === undefined && query.keepFinishedSince === undefined) return [];
+    this.flush();
     return this.#statements.prunable
       .all({ keepRuns: query.keepRuns ?? null, since: query.keepFinishedSince ?? null })
       .map((row) => JSON.parse(row.record) as RunRecord);
   }
 
   async delete(runIds: readonly string[]): Promise<number> {
+    this.flush();
     let deleted = 0;
     this.#db.transaction(() => {
       // SQLite caps bound parameters; 500 per statement stays far below every build's limit.

@@ -1,4 +1,4 @@
-// The SQLite store (the default): one file in the state directory, WAL mode, one transaction per change.
+// The SQLite store (the default): one file in the state directory, WAL mode, one transaction per turn of writes.
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Action } from '../schema/action.js';
@@ -46,7 +46,9 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.#db.open) this.#db.close();
+    if (!this.#db.open) return;
+    this.runs.flush();
+    this.#db.close();
   }
 
   /**
@@ -58,6 +60,8 @@ export class SqliteStore implements Store {
   }
 
   markRebuild(state: 'pending' | 'complete'): void {
+    // "complete" must not commit before the runs the rebuild wrote.
+    this.runs.flush();
     this.#setState.run('rebuild', state);
   }
 }
