@@ -1,6 +1,6 @@
 // Writing the JSON files of a run directory, each atomically; retention-summary.json always last.
 import { join } from 'node:path';
-import { writeJsonAtomic } from '../fs/atomic.js';
+import { AtomicWriteError, jsonText, writeFilesAtomic } from '../fs/atomic.js';
 import {
   RUN_DIR_SCHEMA_VERSION,
   terminalStatuses,
@@ -31,32 +31,63 @@ export class RunFileError extends Error {
   }
 }
 
-async function writeRunFile(runDir: string, file: string, value: unknown): Promise<void> {
+/** Writes `files` (names in the run directory, and their JSON) atomically, in that order. */
+async function writeRunFiles(
+  runDir: string,
+  files: readonly [file: string, value: unknown][],
+): Promise<void> {
   try {
-    await writeJsonAtomic(join(runDir, file), value);
+    await writeFilesAtomic(
+      files.map(([file, value]) => ({ path: join(runDir, file), data: jsonText(value) })),
+    );
   } catch (error) {
-    throw new RunFileError(file, error as Error);
+    if (!(error instanceof AtomicWriteError)) throw error;
+    const file = files.find(([name]) => join(runDir, name) === error.path)![0];
+    throw new RunFileError(file, error.cause);
   }
 }
 
-export const writePlan = (runDir: string, plan: RunPlan) => writeRunFile(runDir, runFiles.plan, plan);
+const runJson = (run: RunRecord, attempts: readonly AttemptRecord[]): RunJson => ({
+  schemaVersion: RUN_DIR_SCHEMA_VERSION,
+  ...run,
+  attempts: [...attempts],
+});
 
-export const writeRunJson = (run: RunRecord, attempts: readonly AttemptRecord[]) => {
-  const file: RunJson = { schemaVersion: RUN_DIR_SCHEMA_VERSION, ...run, attempts: [...attempts] };
-  return writeRunFile(run.runDir, runFiles.run, file);
-};
+/** A new run's plan.json and run.json, written side by side. */
+export const writeNewRun = (plan: RunPlan, run: RunRecord) =>
+  writeRunFiles(run.runDir, [
+    [runFiles.plan, plan],
+    [runFiles.run, runJson(run, [])],
+  ]);
 
-/** Writes artifact-manifest.json, then retention-summary.json last: its presence means "finished and retained". */
-export async function writeRetention(run: RunRecord, attempts: number): Promise<RunResults> {
+export const writeRunJson = (run: RunRecord, attempts: readonly AttemptRecord[]) =>
+  writeRunFiles(run.runDir, [[runFiles.run, runJson(run, attempts)]]);
+
+/**
+ * Writes a finished run's run.json and artifact-manifest.json, then retention-summary.json last: its
+ * presence means "finished and retained", so it goes only once the other two are durable.
+ */
+export async function writeFinished(run: RunRecord, attempts: readonly AttemptRecord[]): Promise<RunResults> {
   const status = terminalStatuses.find((terminal) => terminal === run.status);
   if (status === undefined) throw new Error(`a ${run.status} run has no retention summary`);
+  let artifacts: ArtifactManifest['artifacts'];
+  try {
+    artifacts = await artifactEntries(run.runDir);
+  } catch (error) {
+    // The record of how the run ended still goes to disk; only its retention files are missing.
+    await writeRunJson(run, attempts);
+    throw error;
+  }
   const manifest: ArtifactManifest = {
     schemaVersion: RUN_DIR_SCHEMA_VERSION,
     runId: run.runId,
     createdAt: new Date().toISOString(),
-    artifacts: await artifactEntries(run.runDir),
+    artifacts,
   };
-  await writeRunFile(run.runDir, runFiles.manifest, manifest);
+  await writeRunFiles(run.runDir, [
+    [runFiles.run, runJson(run, attempts)],
+    [runFiles.manifest, manifest],
+  ]);
   const reports = await listFiles(run.runDir, runFiles.reports);
   const summary: RetentionSummary = {
     schemaVersion: RUN_DIR_SCHEMA_VERSION,
@@ -70,13 +101,13 @@ export async function writeRetention(run: RunRecord, attempts: number): Promise<
     finishedAt: run.finishedAt ?? new Date().toISOString(),
     durationMs:
       run.startedAt && run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null,
-    attempts,
+    attempts: attempts.length,
     exitCode: run.exitCode,
     signal: run.signal,
     error: run.error,
     reports: reports.map((report) => report.path),
     artifactManifest: runFiles.manifest,
   };
-  await writeRunFile(run.runDir, runFiles.summary, summary);
+  await writeRunFiles(run.runDir, [[runFiles.summary, summary]]);
   return { summary: runFiles.summary, manifest: runFiles.manifest, reports: summary.reports };
 }

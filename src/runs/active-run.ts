@@ -3,7 +3,7 @@ import { background } from '../async/background.js';
 import { SerialQueue } from '../async/serial.js';
 import type { Logger } from '../log.js';
 import { runFiles } from '../run-dir/files.js';
-import { RunFileError, writeRetention, writeRunJson, type RunResults } from '../run-dir/write.js';
+import { RunFileError, writeFinished, writeRunJson, type RunResults } from '../run-dir/write.js';
 import type { RunEvent } from '../schema/run-event.js';
 import type { AttemptRecord, RunPlan } from '../schema/run-dir.js';
 import type { RunRecord, RunSpec, RunStatus } from '../schema/run.js';
@@ -222,8 +222,7 @@ export class ActiveRun {
     let final: RunRecord = { ...this.#record, ...patch, status, finishedAt: new Date().toISOString() };
     this.persist(async () => {
       try {
-        await writeRunJson(final, this.#attempts);
-        this.#results = await writeRetention(final, this.#attempts.length);
+        this.#results = await writeFinished(final, this.#attempts);
       } catch (error) {
         const file = error instanceof RunFileError ? error.file : `${runFiles.artifacts}/`;
         this.#context.onWriteFailed(this, file, error as Error);

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { RunyardError } from '../schema/errors.js';
 import { runFiles } from '../run-dir/files.js';
-import { writePlan, writeRunJson } from '../run-dir/write.js';
+import { writeNewRun } from '../run-dir/write.js';
 import { RUN_DIR_SCHEMA_VERSION, type RunPlan } from '../schema/run-dir.js';
 import type { ResolvedRunSpec } from '../schema/run-record.js';
 import type { RunRecord } from '../schema/run.js';
@@ -104,8 +104,7 @@ export async function createRun(
       serviceId: record.serviceId,
       labels: record.labels,
     };
-    await writePlan(runDir, plan).catch(failedDirectory);
-    await writeRunJson(record, []).catch(failedDirectory);
+    await writeNewRun(plan, record).catch(failedDirectory);
     return { record, plan, retry, release: claim.release, discard };
   } catch (error) {
     await discard();

@@ -67,7 +67,7 @@ export class RunEngine implements RunEventSource {
         requeue: (run) => this.#admission.enqueue(run),
         finish: (run, status, patch) => this.#background(this.#finish(run, status, patch), run),
         slotFreed: () => this.#admission.pump(),
-        baseEnv: options.baseEnv ?? (() => withoutDaemonCredentials(process.env)),
+        baseEnv: options.baseEnv ?? daemonEnv(),
         isClosing: () => this.#admission.isClosing,
       },
       options.log,
@@ -301,4 +301,14 @@ export class RunEngine implements RunEventSource {
         : undefined;
     return { ...structuredClone(record), queuePosition: queuePosition ?? null };
   }
+}
+
+/**
+ * The daemon's environment, read once: copying process.env goes through a getter per variable,
+ * which cost more than anything else a trivial run's spawn did in JavaScript. The daemon never
+ * changes its own environment, so the copy stays right.
+ */
+function daemonEnv(): () => NodeJS.ProcessEnv {
+  let env: NodeJS.ProcessEnv | undefined;
+  return () => (env ??= withoutDaemonCredentials(process.env));
 }

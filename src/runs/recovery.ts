@@ -6,7 +6,7 @@ import { repairEventLog } from '../run-dir/events.js';
 import { runFiles } from '../run-dir/files.js';
 import { completePlan } from '../run-dir/plan.js';
 import { isProblem, RunDirReader } from '../run-dir/read.js';
-import { writeRetention, writeRunJson } from '../run-dir/write.js';
+import { writeFinished } from '../run-dir/write.js';
 import type { RunRecord, RunStatus } from '../schema/run.js';
 import type { RunTable, StoredRun } from '../store/store.js';
 import type { ActiveRun, ActiveRunParts } from './active-run.js';
@@ -151,8 +151,7 @@ async function complete(host: RecoveryHost, stored: StoredRun): Promise<boolean>
   const plan = completePlan(reader.plan(), dir);
   if (isProblem(plan) || plan.runId !== record.runId || reader.summary().state !== 'missing') return false;
   try {
-    await writeRunJson(record, stored.attempts);
-    const results = await writeRetention(record, stored.attempts.length);
+    const results = await writeFinished(record, stored.attempts);
     await host.runs.update({ ...stored, results });
     await host.onRetained(record);
     return true;
