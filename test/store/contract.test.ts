@@ -93,6 +93,30 @@ for (const [name, open] of Object.entries(backends)) {
       t.equal((await store.runs.get(run.record.runId))!.status, 'succeeded');
     });
 
+    t.test('writes asked for together land or fail each on its own', async (t) => {
+      const store = await open(t);
+      const [first, taken, other] = [
+        storedRun({ idempotencyKey: 'same' }),
+        storedRun({ idempotencyKey: 'same' }),
+        storedRun({ status: 'running' }),
+      ];
+      await store.runs.insert(other);
+      // Not awaited one by one: a store that commits them together must still keep them apart.
+      const results = await Promise.allSettled([
+        store.runs.insert(first),
+        store.runs.insert(taken),
+        store.runs.update({ ...other, record: { ...other.record, status: 'failed' } }),
+        store.runs.update(storedRun()),
+      ]);
+      t.same(
+        results.map((result) => result.status),
+        ['fulfilled', 'rejected', 'fulfilled', 'rejected'],
+      );
+      t.equal((await store.runs.findByIdempotencyKey('same'))!.runId, first.record.runId);
+      t.equal(await store.runs.get(taken.record.runId), undefined, 'the refused insert left nothing');
+      t.equal((await store.runs.get(other.record.runId))!.status, 'failed');
+    });
+
     t.test('update replaces the record; updating an unknown run fails', async (t) => {
       const store = await open(t);
       const run = storedRun({ status: 'running' });
