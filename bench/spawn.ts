@@ -1,9 +1,18 @@
 // spawn: trivial runs from run.start to succeeded (run directory complete), vs a bare spawn loop.
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { connect } from 'runyard/client';
 import { startBenchDaemon } from './daemon.js';
 import { spawnMany } from './spawn-loop.js';
-import { formatRate, formatRatio, higherIsBetter, median, verdict, type BenchRow } from './table.js';
+import {
+  formatRate,
+  formatRatio,
+  higherIsBetter,
+  lowerIsBetter,
+  median,
+  verdict,
+  type BenchRow,
+} from './table.js';
 
 const CONCURRENCY = 8;
 const RUNS_PER_ROUND = 300;
@@ -26,10 +35,19 @@ export async function run(): Promise<BenchRow[]> {
       await spawnMany(CONCURRENCY * 4, CONCURRENCY);
       const ours: number[] = [];
       const theirs: number[] = [];
+      // Where the time goes: CPU per run of the daemon, of this process as its client, and of the bare loop.
+      const cpu = { daemon: 0, client: 0, bare: 0 };
       for (let round = 0; round < ROUNDS; round++) {
+        const daemonBefore = processCpuMs(daemon.pid);
+        const clientBefore = process.cpuUsage();
         ours.push(await rate(RUNS_PER_ROUND, () => daemonRuns(RUNS_PER_ROUND)));
+        cpu.daemon += processCpuMs(daemon.pid) - daemonBefore;
+        cpu.client += cpuMs(process.cpuUsage(clientBefore));
+        const bareBefore = process.cpuUsage();
         theirs.push(await rate(RUNS_PER_ROUND, () => spawnMany(RUNS_PER_ROUND, CONCURRENCY)));
+        cpu.bare += cpuMs(process.cpuUsage(bareBefore));
       }
+      const perRun = (total: number) => total / (ROUNDS * RUNS_PER_ROUND);
       const ratio = higherIsBetter(median(ours), median(theirs));
       return [
         {
@@ -40,6 +58,13 @@ export async function run(): Promise<BenchRow[]> {
           target: `ratio >= ${TARGET_RATIO}`,
           note: verdict(ratio >= TARGET_RATIO),
         },
+        {
+          name: 'spawn: CPU per run (user + system)',
+          figure: `${perRun(cpu.daemon).toFixed(2)} ms`,
+          baseline: `${perRun(cpu.bare).toFixed(2)} ms`,
+          ratio: formatRatio(lowerIsBetter(perRun(cpu.daemon), perRun(cpu.bare))),
+          note: `diagnostic: the daemon process, against the bare loop's own process; the client (this process) spent ${perRun(cpu.client).toFixed(2)} ms per run`,
+        },
       ];
     } finally {
       await client.close();
@@ -48,6 +73,17 @@ export async function run(): Promise<BenchRow[]> {
     await daemon.stop();
   }
 }
+
+// /proc/<pid>/stat counts in clock ticks, which are 1/100 s on Linux whatever the kernel's HZ (USER_HZ).
+const TICK_MS = 10;
+
+/** User plus system CPU time of another process so far (fields 14 and 15 of /proc/<pid>/stat). */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1_000;
 
 async function rate(count: number, work: () => Promise<void>): Promise<number> {
   const started = performance.now();
