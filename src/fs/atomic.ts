@@ -1,7 +1,14 @@
 // Atomic file writes: temp file in the same directory, fsync, rename, fsync the directory.
+//
+// Only the fsyncs wait on the thread pool. The rest (open, a write of a few kilobytes into the page
+// cache, rename, close) are calls of microseconds on a local disk, made directly: through the pool
+// each cost a thread hand-off and a promise, several times the call itself, on every run's files.
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { closeSync, fsync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+
+const fsyncFd = promisify(fsync);
 
 export interface FileToWrite {
   path: string;
@@ -51,18 +58,19 @@ export async function writeFilesAtomic(files: readonly FileToWrite[]): Promise<v
     throw new Error('writeFilesAtomic: one directory only');
   const staged = await Promise.allSettled(files.map(stage));
   const temps = staged.map((result) => (result.status === 'fulfilled' ? result.value : undefined));
-  const removeTemps = (from: number) =>
-    Promise.all(temps.slice(from).flatMap((temp) => (temp ? [rm(temp, { force: true })] : [])));
+  const removeTemps = (from: number) => {
+    for (const temp of temps.slice(from)) if (temp) rmSync(temp, { force: true });
+  };
   const failed = staged.findIndex((result) => result.status === 'rejected');
   if (failed !== -1) {
-    await removeTemps(0);
+    removeTemps(0);
     throw new AtomicWriteError(files[failed]!.path, (staged[failed] as PromiseRejectedResult).reason);
   }
   for (const [i, file] of files.entries()) {
     try {
-      await rename(temps[i]!, file.path);
+      renameSync(temps[i]!, file.path);
     } catch (error) {
-      await removeTemps(i);
+      removeTemps(i);
       throw new AtomicWriteError(file.path, error as NodeJS.ErrnoException);
     }
   }
@@ -76,24 +84,26 @@ export async function writeFilesAtomic(files: readonly FileToWrite[]): Promise<v
 /** The file's content in a temp file beside it, on disk; returns the temp file's path. */
 async function stage({ path, data, mode = 0o644 }: FileToWrite): Promise<string> {
   const temp = join(dirname(path), `.${basename(path)}.${tempPrefix}.${(tempCount++).toString(36)}.tmp`);
-  const file = await open(temp, 'wx', mode);
+  const fd = openSync(temp, 'wx', mode);
+  let isOpen = true;
   try {
-    await file.writeFile(data);
-    await file.sync();
+    writeFileSync(fd, data);
+    await fsyncFd(fd);
+    isOpen = false;
+    closeSync(fd); // a close can report a write the kernel deferred (NFS)
   } catch (error) {
-    await file.close();
-    await rm(temp, { force: true });
+    if (isOpen) closeSync(fd);
+    rmSync(temp, { force: true });
     throw error;
   }
-  await file.close();
   return temp;
 }
 
 async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+  const fd = openSync(dir, 'r');
   try {
-    await handle.sync();
+    await fsyncFd(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
