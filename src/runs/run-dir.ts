@@ -1,5 +1,6 @@
 // Preparing a run's directory: the layout a fresh run starts with, and clearing one it may reuse.
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runFiles } from '../run-dir/files.js';
 import { RunFileError } from '../run-dir/write.js';
@@ -27,9 +28,12 @@ export async function emptyDir(dir: string): Promise<void> {
   for (const name of await readdir(dir)) await rm(join(dir, name), { recursive: true, force: true });
 }
 
-/** Creates the layout; with `clear`, whatever was in the directory before is removed first. */
+/**
+ * Creates the layout; with `clear`, whatever was in the directory before is removed first. The
+ * mkdirs are direct calls, as in src/fs/atomic.ts: through the thread pool each cost more than itself.
+ */
 export async function createRunDir(runDir: string, clear: boolean): Promise<void> {
   if (clear) await emptyDir(runDir);
   for (const folder of [runFiles.logs, runFiles.reports, runFiles.artifacts])
-    await mkdir(join(runDir, folder), { recursive: true });
+    mkdirSync(join(runDir, folder), { recursive: true });
 }
