@@ -6,6 +6,26 @@ type OutputEvent = Extract<RunEvent, { type: 'output' }>;
 
 const bytesKey = Symbol('runyard.outputBytes');
 
+/**
+ * The body of a live output event: `text` is decoded from `bytes` when first read (a JSON subscriber,
+ * run.events), never when only binary subscribers and events.jsonl, which stores no text, see it.
+ */
+export function outputBody(stream: OutputEvent['stream'], offset: number, bytes: Buffer) {
+  let text: string | undefined;
+  return withOutputBytes(
+    {
+      type: 'output' as const,
+      stream,
+      offset,
+      length: bytes.length,
+      get text() {
+        return (text ??= bytes.toString('utf8'));
+      },
+    },
+    bytes,
+  );
+}
+
 /** Attaches `bytes` to an output event (or the body it is made of: a spread copies it along); returns it. */
 export function withOutputBytes<T extends { type: 'output' }>(event: T, bytes: Buffer): T {
   return Object.assign(event, { [bytesKey]: bytes });
