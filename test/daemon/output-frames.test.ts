@@ -61,7 +61,10 @@ class FrameSocket {
     }
   }
 
-  call(id: number, method: string, params: object): Promise<Message> {
+  #nextId = 1;
+
+  call(method: string, params: object): Promise<Message> {
+    const id = this.#nextId++;
     this.ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
     return this.#until((message) => message.id === id);
   }
@@ -152,19 +155,22 @@ t.test('binary output frames', async (t) => {
   const json = await FrameSocket.open(t, daemon);
   const subscribe = (socket: FrameSocket, params: object) =>
     socket
-      .call(1, 'run.subscribe', { runId: run.runId, fromSeq: 1, ...params })
+      .call('run.subscribe', { runId: run.runId, fromSeq: 1, ...params })
       .then((a) => a.result!.subscriptionId);
   const binaryId = await subscribe(binary, { outputFrames: 'binary' });
+  const sameConnectionJsonId = await subscribe(binary, {}); // the choice is per subscription
   const jsonId = await subscribe(json, {});
   const explicitJsonId = await subscribe(json, { outputFrames: 'json' });
-  const allRuns = await json.call(2, 'run.subscribe', {}); // status of every run: never binary either
+  const allRuns = await json.call('run.subscribe', {}); // status of every run: never binary either
   t.ok(allRuns.result?.subscriptionId);
   await writeFile(gate, '');
 
-  const [live, asJson, asExplicitJson] = await Promise.all([
+  t.not(explicitJsonId, jsonId);
+  const [live, asJson, asExplicitJson, besideBinary] = await Promise.all([
     binary.collect(binaryId),
     json.collect(jsonId),
     json.collect(explicitJsonId),
+    binary.collect(sameConnectionJsonId),
   ]);
 
   t.test('the binary subscriber gets every byte in order, interleaved with the JSON events', async (t) => {
@@ -179,6 +185,7 @@ t.test('binary output frames', async (t) => {
   t.test('JSON subscribers of the same run get JSON text, as before', async (t) => {
     t.equal(json.binaryMessages, 0, 'a connection that never opted in never gets a binary message');
     t.same(asExplicitJson, asJson, "outputFrames 'json' is the default");
+    t.same(besideBinary, asJson, 'a JSON subscription beside a binary one on the same connection gets JSON');
     t.same(
       asJson.map((s) => s.event.seq),
       live.map((s) => s.event.seq),
@@ -230,12 +237,8 @@ t.test('binary output frames', async (t) => {
   });
 
   t.test('a malformed outputFrames is refused with invalid params', async (t) => {
-    for (const [id, outputFrames] of [
-      [3, 'BINARY'],
-      [4, true],
-      [5, null],
-    ] as const) {
-      const answer = await json.call(id, 'run.subscribe', { runId: run.runId, outputFrames });
+    for (const outputFrames of ['BINARY', true, null, 1]) {
+      const answer = await json.call('run.subscribe', { runId: run.runId, outputFrames });
       t.equal(answer.error?.code, -32602, `${JSON.stringify(outputFrames)}: invalid params`);
       t.match(answer.error?.message, /outputFrames/, 'the message names the param');
     }
