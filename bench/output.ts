@@ -65,9 +65,9 @@ async function throughDaemon(client: RunyardClient, runsDir: string) {
   for await (const event of client.run.follow(runId, { fromSeq: 1 })) {
     if (event.type === 'output' && event.stream === 'stdout') {
       if (event.offset !== next) throw new Error(`chunk at ${event.offset}, expected ${next}`);
-      const bytes = Buffer.from(event.text, 'utf8');
-      hash.update(bytes);
-      next += bytes.length;
+      // The bytes as the run wrote them (binary frames): nothing decoded, nothing encoded again.
+      hash.update(event.bytes);
+      next += event.bytes.length;
     }
     if (event.type === 'end') status = event.status;
   }

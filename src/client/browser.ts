@@ -9,6 +9,7 @@ export type { ConnectOptions, RunyardClient } from './client.js';
 export { ConnectError, ConnectionClosedError, RequestTimeoutError, RpcError } from './errors.js';
 export type { ConnectFailure } from './errors.js';
 export type { FollowOptions } from './follow.js';
+export type { FollowedEvent, FollowedOutputEvent } from './output-frame.js';
 export type { ReconnectOptions } from './session.js';
 export {
   ActionInUseError,

@@ -1,7 +1,8 @@
 // The client an entry point's connect() returns: typed methods, run.follow and call() over one Session.
 import { DEFAULT_CALL_TIMEOUT_MS } from './connection.js';
 import { followRun, type FollowOptions } from './follow.js';
-import { bindMethods, holdsFor, type CallOptions, type RunEvent, type RunyardMethods } from './generated.js';
+import { bindMethods, holdsFor, type CallOptions, type RunyardMethods } from './generated.js';
+import type { FollowedEvent } from './output-frame.js';
 import { Session, type ReconnectOptions } from './session.js';
 import type { SocketOpener } from './socket.js';
 
@@ -26,12 +27,13 @@ export interface RunyardClient extends RunyardMethods {
   run: RunyardMethods['run'] & {
     /**
      * The run's events, replayed from `fromSeq` and then live, ending after its `end` event. Survives
-     * reconnects and slow-consumer gaps: no event is lost or repeated.
+     * reconnects and slow-consumer gaps: no event is lost or repeated. An output event carries `bytes`,
+     * the chunk as the run wrote it, and `text`, decoded from them only when read.
      * ```ts
      * for await (const event of client.run.follow(runId, { fromSeq: 1 })) console.log(event);
      * ```
      */
-    follow(runId: string, options?: FollowOptions): AsyncGenerator<RunEvent>;
+    follow(runId: string, options?: FollowOptions): AsyncGenerator<FollowedEvent>;
   };
   /**
    * Call any method by name; the typed methods are shortcuts for this. A lost connection is re-opened

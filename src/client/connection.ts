@@ -4,6 +4,7 @@
 // browser cannot import as an ES module, and all the SDK needed of it was the id → pending call map below.
 import { ConnectionClosedError, RequestTimeoutError, RpcError } from './errors.js';
 import { errorClasses, type CallOptions } from './generated.js';
+import { readOutputFrame } from './output-frame.js';
 import type { SocketLike } from './socket.js';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
@@ -27,7 +28,7 @@ export class Connection {
 
   constructor(socket: SocketLike) {
     this.#socket = socket;
-    socket.addEventListener('message', (event) => this.#receive(String(event.data)));
+    socket.addEventListener('message', (event) => this.#receive(event.data));
     this.closed = new Promise((resolve) => {
       socket.addEventListener('close', (event) => {
         const error = new ConnectionClosedError(
@@ -79,13 +80,11 @@ export class Connection {
     return this.closed.then(() => undefined);
   }
 
-  #receive(text: string) {
-    let message: unknown;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      return; // a daemon never sends this; nothing sensible to do with it
-    }
+  /** A text message is JSON; a binary one, an output frame of a subscription that asked for them. */
+  #receive(data: unknown) {
+    const message =
+      ArrayBuffer.isView(data) || data instanceof ArrayBuffer ? readOutputFrame(data) : parseJson(data);
+    // Anything else a daemon never sends; nothing sensible to do with it.
     if (!message || typeof message !== 'object') return;
     if ('method' in message && !('id' in message)) {
       const { method, params } = message as { method: string; params: unknown };
@@ -101,5 +100,13 @@ export class Connection {
       const ErrorClass = errorClasses[code] ?? RpcError;
       pending.reject(new ErrorClass(code, text, data));
     } else pending.resolve(answer.result);
+  }
+}
+
+function parseJson(data: unknown): unknown {
+  try {
+    return JSON.parse(String(data));
+  } catch {
+    return undefined;
   }
 }

@@ -1,7 +1,8 @@
 // run.follow: a run's events as an async iterator that survives reconnects and gaps, each event exactly once.
 import type { Connection } from './connection.js';
 import { ConnectionClosedError } from './errors.js';
-import type { RunEvent, RunSubscription, RunyardNotifications } from './generated.js';
+import type { RunSubscription, RunyardNotifications } from './generated.js';
+import type { FollowedEvent } from './output-frame.js';
 import type { Session } from './session.js';
 
 export interface FollowOptions {
@@ -17,7 +18,7 @@ export async function* followRun(
   session: Session,
   runId: string,
   options: FollowOptions = {},
-): AsyncGenerator<RunEvent> {
+): AsyncGenerator<FollowedEvent> {
   let nextSeq = options.fromSeq;
   while (!options.signal?.aborted) {
     let connection: Connection;
@@ -31,13 +32,14 @@ export async function* followRun(
     try {
       const subscription = (await connection.call(
         'run.subscribe',
-        { runId, ...(nextSeq !== undefined ? { fromSeq: nextSeq } : {}) },
+        // Output as binary frames: its bytes as they are, no JSON text to escape, parse and encode again.
+        { runId, outputFrames: 'binary', ...(nextSeq !== undefined ? { fromSeq: nextSeq } : {}) },
         options.signal ? { signal: options.signal } : {},
       )) as RunSubscription;
       nextSeq = subscription.nextSeq;
       for await (const pushed of inbox.for(subscription.subscriptionId)) {
         if (pushed.method === 'run.gap') break; // the daemon ended the subscription; resubscribe from nextSeq
-        const { event } = pushed.params as RunyardNotifications['run.event'];
+        const { event } = pushed.params as RunyardNotifications['run.event'] & { event: FollowedEvent };
         if (event.seq < nextSeq) continue; // already delivered before a reconnect
         nextSeq = event.seq + 1;
         yield event;

@@ -525,6 +525,8 @@ export type RunSubscribeParams = {
   runId?: RunId;
   /** With runId: first seq to deliver. Default: only new events. */
   fromSeq?: number;
+  /** How output events arrive. json (the default): run.event notifications with text. binary: each output event is one binary WebSocket message, a 4-byte big-endian length, that many bytes of UTF-8 JSON (the run.event params, the event without text), then the raw bytes of the chunk; every other event stays a run.event notification, in the same order. */
+  outputFrames?: "json" | "binary";
 };
 
 export type RunSubscription = {

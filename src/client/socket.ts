@@ -5,6 +5,8 @@ import { BEARER_PREFIX, PROTOCOL } from './generated.js';
 /** The part of the WebSocket API the SDK uses; browsers' WebSocket and ws both provide it. */
 export interface SocketLike {
   readonly readyState: number;
+  /** How binary messages (output frames) arrive: set to 'arraybuffer' where the default is a Blob. */
+  binaryType: string;
   send(data: string): void;
   close(code?: number, reason?: string): void;
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
@@ -32,7 +34,10 @@ export const openNativeSocket: SocketOpener = async (url, token) => {
   const Native = nativeWebSocket();
   if (!Native) throw new ConnectError('this platform has no global WebSocket', 'unreachable');
   const protocols = token === undefined ? [PROTOCOL] : [PROTOCOL, BEARER_PREFIX + token];
-  return opened(new Native(url, protocols), url, () => undefined);
+  const socket = new Native(url, protocols);
+  // A Blob (browsers' default) could only be read asynchronously, out of order with the text messages.
+  socket.binaryType = 'arraybuffer';
+  return opened(socket, url, () => undefined);
 };
 
 /** Resolves once the upgrade is accepted; a failure before that rejects, with the HTTP status if known. */

@@ -3,9 +3,11 @@ import type { WebSocket } from 'ws';
 import { background } from '../async/background.js';
 import type { Logger } from '../log.js';
 import type { RunEventSource } from '../runs/event-hub.js';
+import { outputBytes } from '../run-dir/output-bytes.js';
 import { RunyardError } from '../schema/errors.js';
 import type { RunEvent } from '../schema/run-event.js';
 import { drained, HIGH_WATER_BYTES, isBackedUp, LOW_WATER_BYTES } from './backpressure.js';
+import { outputFrame } from './output-frame.js';
 
 export interface SubscriptionLimits {
   maxSubscriptions: number;
@@ -26,6 +28,8 @@ interface Subscription {
   /** null: status events of every run. */
   runId: string | null;
   nextSeq: number;
+  /** Output events as binary frames (run.subscribe's outputFrames: 'binary') instead of JSON text. */
+  binaryOutput: boolean;
   /** replay: reading the log from disk; live: sending as events happen; gapped: dropping until drained. */
   mode: 'replay' | 'live' | 'gapped';
   gap?: { fromSeq: number | null; toSeq: number | null };
@@ -71,6 +75,7 @@ export class SubscriptionHub {
   async subscribe(
     runId: string | undefined,
     fromSeq: number | undefined,
+    outputFrames: 'json' | 'binary' = 'json',
   ): Promise<{ subscriptionId: string; nextSeq: number }> {
     const { maxSubscriptions } = this.#limits;
     // Checked and reserved with no await between: calls that look their runs up concurrently cannot all
@@ -80,7 +85,7 @@ export class SubscriptionHub {
     }
     const id = `s${++this.#counter}`;
     if (runId === undefined) {
-      const subscription = this.#add(id, null, 1, 'live');
+      const subscription = this.#add(id, null, 1, 'live', false); // status events only: no output
       return { subscriptionId: subscription.id, nextSeq: subscription.nextSeq };
     }
     // The slot is held while the run is looked up, then handed to the subscription or given back.
@@ -96,7 +101,7 @@ export class SubscriptionHub {
     } finally {
       this.#pending--;
     }
-    const subscription = this.#add(id, runId, nextSeq, 'replay');
+    const subscription = this.#add(id, runId, nextSeq, 'replay', outputFrames === 'binary');
     // After the answer is on its way: the client must see subscriptionId before the first event.
     setImmediate(() => background(this.#replay(subscription), this.#log, 'replay failed', { runId }));
     return { subscriptionId: id, nextSeq };
@@ -113,8 +118,22 @@ export class SubscriptionHub {
     for (const subscription of this.#subscriptions.values()) this.#remove(subscription);
   }
 
-  #add(id: string, runId: string | null, nextSeq: number, mode: Subscription['mode']): Subscription {
-    const subscription: Subscription = { id, runId, nextSeq, mode, stopListening: () => {}, closed: false };
+  #add(
+    id: string,
+    runId: string | null,
+    nextSeq: number,
+    mode: Subscription['mode'],
+    binaryOutput: boolean,
+  ): Subscription {
+    const subscription: Subscription = {
+      id,
+      runId,
+      nextSeq,
+      binaryOutput,
+      mode,
+      stopListening: () => {},
+      closed: false,
+    };
     // subscribe() looks the run up first: a connection that closed meanwhile must not get a subscription
     // nobody would ever remove (it would replay and listen for as long as the daemon runs).
     if (this.#isClosed) {
@@ -191,8 +210,10 @@ export class SubscriptionHub {
   #deliver(subscription: Subscription, runId: string, event: RunEvent): void {
     if (this.#socket.readyState === this.#socket.OPEN)
       this.#socket.send(
-        `{"jsonrpc":"2.0","method":"run.event","params":{"subscriptionId":${JSON.stringify(subscription.id)},` +
-          `"runId":${JSON.stringify(runId)},"event":${eventJson(event)}}}`,
+        subscription.binaryOutput && event.type === 'output'
+          ? outputFrame(subscription.id, runId, event, outputBytes(event))
+          : `{"jsonrpc":"2.0","method":"run.event","params":{"subscriptionId":${JSON.stringify(subscription.id)},` +
+              `"runId":${JSON.stringify(runId)},"event":${eventJson(event)}}}`,
       );
     subscription.nextSeq = event.seq + 1;
     if (event.type === 'end') this.#remove(subscription);

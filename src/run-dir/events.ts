@@ -8,6 +8,7 @@ import { shapeChecker } from './check.js';
 import { runFiles } from './files.js';
 import { parseBounded } from './json.js';
 import { faultError, openRunFile } from './open-file.js';
+import { withOutputBytes } from './output-bytes.js';
 
 const CHUNK_BYTES = 65_536;
 const NEWLINE = 0x0a;
@@ -205,7 +206,11 @@ async function hydrateOutput(runsDir: string, runDir: string, events: StoredRunE
         for (const event of stretch) {
           const start = Math.min(event.offset - first.offset, bytesRead);
           const end = Math.min(start + event.length, bytesRead);
-          Object.assign(event, { text: bytes.toString('utf8', start, end) });
+          // The bytes too, for binary frames: a view of the read, not a copy.
+          withOutputBytes(
+            Object.assign(event, { text: bytes.toString('utf8', start, end) }),
+            bytes.subarray(start, end),
+          );
         }
       }
     } finally {

@@ -61,9 +61,14 @@ export class EventLog {
 
   /** Assigns the next seq, queues the line for disk and tells the listener, all before returning. */
   append(body: RunEventBody): RunEvent {
-    const event = { seq: ++this.#seq, time: new Date().toISOString(), ...body } as RunEvent;
+    // Copied as it is, not spread: an output event's text is decoded when first read (outputBody), and
+    // events.jsonl, which stores no text, must not be what reads it.
+    const event = Object.defineProperties(
+      { seq: ++this.#seq, time: new Date().toISOString() },
+      Object.getOwnPropertyDescriptors(body),
+    ) as RunEvent;
     if (!this.#failure) {
-      const stored = event.type === 'output' ? { ...event, text: undefined } : event;
+      const stored = event.type === 'output' ? withoutText(event) : event;
       this.#pending.push(`${JSON.stringify(stored)}\n`);
       this.#flushing ??= this.#flush();
     }
@@ -127,4 +132,9 @@ export class EventLog {
     for (const waiter of this.#waiters.splice(0)) waiter.resolve();
     this.#listener.failed(error);
   }
+}
+
+/** An output event as events.jsonl holds it: its bytes are in logs/, at its offset. */
+function withoutText({ seq, time, type, stream, offset, length }: Extract<RunEvent, { type: 'output' }>) {
+  return { seq, time, type, stream, offset, length };
 }

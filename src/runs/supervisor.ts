@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { runFiles } from '../run-dir/files.js';
+import { outputBody } from '../run-dir/output-bytes.js';
 import { RunFileError } from '../run-dir/write.js';
 import type { RunRecord, RunStatus } from '../schema/run.js';
 import type { ActiveRun, ErrorInfo, StopStatus } from './active-run.js';
@@ -75,14 +76,7 @@ export class Supervisor {
       : run.ioFailure
         ? unstartedProcess({ reason: 'io_error', message: run.ioFailure.message }, spec)
         : spawnProcess(spec, {
-            output: (stream, offset, bytes) =>
-              run.events.append({
-                type: 'output',
-                stream,
-                offset,
-                length: bytes.length,
-                text: bytes.toString('utf8'),
-              }),
+            output: (stream, offset, bytes) => run.events.append(outputBody(stream, offset, bytes)),
             progressLine: (line) => this.#progress(run, line),
             logFailed: (stream, error) => this.ioFailed(run, runFiles[stream], error),
           });

@@ -96,6 +96,15 @@ export const runSubscribe = defineMethod({
       fromSeq: Type.Optional(
         Type.Integer({ minimum: 1, description: 'With runId: first seq to deliver. Default: only new events.' }),
       ),
+      outputFrames: Type.Optional(
+        StringEnum(['json', 'binary'], {
+          description:
+            'How output events arrive. json (the default): run.event notifications with text. binary: each ' +
+            'output event is one binary WebSocket message, a 4-byte big-endian length, that many bytes of ' +
+            'UTF-8 JSON (the run.event params, the event without text), then the raw bytes of the chunk; ' +
+            'every other event stays a run.event notification, in the same order.',
+        }),
+      ),
     },
     { additionalProperties: false },
   ),

@@ -92,6 +92,26 @@ t.test('the SDK in Chromium', { skip: chromiumMissing ?? false }, async (t) => {
     t.same(await run.lines(expected.length), expected);
   });
 
+  t.test(
+    'run.follow in a page gets output in binary frames: the bytes as written, text from them',
+    async (t) => {
+      const { page } = await openPage(t, context, `${site.origin}/refusals.html`);
+      const written = [0x63, 0x61, 0x66, 0xc3, 0xa9, 0x20, 0xff, 0x0a]; // "café ", a byte that is not UTF-8
+      const argv = [process.execPath, '-e', `process.stdout.write(Buffer.from(${JSON.stringify(written)}))`];
+      const output = await page.evaluate(`(async () => {
+      const { connect } = await import('runyard/client');
+      const client = await connect(${JSON.stringify({ url: daemon.url, token: daemon.token })});
+      const { runId } = await client.run.start({ argv: ${JSON.stringify(argv)} });
+      const output = [];
+      for await (const event of client.run.follow(runId, { fromSeq: 1 }))
+        if (event.type === 'output') output.push({ isBytes: event.bytes instanceof Uint8Array, bytes: [...event.bytes], text: event.text });
+      await client.close();
+      return output;
+    })()`);
+      t.same(output, [{ isBytes: true, bytes: written, text: 'café \uFFFD\n' }]);
+    },
+  );
+
   t.test('a wrong token is token_refused, tried once', async (t) => {
     const { page } = await openPage(t, context, `${site.origin}/refusals.html`);
     t.same(await page.evaluate(connectInPage(daemon.url, 'nope')), {

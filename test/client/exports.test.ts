@@ -71,6 +71,8 @@ t.test(
         'ConnectionClosedError',
         'ReconnectOptions',
         'FollowOptions',
+        'FollowedEvent',
+        'FollowedOutputEvent',
         'RequestTimeoutError',
         'RpcError',
         'RunyardClient',

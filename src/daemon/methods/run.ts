@@ -9,7 +9,8 @@ export const runHandlers = (engine: RunEngine): GroupHandlers<'run'> => ({
   'run.cancel': ({ runId }) => engine.cancel(runId),
   'run.wait': ({ runId, timeoutMs }, { signal }) => engine.wait(runId, timeoutMs, signal),
   'run.logs': ({ runId, stream, offset, limit }) => engine.readLog(runId, stream, offset, limit),
-  'run.subscribe': ({ runId, fromSeq }, { subscriptions }) => subscriptions.subscribe(runId, fromSeq),
+  'run.subscribe': ({ runId, fromSeq, outputFrames }, { subscriptions }) =>
+    subscriptions.subscribe(runId, fromSeq, outputFrames),
   'run.unsubscribe': async ({ subscriptionId }, { subscriptions }) => ({
     unsubscribed: subscriptions.unsubscribe(subscriptionId),
   }),
