@@ -262,7 +262,7 @@ async function startServing(
   engine.startQueue();
   resources.add('runs', engine, (engine) => engine.close());
   resources.add('services', services, (services) => services.close());
-  log.info('daemon started', { url, runsDir, stateDir, pid: process.pid });
+  log.info('daemon started', { url, runsDir, stateDir, pid: process.pid, nodeId });
   const autostarted = services.autostart().then((names) => {
     if (names.length > 0) log.info('started the services marked autostart', { services: names });
   });

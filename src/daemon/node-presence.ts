@@ -80,7 +80,8 @@ class Heartbeat implements NodePresence {
     clearTimeout(this.#timer);
     await this.#beating;
     await this.#table.stop(this.#node.nodeId).catch((error: unknown) => {
-      this.#log.warn('could not mark this node stopped; the other nodes will judge it dead', { error });
+      // The others judge it dead 10 s later instead.
+      this.#log.warn('marking the node stopped failed', { nodeId: this.#node.nodeId, error });
     });
   }
 
@@ -99,14 +100,11 @@ class Heartbeat implements NodePresence {
     try {
       // A row someone deleted is made again: the node is still there.
       if (!(await this.#table.heartbeat(this.#node.nodeId))) await this.#table.register(this.#node);
-      if (this.#isLost) this.#log.info('heartbeat back: the database takes this node’s heartbeat again');
+      if (this.#isLost) this.#log.info('heartbeat back', { nodeId: this.#node.nodeId });
       this.#isLost = false;
     } catch (error) {
       if (!this.#isLost)
-        this.#log.warn('heartbeat lost: the database does not take this node’s heartbeat; serving on', {
-          error,
-          deadAfterS: NODE_DEAD_AFTER_S,
-        });
+        this.#log.warn('heartbeat lost', { nodeId: this.#node.nodeId, deadAfterS: NODE_DEAD_AFTER_S, error });
       this.#isLost = true;
     }
   }

@@ -1,5 +1,5 @@
 // daemon.info's connections: what is open now, counted as connections come and go; and its cluster.
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { startDaemon } from '../helpers/daemon.js';
@@ -46,4 +46,11 @@ t.test('a daemon on SQLite is a cluster of one: itself, alive; its runs name it'
   const { runId } = await client.run.start({ argv: ['true'] });
   t.equal((await client.run.wait({ runId })).nodeId, nodeId);
   t.equal((await client.run.list({ limit: 1 })).runs[0]!.nodeId, nodeId, 'as the index keeps it');
+
+  await client.close();
+  await daemon.stop();
+  await rm(join(daemon.stateDir, 'runyard.db'));
+  const rebuilt = await startDaemon(t, { home: daemon.home });
+  const status = await (await rebuilt.client()).run.status({ runId });
+  t.equal(status.nodeId, nodeId, 'an index rebuilt from run.json keeps it');
 });
