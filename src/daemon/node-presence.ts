@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import { NODE_DEAD_AFTER_S, type ClusterNode } from '../schema/daemon.js';
 import type { NodeAdvert, NodeTable } from '../store/store.js';
 
-export const HEARTBEAT_INTERVAL_MS = 2_000;
+const HEARTBEAT_INTERVAL_MS = 2_000;
 // daemon.info waits no longer than this for the node list: the SDK asks it on every connect, and a
 // database that does not answer must not hold every client's connect for the pool's 10 s.
 const LIST_DEADLINE_MS = 2_000;
@@ -16,14 +16,15 @@ export interface NodePresence {
   close(): Promise<void>;
 }
 
-export interface Node extends NodeAdvert {
+/** This daemon, as it joins: what it advertises, and when it started. */
+export interface ThisNode extends NodeAdvert {
   startedAt: string;
 }
 
 /** Registers `node` in `table` and starts its heartbeat; with no table, the node alone. */
 export async function joinCluster(
   table: NodeTable | undefined,
-  node: Node,
+  node: ThisNode,
   log: Logger,
 ): Promise<NodePresence> {
   if (!table) return aloneNode(node);
@@ -33,7 +34,7 @@ export async function joinCluster(
 }
 
 /** A daemon answering is alive; there is no other node, and no clock but its own to judge it by. */
-const aloneNode = ({ nodeId, url, version, startedAt }: Node): NodePresence => ({
+const aloneNode = ({ nodeId, url, version, startedAt }: ThisNode): NodePresence => ({
   nodes: async () => [
     { nodeId, url, version, state: 'alive', startedAt, lastHeartbeatAt: new Date().toISOString() },
   ],
@@ -42,7 +43,7 @@ const aloneNode = ({ nodeId, url, version, startedAt }: Node): NodePresence => (
 
 class Heartbeat implements NodePresence {
   readonly #table: NodeTable;
-  readonly #node: Node;
+  readonly #node: ThisNode;
   readonly #log: Logger;
   #timer: NodeJS.Timeout | undefined;
   #beating: Promise<void> = Promise.resolve();
@@ -51,7 +52,7 @@ class Heartbeat implements NodePresence {
   /** The list as the database last gave it: what daemon.info answers while the database does not. */
   #lastList: ClusterNode[] = [];
 
-  constructor(table: NodeTable, node: Node, log: Logger) {
+  constructor(table: NodeTable, node: ThisNode, log: Logger) {
     this.#table = table;
     this.#node = node;
     this.#log = log;
