@@ -82,9 +82,15 @@ export interface RunTable {
   findByIdempotencyKey(key: string): Promise<RunRecord | undefined>;
   /** Newest first. */
   list(query: RunQuery): Promise<RunRecord[]>;
-  /** Queued, running and retrying runs, in queue order: priority first, then creation. */
+  /**
+   * Queued, running and retrying runs, in queue order: priority first, then creation. What a starting
+   * daemon recovers, so in a store shared by a cluster only this node's.
+   */
   listUnfinished(): Promise<StoredRun[]>;
-  /** Finished runs whose run directory was never completed (no retention files recorded), oldest first. */
+  /**
+   * Finished runs whose run directory was never completed (no retention files recorded), oldest first;
+   * in a shared store only this node's, whose disk holds their directories.
+   */
   listUnretained(): Promise<StoredRun[]>;
   /** Finished runs that fall outside what the query keeps, oldest first. Never a queued or active run. */
   listPrunable(query: PruneQuery): Promise<RunRecord[]>;

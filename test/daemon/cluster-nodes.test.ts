@@ -175,3 +175,32 @@ t.test(
     t.same(await sql(`SELECT count(*)::int AS n FROM ${schema}.nodes`), [{ n: 2 }]);
   },
 );
+
+t.test(
+  "a node starting on the schema recovers only its own runs, never another live node's",
+  { skip },
+  async (t) => {
+    const { schema, url } = freshSchema(t);
+    const args = ['--store', url, '--max-concurrent', '1'];
+    const a = await startDaemon(t, { args });
+    const clientA = await a.client();
+    const running = await clientA.run.start({ argv: ['sleep', '300'] });
+    const queued = await clientA.run.start({ argv: ['true'] });
+    await eventually(async () =>
+      (await clientA.run.status({ runId: running.runId })).status === 'running' ? true : undefined,
+    );
+
+    const b = await startDaemon(t, { args });
+    t.notMatch(b.log(), /recovered runs/, 'b found nothing of its own to recover');
+    t.equal((await clientA.run.status({ runId: running.runId })).status, 'running', "a's run runs on");
+    t.equal((await clientA.run.status({ runId: queued.runId })).status, 'queued', 'and its queued run waits');
+    t.same(
+      await sql(`SELECT status FROM ${schema}.runs ORDER BY id`),
+      [{ status: 'running' }, { status: 'queued' }],
+      'as the database, which the other nodes read, says too',
+    );
+    await clientA.run.cancel({ runId: running.runId });
+    t.equal((await clientA.run.wait({ runId: running.runId })).error?.reason, 'cancelled');
+    t.equal((await clientA.run.wait({ runId: queued.runId })).status, 'succeeded', 'run by a, once');
+  },
+);
