@@ -42,6 +42,7 @@ async function heapPerQueuedRun(): Promise<number> {
     maxConcurrent: 1,
     maxQueued: HEAP_RUNS * 2,
     killGraceMs: 1_000,
+    nodeId: 'bench',
     log: createLogger({ write: () => {} }),
   });
   const startMany = (count: number) =>

@@ -2,6 +2,7 @@
 // config file, else its default. The one resolution for serve, SIGHUP reloads and `config check`.
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { checkAdvertiseUrl } from '../daemon/advertise-url.js';
 import { allowOriginProblem, splitOrigins } from '../daemon/allow-origin.js';
 import { readConfigFile, type ConfigFile } from '../daemon/config-file.js';
 import { StartFailure } from '../schema/start-failure.js';
@@ -98,6 +99,13 @@ export const SERVE_OPTIONS = defineOptions({
       'where the run index lives (env RUNYARD_STORE): sqlite (default, <state-dir>/runyard.db),\n' +
       'memory (forgets on exit) or postgres://USER@HOST:PORT/DB[?schema=NAME]',
     values: STORE_KINDS,
+  },
+  'advertise-url': {
+    type: 'string',
+    value: 'URL',
+    help:
+      'ws:// or wss:// URL the other nodes of a cluster reach this daemon at\n' +
+      '(env RUNYARD_ADVERTISE_URL; default: the URL it listens on)',
   },
   'keep-runs': {
     type: 'string',
@@ -215,6 +223,7 @@ export function resolveServeConfig(
     store: storeKind(
       first(['--store', values.store], ['RUNYARD_STORE', env.RUNYARD_STORE], [from('store'), settings.store]),
     ),
+    ...optional('advertiseUrl', advertiseUrl(values['advertise-url'], env, settings.advertiseUrl, from)),
     retention: {
       ...optional('keepRuns', integer('--keep-runs', values['keep-runs'], 0) ?? retention.keepRuns),
       ...optional('keepDays', integer('--keep-days', values['keep-days'], 0) ?? retention.keepDays),
@@ -289,6 +298,20 @@ function logLevel(flag: string | undefined, env: NodeJS.ProcessEnv): LogLevel | 
 function logFormat(flag: string | undefined): LogFormat | undefined {
   if (flag === undefined || isLogFormat(flag)) return flag;
   throw new UsageError(`--log-format must be ${LOG_FORMATS.join(' or ')}, got "${flag}"`);
+}
+
+function advertiseUrl(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+  file: string | undefined,
+  from: (key: keyof DaemonSettings) => string,
+): string | undefined {
+  const given = first(
+    ['--advertise-url', flag],
+    ['RUNYARD_ADVERTISE_URL', env.RUNYARD_ADVERTISE_URL],
+    [from('advertiseUrl'), file],
+  );
+  return given && checkAdvertiseUrl(...given);
 }
 
 /** A PostgreSQL URL is checked here, before anything starts: a bad one is `store_url_invalid`. */

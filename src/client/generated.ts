@@ -53,6 +53,18 @@ export type ArtifactEntry = {
   mediaType: string;
 };
 
+export type ClusterNode = {
+  /** The node id, kept in <state-dir>/node-id. */
+  nodeId: string;
+  /** The URL it advertises to its peers (--advertise-url, else its listen URL). */
+  url: string;
+  /** Its runyard version. */
+  version: string;
+  state: NodeState;
+  startedAt: Timestamp;
+  lastHeartbeatAt: Timestamp;
+};
+
 export type ConfigReload = {
   /** The file read. */
   file: string;
@@ -111,6 +123,10 @@ export type DaemonInfo = {
     /** Run subscriptions (run.subscribe) open across them. */
     subscriptions: number;
   };
+  /** This daemon's node id, recorded as nodeId on every run it creates. */
+  nodeId: string;
+  /** The nodes of the cluster, by node id, this one included: every daemon that used the PostgreSQL store, stopped and dead ones too. On the SQLite and memory stores, this daemon alone. */
+  nodes: ClusterNode[];
 };
 
 export type DaemonInfoParams = Record<string, never>;
@@ -133,6 +149,9 @@ export type ErrorInfo = {
 export type Labels = {
   [key: string]: string;
 };
+
+/** alive: its last heartbeat is at most 10 s old; dead: it is older (the node was killed, or cannot reach the database); stopped: the node shut down cleanly. Judged by the database clock. */
+export type NodeState = "alive" | "dead" | "stopped";
 
 /** The latest progress the run reported on fd 3. */
 export type Progress = {
@@ -467,6 +486,8 @@ export type RunRecord = {
   cwd: string;
   /** Absolute path of the run directory. */
   runDir: string;
+  /** The node (daemon.info nodeId) that runs or ran it, whose disk holds the run directory. Set on every run a daemon creates; absent from records written by runyard before it, or by other tools. */
+  nodeId?: string;
   labels: Labels;
   actionId: string | null;
   serviceId: string | null;
@@ -667,7 +688,7 @@ export type Call = (method: string, params: object, options?: CallOptions) => Pr
 
 export interface RunyardMethods {
   daemon: {
-    /** Version, process and directories of the daemon, the limits it enforces, and its connections. */
+    /** Version, process and directories of the daemon, the limits it enforces, its connections, and the nodes of its cluster. */
     info(params?: DaemonInfoParams, options?: CallOptions): Promise<DaemonInfo>;
     /** Read the config file again and apply it: definitions now, the settings that allow it now. */
     reloadConfig(params?: DaemonReloadConfigParams, options?: CallOptions): Promise<ConfigReload>;

@@ -31,6 +31,7 @@ import { RpcDispatcher, type Handler } from './rpc.js';
 import { ConfigReloader } from './reload.js';
 import { Resources } from './resources.js';
 import { startServer } from './server.js';
+import { joinCluster, type NodePresence } from './node-presence.js';
 import { daemonIdentity, loadOrCreateNodeId, prepareStateDir } from './state-dir.js';
 import { LoginCodes } from './login-codes.js';
 import { loadOrCreateToken } from './token.js';
@@ -45,6 +46,8 @@ export interface DaemonConfig {
   maxQueued: number;
   killGraceMs: number;
   store: StoreKind;
+  /** The URL the other nodes reach this daemon at; undefined: the URL it listens on. */
+  advertiseUrl?: string;
   retention: RetentionPolicy;
   maxPayloadBytes: number;
   maxBatchSize: number;
@@ -139,6 +142,7 @@ async function startServing(
     maxConcurrent: config.maxConcurrent,
     maxQueued: config.maxQueued,
     killGraceMs: config.killGraceMs,
+    nodeId,
     log,
     onFinished: (run) => retained.addRunDir(run.runDir),
     // A run a service start replaced left the index, not the disk: its logs and events stay readable.
@@ -168,7 +172,11 @@ async function startServing(
   // ICU collation data, for a document most daemons are never asked for.
   let openrpcJson: string | undefined;
   const openrpc = () => (openrpcJson ??= `${JSON.stringify(buildOpenRpcDocument(url), null, 2)}\n`);
-  const info = (): DaemonInfo => ({
+  // This node joins its cluster once the server listens, as its URL may be the one listened on: a
+  // request that comes in between waits for it.
+  let joined!: (presence: NodePresence) => void;
+  const presence = new Promise<NodePresence>((resolve) => (joined = resolve));
+  const info = async (): Promise<DaemonInfo> => ({
     version,
     pid: process.pid,
     startedAt,
@@ -185,6 +193,8 @@ async function startServing(
     },
     // Asked only by a request, so once the connections below exist.
     connections: connections.stats(),
+    nodeId,
+    nodes: await (await presence).nodes(),
   });
   const loginCodes = new LoginCodes();
   const dashboardLogin = () => {
@@ -241,6 +251,8 @@ async function startServing(
     (server) => server.close(),
   );
   url = server.url;
+  const node = { nodeId, url: config.advertiseUrl ?? url, version, startedAt };
+  joined(resources.add('node', await joinCluster(store.nodes, node, log), (node) => node.close()));
   const daemonJson = join(stateDir, DAEMON_FILE);
   await writeJsonAtomic(daemonJson, { url, ...daemonIdentity(), version, startedAt });
   resources.add('daemon.json', daemonJson, (path) => rm(path, { force: true }));
@@ -250,7 +262,7 @@ async function startServing(
   engine.startQueue();
   resources.add('runs', engine, (engine) => engine.close());
   resources.add('services', services, (services) => services.close());
-  log.info('daemon started', { url, runsDir, stateDir, pid: process.pid });
+  log.info('daemon started', { url, runsDir, stateDir, pid: process.pid, nodeId });
   const autostarted = services.autostart().then((names) => {
     if (names.length > 0) log.info('started the services marked autostart', { services: names });
   });

@@ -35,6 +35,7 @@ const SETTINGS: readonly Setting[] = [
   { name: 'runsDir', of: (config) => config.runsDir },
   { name: 'stateDir', of: (config) => config.stateDir },
   { name: 'store', of: (config) => config.store },
+  { name: 'advertiseUrl', of: (config) => config.advertiseUrl },
   { name: 'maxConcurrent', of: (config) => config.maxConcurrent },
   { name: 'maxQueued', of: (config) => config.maxQueued },
   { name: 'killGraceMs', of: (config) => config.killGraceMs },

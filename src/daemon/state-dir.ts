@@ -54,14 +54,31 @@ export async function prepareStateDir(dir: string): Promise<string> {
   return stateDir;
 }
 
-/** This installation's id, recorded on every run it indexes; created on first start. */
+// A node id is shown by daemon.info and `runyard status` and kept in the cluster's database: one may be
+// chosen by hand (build-01), but only in characters that need no quoting anywhere.
+const NODE_ID_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * This node's id, recorded on every run it creates and naming it in a cluster; created on first start,
+ * so a restarted daemon is the same node. A file that holds no id is refused, never replaced: a new id
+ * would make the restarted daemon a stranger to the runs and the cluster that know it by the old one.
+ */
 export async function loadOrCreateNodeId(stateDir: string): Promise<string> {
   const path = join(stateDir, NODE_ID_FILE);
+  let text: string | undefined;
   try {
-    const id = (await readFile(path, 'utf8')).trim();
-    if (id) return id;
+    text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  if (text !== undefined) {
+    const id = text.trim();
+    if (NODE_ID_SHAPE.test(id)) return id;
+    throw new StartFailure(
+      'node_id_invalid',
+      `${path} holds no node id (1 to 128 characters of A-Z a-z 0-9 . _ -, the first a letter or digit, ` +
+        'on one line): fix it, or delete it to have a new one created',
+    );
   }
   const id = randomUUID();
   await writeFileAtomic(path, `${id}\n`, 0o600);

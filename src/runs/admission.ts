@@ -14,6 +14,7 @@ export interface AdmissionOptions {
   maxConcurrent: number;
   maxQueued: number;
   killGraceMs: number;
+  nodeId: string;
 }
 
 /** What admission needs from the engine around it. */
@@ -101,7 +102,7 @@ export class Admission {
   }
 
   async #create(params: RunStartParams, serviceId: string | null): Promise<ActiveRun> {
-    const { runsDir, store, maxQueued, killGraceMs } = this.#options;
+    const { runsDir, store, maxQueued, killGraceMs, nodeId } = this.#options;
     if (this.#queue.size >= maxQueued) throw new RunyardError('queue_full', { limit: maxQueued });
     const action = params.action === undefined ? undefined : await store.actions.get(params.action);
     if (params.action !== undefined && !action)
@@ -112,6 +113,7 @@ export class Admission {
       runsDir,
       claims: this.claims,
       defaultKillGraceMs: killGraceMs,
+      nodeId,
     });
     const { record } = created;
     try {

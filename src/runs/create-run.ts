@@ -33,6 +33,8 @@ export interface CreateOptions {
   runsDir: string;
   claims: RunDirClaims;
   defaultKillGraceMs: number;
+  /** This daemon's node id: the run's directory is on its disk. */
+  nodeId: string;
 }
 
 /**
@@ -71,6 +73,7 @@ export async function createRun(
       argv: params.argv,
       cwd,
       runDir,
+      nodeId: options.nodeId,
       labels: params.labels ?? {},
       actionId: provenance.actionId,
       serviceId: provenance.serviceId,

@@ -34,6 +34,8 @@ export interface EngineOptions {
   maxConcurrent: number;
   maxQueued: number;
   killGraceMs: number;
+  /** This daemon's node id, recorded on every run it creates. */
+  nodeId: string;
   log: Logger;
   /** The environment every run starts from; default: the daemon's own, without its caller's credentials. */
   baseEnv?: () => NodeJS.ProcessEnv;

@@ -92,6 +92,13 @@ export const DaemonSettings = Type.Object(
         { description: 'Where the run index lives (--store, RUNYARD_STORE). Default sqlite.' },
       ),
     ),
+    advertiseUrl: Type.Optional(
+      Type.String({
+        pattern: '^wss?://',
+        description:
+          'The ws:// or wss:// URL the other nodes of a cluster reach this daemon at (--advertise-url, RUNYARD_ADVERTISE_URL). Default: the URL it listens on.',
+      }),
+    ),
     retention: Type.Optional(RetentionSettings),
     log: Type.Optional(LogSettings),
   },

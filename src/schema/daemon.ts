@@ -1,7 +1,33 @@
 // The daemon.* contract: what a client can learn about the daemon it talks to.
 import { Type, type Static } from '@sinclair/typebox';
 import { defineMethod } from './method.js';
-import { NoParams, Timestamp } from './common.js';
+import { NoParams, StringEnum, Timestamp } from './common.js';
+
+/** Seconds without a heartbeat after which a node is dead; nodes beat every 2 s. */
+export const NODE_DEAD_AFTER_S = 10;
+
+export const nodeStates = ['alive', 'dead', 'stopped'] as const;
+
+export const NodeState = StringEnum(nodeStates, {
+  $id: 'NodeState',
+  description:
+    `alive: its last heartbeat is at most ${NODE_DEAD_AFTER_S} s old; dead: it is older (the node was killed, ` +
+    'or cannot reach the database); stopped: the node shut down cleanly. Judged by the database clock.',
+});
+export type NodeState = Static<typeof NodeState>;
+
+export const ClusterNode = Type.Object(
+  {
+    nodeId: Type.String({ description: 'The node id, kept in <state-dir>/node-id.' }),
+    url: Type.String({ description: 'The URL it advertises to its peers (--advertise-url, else its listen URL).' }),
+    version: Type.String({ description: 'Its runyard version.' }),
+    state: NodeState,
+    startedAt: Timestamp,
+    lastHeartbeatAt: Timestamp,
+  },
+  { $id: 'ClusterNode', additionalProperties: false },
+);
+export type ClusterNode = Static<typeof ClusterNode>;
 
 export const DaemonInfo = Type.Object(
   {
@@ -37,6 +63,12 @@ export const DaemonInfo = Type.Object(
       },
       { additionalProperties: false },
     ),
+    nodeId: Type.String({ description: 'This daemon\'s node id, recorded as nodeId on every run it creates.' }),
+    nodes: Type.Array(ClusterNode, {
+      description:
+        'The nodes of the cluster, by node id, this one included: every daemon that used the PostgreSQL ' +
+        'store, stopped and dead ones too. On the SQLite and memory stores, this daemon alone.',
+    }),
   },
   { $id: 'DaemonInfo', additionalProperties: false },
 );
@@ -45,7 +77,8 @@ export type DaemonInfo = Static<typeof DaemonInfo>;
 export const daemonInfo = defineMethod({
   name: 'daemon.info',
   retrySafe: true,
-  summary: 'Version, process and directories of the daemon, the limits it enforces, and its connections.',
+  summary:
+    'Version, process and directories of the daemon, the limits it enforces, its connections, and the nodes of its cluster.',
   params: NoParams,
   result: DaemonInfo,
   errors: [],
@@ -69,6 +102,17 @@ export const daemonInfo = defineMethod({
           maxConnectionsPerPeer: 2048,
         },
         connections: { open: 2, subscriptions: 1 },
+        nodeId: '3f0c9a52-6d1e-4b7a-9c2f-8e5d4a1b7c60',
+        nodes: [
+          {
+            nodeId: '3f0c9a52-6d1e-4b7a-9c2f-8e5d4a1b7c60',
+            url: 'ws://127.0.0.1:7370/rpc',
+            version: '0.1.0',
+            state: 'alive',
+            startedAt: '2026-11-23T09:59:58.120Z',
+            lastHeartbeatAt: '2026-11-23T10:00:00.123Z',
+          },
+        ],
       },
     },
   ],

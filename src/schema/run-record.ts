@@ -207,6 +207,13 @@ export const RunRecord = Type.Object(
     argv: Type.Array(Type.String()),
     cwd: Type.String({ description: 'Absolute working directory of the process.' }),
     runDir: Type.String({ description: 'Absolute path of the run directory.' }),
+    nodeId: Type.Optional(
+      Type.String({
+        description:
+          'The node (daemon.info nodeId) that runs or ran it, whose disk holds the run directory. Set on every ' +
+          'run a daemon creates; absent from records written by runyard before it, or by other tools.',
+      }),
+    ),
     labels: Labels,
     actionId: Nullable(Type.String({ description: 'The action that created the run, if any.' })),
     serviceId: Nullable(Type.String({ description: 'The service that created the run, if any.' })),
@@ -237,6 +244,7 @@ export const exampleRun: RunRecord = {
   argv: ['echo', 'hello'],
   cwd: '/home/me/project/runs/01JD6W4ZK3Q8V5N2M7XKCB9TRE',
   runDir: '/home/me/project/runs/01JD6W4ZK3Q8V5N2M7XKCB9TRE',
+  nodeId: '3f0c9a52-6d1e-4b7a-9c2f-8e5d4a1b7c60',
   labels: { suite: 'smoke' },
   actionId: null,
   serviceId: null,

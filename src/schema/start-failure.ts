@@ -5,6 +5,8 @@
 export type StartFailureReason =
   | 'state_dir_busy'
   | 'token_file_invalid'
+  | 'node_id_invalid'
+  | 'advertise_url_invalid'
   | 'address_in_use'
   | 'store_unreachable'
   | 'store_auth_failed'

@@ -81,15 +81,18 @@ export class PostgresRunTable implements RunTable {
     return this.#records(`${sql} ORDER BY id DESC LIMIT ${param(query.limit)}`, params);
   }
 
+  // Both are what a starting node recovers, so both are this node's runs only: the others' are theirs,
+  // live or not, and their run directories are on the others' disks.
   async listUnfinished(): Promise<StoredRun[]> {
     return this.#storedRuns(
-      `SELECT ${STORED} FROM runs WHERE status = ANY($1::text[]) ORDER BY priority DESC, id ASC`,
+      `SELECT ${STORED} FROM runs WHERE status = ANY($1::text[]) AND node_id = $2 ORDER BY priority DESC, id ASC`,
     );
   }
 
   async listUnretained(): Promise<StoredRun[]> {
     return this.#storedRuns(
-      `SELECT ${STORED} FROM runs WHERE status <> ALL($1::text[]) AND summary_path IS NULL ORDER BY id ASC`,
+      `SELECT ${STORED} FROM runs WHERE status <> ALL($1::text[]) AND summary_path IS NULL AND node_id = $2
+       ORDER BY id ASC`,
     );
   }
 
@@ -126,7 +129,7 @@ export class PostgresRunTable implements RunTable {
 
   /** The runs that need the engine after a restart, with what it needs: request, attempts, process. */
   async #storedRuns(sql: string): Promise<StoredRun[]> {
-    const { rows } = await this.#pool.query<RunRow>(sql, [UNFINISHED]);
+    const { rows } = await this.#pool.query<RunRow>(sql, [UNFINISHED, this.#nodeId]);
     return rows.map((row) => ({
       record: JSON.parse(row.record) as RunRecord,
       request: JSON.parse(row.request),

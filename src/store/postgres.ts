@@ -1,11 +1,12 @@
-// The PostgreSQL store: the index in a schema of a PostgreSQL database, on a pool of connections, for one
-// node today and for a cluster of them later (the runs' `epoch` and `node_id` columns are theirs).
+// The PostgreSQL store: the index in a schema of a PostgreSQL database, on a pool of connections, shared by
+// the nodes of a cluster (the runs' `epoch` column is for the queue claims to come).
 import pg from 'pg';
 import type { Action } from '../schema/action.js';
 import type { Service } from '../schema/service.js';
 import { StartFailure } from '../schema/start-failure.js';
 import { PostgresDefinitionTable } from './postgres-definitions.js';
 import { migrate } from './postgres-migrations.js';
+import { PostgresNodeTable } from './postgres-nodes.js';
 import { PostgresRunTable } from './postgres-runs.js';
 import type { PostgresTarget } from './postgres-url.js';
 import type { Store } from './store.js';
@@ -17,6 +18,7 @@ export class PostgresStore implements Store {
   readonly runs: PostgresRunTable;
   readonly actions: PostgresDefinitionTable<Action>;
   readonly services: PostgresDefinitionTable<Service>;
+  readonly nodes: PostgresNodeTable;
   readonly #pool: pg.Pool;
 
   private constructor(pool: pg.Pool, nodeId: string) {
@@ -24,6 +26,7 @@ export class PostgresStore implements Store {
     this.runs = new PostgresRunTable(pool, nodeId);
     this.actions = new PostgresDefinitionTable<Action>(pool, 'actions');
     this.services = new PostgresDefinitionTable<Service>(pool, 'services');
+    this.nodes = new PostgresNodeTable(pool);
   }
 
   /**

@@ -219,6 +219,7 @@ function storedRunOf(
     argv: firstDefined(runJson.argv, plan?.argv) ?? [],
     cwd: firstDefined(runJson.cwd, plan?.cwd) ?? runDir,
     runDir,
+    ...(runJson.nodeId === undefined ? {} : { nodeId: runJson.nodeId }),
     labels: firstDefined(runJson.labels, plan?.labels, summary.labels) ?? {},
     actionId: firstDefined(runJson.actionId, plan?.actionId, summary.actionId) ?? null,
     serviceId: firstDefined(runJson.serviceId, plan?.serviceId, summary.serviceId) ?? null,

@@ -2,6 +2,7 @@
 import type { RunResults } from '../run-dir/write.js';
 import type { AttemptRecord } from '../schema/run-dir.js';
 import type { Action } from '../schema/action.js';
+import type { ClusterNode } from '../schema/daemon.js';
 import type { RunRecord, RunSpec, RunStatus } from '../schema/run.js';
 import type { Service } from '../schema/service.js';
 
@@ -49,7 +50,28 @@ export interface Store {
   runs: RunTable;
   actions: DefinitionTable<Action>;
   services: DefinitionTable<Service>;
+  /** The nodes of a cluster: only a store that several daemons share has them. */
+  nodes?: NodeTable;
   close(): Promise<void>;
+}
+
+/** What a node advertises of itself. */
+export interface NodeAdvert {
+  nodeId: string;
+  url: string;
+  version: string;
+}
+
+/** The cluster's nodes, every time by the database's clock, so that no two machines' clocks are compared. */
+export interface NodeTable {
+  /** Makes the node alive from now, started now: a restarted node takes its own row again. */
+  register(node: NodeAdvert): Promise<void>;
+  /** Records a heartbeat now; false when the node has no row (someone deleted it). */
+  heartbeat(nodeId: string): Promise<boolean>;
+  /** Marks the node stopped: it shut down cleanly. */
+  stop(nodeId: string): Promise<void>;
+  /** Every node, by node id, each judged alive, dead or stopped now. */
+  list(): Promise<ClusterNode[]>;
 }
 
 export interface RunTable {
@@ -60,9 +82,15 @@ export interface RunTable {
   findByIdempotencyKey(key: string): Promise<RunRecord | undefined>;
   /** Newest first. */
   list(query: RunQuery): Promise<RunRecord[]>;
-  /** Queued, running and retrying runs, in queue order: priority first, then creation. */
+  /**
+   * Queued, running and retrying runs, in queue order: priority first, then creation. What a starting
+   * daemon recovers, so in a store shared by a cluster only this node's.
+   */
   listUnfinished(): Promise<StoredRun[]>;
-  /** Finished runs whose run directory was never completed (no retention files recorded), oldest first. */
+  /**
+   * Finished runs whose run directory was never completed (no retention files recorded), oldest first;
+   * in a shared store only this node's, whose disk holds their directories.
+   */
   listUnretained(): Promise<StoredRun[]>;
   /** Finished runs that fall outside what the query keeps, oldest first. Never a queued or active run. */
   listPrunable(query: PruneQuery): Promise<RunRecord[]>;

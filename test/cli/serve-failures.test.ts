@@ -7,16 +7,21 @@ import { runCli } from '../helpers/cli.js';
 import { startDaemon } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/fs.js';
 
-const serve = (home: string, ...args: string[]) =>
-  runCli([
-    'serve',
-    '--json',
-    '--runs-dir',
-    join(home, 'runs'),
-    '--state-dir',
-    join(home, 'state'),
-    ...(args.length > 0 ? args : ['--listen', '127.0.0.1:0']),
-  ]);
+const serve = (home: string, ...args: string[]) => serveWith(home, {}, ...args);
+
+const serveWith = (home: string, env: NodeJS.ProcessEnv, ...args: string[]) =>
+  runCli(
+    [
+      'serve',
+      '--json',
+      '--runs-dir',
+      join(home, 'runs'),
+      '--state-dir',
+      join(home, 'state'),
+      ...(args.length > 0 ? args : ['--listen', '127.0.0.1:0']),
+    ],
+    { env },
+  );
 
 const reported = (stderr: string) => JSON.parse(stderr.trim().split('\n').at(-1)!).error;
 
@@ -95,4 +100,61 @@ t.test('a host that is no address of this machine: address_not_available', async
   const result = await serve(home, '--listen', '192.0.2.1:0', '--allow-remote');
   t.equal(result.code, 1);
   t.equal(reported(result.stderr).reason, 'address_not_available');
+});
+
+t.test('a node-id file that holds no node id stops the start and is left as it was', async (t) => {
+  for (const [what, content] of [
+    ['empty', ''],
+    ['two lines', 'node-a\nnode-b\n'],
+    ['a space inside', 'node a\n'],
+    ['a slash', '../node\n'],
+  ] as const) {
+    const home = await tempDir(t, 'serve');
+    await mkdir(join(home, 'state'), { mode: 0o700 });
+    const path = join(home, 'state/node-id');
+    await writeFile(path, content);
+    const result = await serve(home);
+    t.equal(result.code, 1, `${what}: exit 1`);
+    t.equal(result.stdout, '', `${what}: never said it listens`);
+    const error = reported(result.stderr);
+    t.equal(error.reason, 'node_id_invalid', what);
+    t.match(error.message, /holds no node id .*delete it to have a new one created/, what);
+    t.ok(error.message.includes(path), `${what}: the message names the file`);
+    t.equal(await readFile(path, 'utf8'), content, `${what}: the file is unchanged`);
+  }
+});
+
+t.test('a node id of our own is kept, and a restarted daemon is the same node', async (t) => {
+  const home = await tempDir(t, 'serve');
+  await mkdir(join(home, 'state'), { mode: 0o700 });
+  await writeFile(join(home, 'state/node-id'), 'build-01.eu_west\n');
+  const first = await startDaemon(t, { home });
+  t.equal((await (await first.client()).daemon.info()).nodeId, 'build-01.eu_west');
+  await first.stop('SIGKILL');
+  const second = await startDaemon(t, { home });
+  t.equal((await (await second.client()).daemon.info()).nodeId, 'build-01.eu_west');
+
+  const fresh = await startDaemon(t);
+  const created = (await readFile(join(fresh.stateDir, 'node-id'), 'utf8')).trim();
+  t.equal((await (await fresh.client()).daemon.info()).nodeId, created, 'one made on first start');
+  t.equal((await stat(join(fresh.stateDir, 'node-id'))).mode & 0o777, 0o600);
+});
+
+t.test('an advertise URL that is not ws:// or wss://: advertise_url_invalid, from each source', async (t) => {
+  const cases: [string, string[], NodeJS.ProcessEnv, RegExp][] = [
+    ['http', ['--advertise-url', 'http://node-a:7370/rpc'], {}, /must start with ws:\/\/ or wss:\/\//],
+    ['no URL', ['--advertise-url', 'node-a:7370'], {}, /must start with ws:\/\/ or wss:\/\//],
+    ['not a URL at all', ['--advertise-url', 'ws://[oops/rpc'], {}, /it is not a URL/],
+    ['credentials', ['--advertise-url', 'ws://me:secret@node-a:7370/rpc'], {}, /user or password/],
+    ['the variable', [], { RUNYARD_ADVERTISE_URL: 'tcp://node-a:7370' }, /RUNYARD_ADVERTISE_URL "tcp:/],
+  ];
+  for (const [what, args, env, message] of cases) {
+    const home = await tempDir(t, 'serve');
+    const result = await serveWith(home, env, '--listen', '127.0.0.1:0', ...args);
+    t.equal(result.code, 1, `${what}: exit 1`);
+    t.equal(result.stdout, '', `${what}: never said it listens`);
+    const error = reported(result.stderr);
+    t.equal(error.reason, 'advertise_url_invalid', what);
+    t.match(error.message, message, what);
+  }
 });

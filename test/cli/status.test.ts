@@ -57,4 +57,5 @@ t.test('status of an idle daemon says there are no services and no failures', as
   t.equal(result.code, 0, result.stderr);
   t.match(result.stdout, /^services: none$/m);
   t.match(result.stdout, /^recent failures: none$/m);
+  t.notMatch(result.stdout, /^nodes:/m, 'a daemon alone lists no nodes');
 });

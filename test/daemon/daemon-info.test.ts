@@ -1,4 +1,6 @@
-// daemon.info's connections: what is open now, counted as connections come and go.
+// daemon.info's connections: what is open now, counted as connections come and go; and its cluster.
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import t from 'tap';
 import { startDaemon } from '../helpers/daemon.js';
 import { eventually } from '../helpers/poll.js';
@@ -29,4 +31,26 @@ t.test('daemon.info counts the open connections and the subscriptions they hold'
   });
   t.same(after, { open: 1, subscriptions: 0 }, 'a closed connection takes its subscriptions with it');
   await client.run.cancel({ runId: run.runId });
+});
+
+t.test('a daemon on SQLite is a cluster of one: itself, alive; its runs name it', async (t) => {
+  const daemon = await startDaemon(t);
+  const client = await daemon.client();
+  const nodeId = (await readFile(join(daemon.stateDir, 'node-id'), 'utf8')).trim();
+  const info = await client.daemon.info();
+  t.equal(info.nodeId, nodeId);
+  t.match(info.nodes, [
+    { nodeId, url: daemon.url, version: info.version, state: 'alive', startedAt: info.startedAt },
+  ]);
+  t.equal(info.nodes.length, 1);
+  const { runId } = await client.run.start({ argv: ['true'] });
+  t.equal((await client.run.wait({ runId })).nodeId, nodeId);
+  t.equal((await client.run.list({ limit: 1 })).runs[0]!.nodeId, nodeId, 'as the index keeps it');
+
+  await client.close();
+  await daemon.stop();
+  await rm(join(daemon.stateDir, 'runyard.db'));
+  const rebuilt = await startDaemon(t, { home: daemon.home });
+  const status = await (await rebuilt.client()).run.status({ runId });
+  t.equal(status.nodeId, nodeId, 'an index rebuilt from run.json keeps it');
 });

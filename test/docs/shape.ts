@@ -31,6 +31,9 @@ const varying: Record<string, Check> = {
   durationMs: isCount,
   version: (_, actual) => typeof actual === 'string' && /^\d+\.\d+\.\d+/.test(actual),
   correlationId: (_, actual) => typeof actual === 'string' && UUID.test(actual),
+  // A new node id for every state directory, so for every test daemon.
+  nodeId: (_, actual) => typeof actual === 'string' && UUID.test(actual),
+  lastHeartbeatAt: isTimestamp,
   // The resolved executable: /usr/bin/echo here, /bin/echo there.
   command: (expected, actual) =>
     typeof expected === 'string' && isAbsolute(expected)

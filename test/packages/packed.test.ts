@@ -151,6 +151,7 @@ t.test(
       'docs/deploy.md',
       'dist/dashboard/index.html',
       'dist/src/store/postgres-migrations/000001.sql',
+      'dist/src/store/postgres-migrations/000002.sql',
       'contrib/systemd/runyard.service',
       'contrib/systemd/runyard-user.service',
     ])

@@ -24,6 +24,7 @@ async function engineIn(t: Test, options: Partial<EngineOptions> = {}) {
     maxConcurrent: 2,
     maxQueued: 100,
     killGraceMs: 200,
+    nodeId: 'test-node',
     log: quiet,
     ...options,
   });
@@ -110,6 +111,7 @@ t.test(
       maxConcurrent: 1,
       maxQueued: 100,
       killGraceMs: 200,
+      nodeId: 'test-node',
       log: quiet,
     });
     t.teardown(() => second.close());

@@ -1,6 +1,6 @@
 // `runyard status`: one screen, as `pm2 ls` or `supervisorctl status` give it: the daemon, its queue, its
 // services and the latest runs that went wrong.
-import type { RunRecord, RunStatus, RunyardClient, ServiceState } from '../../client/index.js';
+import type { ClusterNode, RunRecord, RunStatus, RunyardClient, ServiceState } from '../../client/index.js';
 import { clientOptions } from '../client-options.js';
 import { oneCallCommand } from './one-call.js';
 import { table } from './run-format.js';
@@ -13,15 +13,17 @@ export const declaration = {
 
 const HELP = `Usage: runyard status [options]
 
-Prints the daemon's version, pid, uptime and URL; how many runs are queued, running and waiting to
-retry; each service with its state; and the 5 latest runs that failed, timed out or were interrupted,
-with the reason. With --json, all of it as one object.`;
+Prints the daemon's version, pid, uptime and URL; the nodes of its cluster with their state, when it
+has more than this one; how many runs are queued, running and waiting to retry; each service with its
+state; and the 5 latest runs that failed, timed out or were interrupted, with the reason. With --json,
+all of it as one object.`;
 
 const FAILED: RunStatus[] = ['failed', 'timed_out', 'interrupted'];
 const RECENT_FAILURES = 5;
 
 export interface Overview {
-  daemon: { version: string; pid: number; url: string; startedAt: string; uptimeMs: number };
+  daemon: { version: string; pid: number; url: string; startedAt: string; uptimeMs: number; nodeId: string };
+  nodes: ClusterNode[];
   runs: { queued: number; running: number; retrying: number };
   services: { name: string; state: ServiceState }[];
   recentFailures: Pick<RunRecord, 'runId' | 'status' | 'actionId' | 'serviceId' | 'finishedAt' | 'error'>[];
@@ -51,7 +53,9 @@ async function overview(client: RunyardClient): Promise<Overview> {
       url: info.url,
       startedAt: info.startedAt,
       uptimeMs: Math.max(0, Date.now() - Date.parse(info.startedAt)),
+      nodeId: info.nodeId,
     },
+    nodes: info.nodes,
     runs: { queued, running, retrying },
     services: states,
     recentFailures: failures.runs.map(({ runId, status, actionId, serviceId, finishedAt, error }) => ({
@@ -77,9 +81,11 @@ async function countRuns(client: RunyardClient, status: RunStatus): Promise<numb
   return count;
 }
 
-function overviewView({ daemon, runs, services, recentFailures }: Overview): string {
+function overviewView({ daemon, nodes, runs, services, recentFailures }: Overview): string {
   const head =
     `runyard ${daemon.version} (pid ${daemon.pid}) up ${formatDuration(daemon.uptimeMs)} at ${daemon.url}\n` +
+    // A daemon alone is its own cluster: its line above says all there is.
+    (nodes.length > 1 ? `nodes:\n${nodeList(nodes, daemon.nodeId)}` : '') +
     `runs: ${runs.queued} queued, ${runs.running} running, ${runs.retrying} retrying\n`;
   const serviceList =
     services.length === 0
@@ -102,3 +108,16 @@ function overviewView({ daemon, runs, services, recentFailures }: Overview): str
         ]);
   return [head, serviceList, failureList].join('\n');
 }
+
+/** The cluster's nodes, this one marked with `*`. */
+const nodeList = (nodes: ClusterNode[], self: string) =>
+  table([
+    ['NODE', 'STATE', 'URL', 'VERSION', 'LAST HEARTBEAT'],
+    ...nodes.map((node) => [
+      `${node.nodeId}${node.nodeId === self ? ' *' : ''}`,
+      node.state,
+      node.url,
+      node.version,
+      node.lastHeartbeatAt,
+    ]),
+  ]);

@@ -4,11 +4,11 @@ import type { ConfigReloader } from '../reload.js';
 import type { GroupHandlers } from './types.js';
 
 export const daemonHandlers = (
-  info: () => DaemonInfo,
+  info: () => Promise<DaemonInfo>,
   reloader: ConfigReloader,
   dashboardLogin: () => DashboardLogin,
 ): GroupHandlers<'daemon'> => ({
-  'daemon.info': async () => info(),
+  'daemon.info': () => info(),
   'daemon.reloadConfig': () => reloader.reload(),
   'daemon.dashboardLogin': async () => dashboardLogin(),
 });

@@ -1,6 +1,6 @@
 // #/daemon: what daemon.info says about the daemon the page is connected to.
 import { html } from 'htm/preact';
-import type { RunyardClient } from '../../client/browser.js';
+import type { ClusterNode, RunyardClient } from '../../client/browser.js';
 import { ErrorLine, Loading } from '../components.js';
 import { formatBytes, formatTime } from '../format.js';
 import { useLoad } from '../hooks.js';
@@ -24,6 +24,8 @@ export function DaemonView({ client }: { client: RunyardClient }) {
     'configFile',
     'limits',
     'connections',
+    'nodeId',
+    'nodes',
   ]);
   const extra = Object.entries(daemon).filter(([key]) => !known.has(key));
   const rows: [string, unknown][] = [
@@ -31,6 +33,7 @@ export function DaemonView({ client }: { client: RunyardClient }) {
     ['PID', daemon.pid],
     ['Started', formatTime(daemon.startedAt)],
     ['URL', daemon.url],
+    ['Node', daemon.nodeId],
     ['Runs directory', daemon.runsDir],
     ['State directory', daemon.stateDir],
     ['Config file', daemon.configFile ?? '—'],
@@ -58,5 +61,34 @@ export function DaemonView({ client }: { client: RunyardClient }) {
           </tr>`,
       )}
     </table>
+    ${daemon.nodes.length > 1 ? html`<${NodeTable} nodes=${daemon.nodes} self=${daemon.nodeId} />` : null}
   </section>`;
+}
+
+/** The nodes of the cluster, when there is more than this one. */
+function NodeTable({ nodes, self }: { nodes: ClusterNode[]; self: string }) {
+  return html`<h2>Nodes</h2>
+    <table class="nodes">
+      <thead>
+        <tr>
+          <th>Node</th>
+          <th>State</th>
+          <th>URL</th>
+          <th>Version</th>
+          <th>Last heartbeat</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${nodes.map(
+          (node) =>
+            html`<tr key=${node.nodeId}>
+              <td class="mono">${node.nodeId}${node.nodeId === self ? ' (this one)' : ''}</td>
+              <td>${node.state}</td>
+              <td class="mono">${node.url}</td>
+              <td>${node.version}</td>
+              <td>${formatTime(node.lastHeartbeatAt)}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>`;
 }

@@ -1,0 +1,112 @@
+// This daemon as a node of its cluster: registered in the store's node table and kept alive there by a
+// heartbeat every 2 s, marked stopped when it shuts down. A store without a node table (SQLite, memory)
+// makes a cluster of one, this daemon.
+import type { Logger } from '../log.js';
+import { NODE_DEAD_AFTER_S, type ClusterNode } from '../schema/daemon.js';
+import type { NodeAdvert, NodeTable } from '../store/store.js';
+
+const HEARTBEAT_INTERVAL_MS = 2_000;
+// daemon.info waits no longer than this for the node list: the SDK asks it on every connect, and a
+// database that does not answer must not hold every client's connect for the pool's 10 s.
+const LIST_DEADLINE_MS = 2_000;
+
+export interface NodePresence {
+  nodes(): Promise<ClusterNode[]>;
+  /** Marks the node stopped (after its last heartbeat, never before). */
+  close(): Promise<void>;
+}
+
+/** This daemon, as it joins: what it advertises, and when it started. */
+export interface ThisNode extends NodeAdvert {
+  startedAt: string;
+}
+
+/** Registers `node` in `table` and starts its heartbeat; with no table, the node alone. */
+export async function joinCluster(
+  table: NodeTable | undefined,
+  node: ThisNode,
+  log: Logger,
+): Promise<NodePresence> {
+  if (!table) return aloneNode(node);
+  const presence = new Heartbeat(table, node, log);
+  await presence.start();
+  return presence;
+}
+
+/** A daemon answering is alive; there is no other node, and no clock but its own to judge it by. */
+const aloneNode = ({ nodeId, url, version, startedAt }: ThisNode): NodePresence => ({
+  nodes: async () => [
+    { nodeId, url, version, state: 'alive', startedAt, lastHeartbeatAt: new Date().toISOString() },
+  ],
+  close: async () => {},
+});
+
+class Heartbeat implements NodePresence {
+  readonly #table: NodeTable;
+  readonly #node: ThisNode;
+  readonly #log: Logger;
+  #timer: NodeJS.Timeout | undefined;
+  #beating: Promise<void> = Promise.resolve();
+  #isClosed = false;
+  #isLost = false;
+  /** The list as the database last gave it: what daemon.info answers while the database does not. */
+  #lastList: ClusterNode[] = [];
+
+  constructor(table: NodeTable, node: ThisNode, log: Logger) {
+    this.#table = table;
+    this.#node = node;
+    this.#log = log;
+  }
+
+  async start(): Promise<void> {
+    await this.#table.register(this.#node);
+    this.#lastList = await this.#table.list();
+    this.#schedule();
+  }
+
+  async nodes(): Promise<ClusterNode[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<undefined>((resolve) => {
+      timer = setTimeout(resolve, LIST_DEADLINE_MS, undefined);
+    });
+    const listed = this.#table.list().catch(() => undefined);
+    const nodes = await Promise.race([listed, deadline]);
+    clearTimeout(timer);
+    if (nodes) this.#lastList = nodes;
+    return nodes ?? this.#lastList;
+  }
+
+  async close(): Promise<void> {
+    this.#isClosed = true;
+    clearTimeout(this.#timer);
+    await this.#beating;
+    await this.#table.stop(this.#node.nodeId).catch((error: unknown) => {
+      // The others judge it dead 10 s later instead.
+      this.#log.warn('marking the node stopped failed', { nodeId: this.#node.nodeId, error });
+    });
+  }
+
+  #schedule(): void {
+    // A timeout after each beat, not an interval: beats never overlap when the database is slow.
+    this.#timer = setTimeout(() => {
+      this.#beating = this.#beat().finally(() => {
+        if (!this.#isClosed) this.#schedule();
+      });
+    }, HEARTBEAT_INTERVAL_MS);
+    this.#timer.unref();
+  }
+
+  /** One heartbeat. Its failures are logged when they begin and when they end, never beat by beat. */
+  async #beat(): Promise<void> {
+    try {
+      // A row someone deleted is made again: the node is still there.
+      if (!(await this.#table.heartbeat(this.#node.nodeId))) await this.#table.register(this.#node);
+      if (this.#isLost) this.#log.info('heartbeat back', { nodeId: this.#node.nodeId });
+      this.#isLost = false;
+    } catch (error) {
+      if (!this.#isLost)
+        this.#log.warn('heartbeat lost', { nodeId: this.#node.nodeId, deadAfterS: NODE_DEAD_AFTER_S, error });
+      this.#isLost = true;
+    }
+  }
+}

@@ -1,0 +1,63 @@
+// The PostgreSQL node table: one row a node of the cluster, its heartbeat written and judged with now(),
+// the database's clock, the one clock every node shares.
+import type pg from 'pg';
+import { NODE_DEAD_AFTER_S, type ClusterNode, type NodeState } from '../schema/daemon.js';
+import type { NodeAdvert, NodeTable } from './store.js';
+
+interface NodeRow {
+  id: string;
+  url: string;
+  version: string;
+  state: NodeState;
+  started_at: Date;
+  heartbeat_at: Date;
+}
+
+export class PostgresNodeTable implements NodeTable {
+  readonly #pool: pg.Pool;
+
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  async register({ nodeId, url, version }: NodeAdvert): Promise<void> {
+    await this.#pool.query(
+      `INSERT INTO nodes (id, url, version, started_at, heartbeat_at) VALUES ($1, $2, $3, now(), now())
+       ON CONFLICT (id) DO UPDATE SET url = $2, version = $3, started_at = now(), heartbeat_at = now(),
+         stopped_at = NULL`,
+      [nodeId, url, version],
+    );
+  }
+
+  async heartbeat(nodeId: string): Promise<boolean> {
+    const { rowCount } = await this.#pool.query('UPDATE nodes SET heartbeat_at = now() WHERE id = $1', [
+      nodeId,
+    ]);
+    return rowCount === 1;
+  }
+
+  async stop(nodeId: string): Promise<void> {
+    await this.#pool.query('UPDATE nodes SET heartbeat_at = now(), stopped_at = now() WHERE id = $1', [
+      nodeId,
+    ]);
+  }
+
+  async list(): Promise<ClusterNode[]> {
+    const { rows } = await this.#pool.query<NodeRow>(
+      `SELECT id, url, version, started_at, heartbeat_at,
+         CASE WHEN stopped_at IS NOT NULL THEN 'stopped'
+              WHEN heartbeat_at < now() - make_interval(secs => $1) THEN 'dead'
+              ELSE 'alive' END AS state
+       FROM nodes ORDER BY id`,
+      [NODE_DEAD_AFTER_S],
+    );
+    return rows.map((row) => ({
+      nodeId: row.id,
+      url: row.url,
+      version: row.version,
+      state: row.state,
+      startedAt: row.started_at.toISOString(),
+      lastHeartbeatAt: row.heartbeat_at.toISOString(),
+    }));
+  }
+}
