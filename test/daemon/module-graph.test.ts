@@ -3,6 +3,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
+import { RunNotFoundError } from 'runyard/client';
 import { startDaemon } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/fs.js';
 
@@ -40,9 +41,7 @@ t.test(
     const client = await daemon.client();
     await client.daemon.info();
     // A validated call: its params validator is compiled then, and the store looked up.
-    await t.rejects(client.run.status({ runId: '01JD6W4ZK3Q8V5N2M7XKCB9TRE' }), {
-      data: { reason: 'run_not_found' },
-    });
+    await t.rejects(client.run.status({ runId: '01JD6W4ZK3Q8V5N2M7XKCB9TRE' }), RunNotFoundError);
 
     const loaded = (await readFile(modulesFile, 'utf8')).split('\n').filter(Boolean);
     // The hook saw the daemon itself and its store's driver, so an empty list cannot pass for a clean one.
