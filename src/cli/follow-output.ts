@@ -1,6 +1,6 @@
 // `--follow` for run start and run logs: a run's output as it was written, progress and status on
 // stderr (or every event as a JSON line), until the run ends; the run's outcome becomes the exit code.
-import type { RunEvent, RunRecord, RunStatus, RunyardClient } from '../client/index.js';
+import type { FollowedEvent, RunRecord, RunStatus, RunyardClient } from '../client/index.js';
 import { print, statusLine } from './commands/run-format.js';
 import type { LineFormatter, OutputStream } from './log-lines.js';
 import { EXIT } from './usage.js';
@@ -124,11 +124,12 @@ class RunView {
     this.#isTerminal = stderr.isTTY === true;
   }
 
-  async show(event: RunEvent): Promise<void> {
+  async show(event: FollowedEvent): Promise<void> {
     switch (event.type) {
       case 'output': {
         const stream = this.#routes[event.stream];
-        if (stream) await this.#output(stream, this.#lines ? this.#lines.push(event) : event.text);
+        // As written: the run's own bytes, invalid UTF-8 included, as `tail -f` would pass them on.
+        if (stream) await this.#output(stream, this.#lines ? this.#lines.push(event) : event.bytes);
         return;
       }
       case 'progress':
@@ -167,11 +168,11 @@ class RunView {
     await this.#line(text);
   }
 
-  async #output(stream: NodeJS.WriteStream, text: string): Promise<void> {
-    if (text === '') return;
+  async #output(stream: NodeJS.WriteStream, output: string | Uint8Array): Promise<void> {
+    if (output.length === 0) return;
     await this.#eraseProgress();
-    await print(text, stream);
-    if (stream.isTTY) this.#isAtLineStart = text.endsWith('\n');
+    await print(output, stream);
+    if (stream.isTTY) this.#isAtLineStart = output.at(-1) === (typeof output === 'string' ? '\n' : 0x0a);
     await this.#drawProgress();
   }
 

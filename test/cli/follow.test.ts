@@ -87,6 +87,17 @@ t.test('start --follow writes the run stdout to stdout and its stderr to stderr,
   t.equal((await client.run.status({ runId: runId! })).status, 'succeeded');
 });
 
+t.test('start --follow passes the run output on byte for byte, invalid UTF-8 included', async (t) => {
+  // spawnSync: the follower above decodes what it reads, which would hide a replaced byte.
+  const result = spawnSync(
+    process.execPath,
+    [CLI, 'run', 'start', ...connection, '--follow', '--', 'sh', '-c', "printf '\\377\\376caf\\303\\251\\n'"],
+    { env },
+  );
+  t.equal(result.status, 0, result.stderr.toString());
+  t.same([...result.stdout], [0xff, 0xfe, ...Buffer.from('café\n')]);
+});
+
 t.test('start --follow exits 1 when the run fails', async (t) => {
   const result = await runyard('start', '--follow', '--', 'false');
   t.equal(result.code, 1);

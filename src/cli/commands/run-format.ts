@@ -3,7 +3,7 @@
 import type { RunRecord } from '../../client/index.js';
 
 /** Resolves once the text is handed to the OS, so long outputs respect backpressure. */
-export function print(text: string, stream: NodeJS.WriteStream = process.stdout): Promise<void> {
+export function print(text: string | Uint8Array, stream: NodeJS.WriteStream = process.stdout): Promise<void> {
   return new Promise((resolve, reject) => stream.write(text, (error) => (error ? reject(error) : resolve())));
 }
 
