@@ -1,15 +1,15 @@
 // A run's live output and events for the page: the SDK's follow delivers each event once across
 // reconnects; the log files fill in what came before (only the last PREFETCH_BYTES) and any range the
 // events skipped. Byte offsets keep the two from overlapping.
-import type { RunEvent, RunyardClient } from '../client/browser.js';
+import type { FollowedOutputEvent, RunEvent, RunyardClient } from '../client/browser.js';
 import { LogTail } from './log-tail.js';
 
 type Stream = 'stdout' | 'stderr';
-type OutputEvent = Extract<RunEvent, { type: 'output' }>;
 
 /** How much of a log is read to fill the tail; anything before is skipped with a mark. */
 export const PREFETCH_BYTES = 256 * 1024;
 const READ_BYTES = 65_536;
+const utf8 = new TextDecoder();
 
 export class RunFeed {
   readonly tails: Record<Stream, LogTail> = { stdout: new LogTail(), stderr: new LogTail() };
@@ -36,14 +36,14 @@ export class RunFeed {
     await filled;
   }
 
-  async #output(event: OutputEvent): Promise<void> {
+  async #output(event: FollowedOutputEvent): Promise<void> {
     const { stream, offset, length } = event;
     if (offset + length <= this.#next[stream]) return; // the log read had it already
     if (offset > this.#next[stream]) await this.#fill(stream, offset);
-    let text = event.text;
+    // The overlap is in bytes: cut from the bytes themselves, which text encoded again is not when the
+    // run wrote invalid UTF-8.
     const overlap = this.#next[stream] - offset;
-    if (overlap > 0) text = new TextDecoder().decode(new TextEncoder().encode(text).subarray(overlap));
-    this.tails[stream].append(text);
+    this.tails[stream].append(overlap > 0 ? utf8.decode(event.bytes.subarray(overlap)) : event.text);
     this.#next[stream] = offset + length;
   }
 
