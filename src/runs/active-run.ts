@@ -71,7 +71,7 @@ export class ActiveRun {
   constructor(parts: ActiveRunParts, context: ActiveRunContext) {
     this.#record = parts.record;
     this.plan = parts.plan;
-    // A copy: resolveRunSpec's Value.Default leaves the request with a hidden class of its own, and
+    // A copy: resolveRunSpec completes the request by adding properties, which can leave it a hidden class of its own, and
     // a queued run keeps it for as long as it waits (about 400 bytes each at 10,000 queued runs).
     this.request = { ...parts.request };
     this.retry = parts.retry;

@@ -1,7 +1,7 @@
 // Schemas of the files in a run directory (see docs/protocol.md#the-run-directory), and of what is wrong with one.
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import { ErrorInfo, Labels, Nullable, RetainedRunName, RunId, StringEnum, Timestamp } from './common.js';
+import { withDefaults } from './defaults.js';
 import { RetryPolicy, RunRecord, RunStatus, runStatuses } from './run-record.js';
 import { StoredRunEvent } from './run-event.js';
 
@@ -86,7 +86,7 @@ export const ResolvedRetry = Type.Required(RetryPolicy, { $id: 'ResolvedRetry' }
 export type ResolvedRetry = Static<typeof ResolvedRetry>;
 
 /** The policy of a run that asked for none: the defaults RetryPolicy declares, taken from the schema alone. */
-export const DEFAULT_RETRY: ResolvedRetry = Object.freeze(Value.Default(ResolvedRetry, {}) as ResolvedRetry);
+export const DEFAULT_RETRY: ResolvedRetry = Object.freeze(withDefaults<ResolvedRetry>(ResolvedRetry, {}));
 
 /** plan.json: what is executed. Environment variable names only, never their values. */
 export const RunPlan = fileSchema(

@@ -1,7 +1,7 @@
 // The run record and what a client may ask of a run: status, retry policy, priority, start params.
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import { ActionName, Labels, NO_NUL, Nullable, RunId, StringEnum, Timestamp } from './common.js';
+import { withDefaults } from './defaults.js';
 
 export const runStatuses = [
   'queued',
@@ -188,7 +188,7 @@ export type ResolvedRunSpec = RunSpec & { priority: number; overwrite: boolean }
 
 /** The request with its action's fields merged in, completed with the schema's defaults. */
 export const resolveRunSpec = (merged: RunSpec): ResolvedRunSpec =>
-  Value.Default(RunSpecDefaults, { ...merged }) as ResolvedRunSpec;
+  withDefaults<ResolvedRunSpec>(RunSpecDefaults, merged);
 
 export const Progress = Type.Object(
   {

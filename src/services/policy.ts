@@ -1,6 +1,6 @@
 // A service action's restart policy with every default applied, the defaults taken from the schema alone.
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { withDefaults } from '../schema/defaults.js';
 import { Backoff, RestartPolicy, StartLimit, type ServiceAction } from '../schema/service.js';
 
 const ResolvedBackoff = Type.Required(Backoff);
@@ -17,9 +17,7 @@ export function resolveServiceAction(policy: ServiceAction): ResolvedServiceActi
   return {
     action: policy.action,
     restart: policy.restart ?? (RestartPolicy.default as ResolvedServiceAction['restart']),
-    backoff: Value.Default(ResolvedBackoff, { ...policy.backoff }) as ResolvedServiceAction['backoff'],
-    startLimit: Value.Default(ResolvedStartLimit, {
-      ...policy.startLimit,
-    }) as ResolvedServiceAction['startLimit'],
+    backoff: withDefaults(ResolvedBackoff, policy.backoff ?? {}),
+    startLimit: withDefaults(ResolvedStartLimit, policy.startLimit ?? {}),
   };
 }
