@@ -18,7 +18,7 @@ import { exposeGc } from './heap.js';
 import { formatTable, verdict, type BenchRow } from './table.js';
 
 const RUNS = Number(process.env.BENCH_RETAINED_RUNS ?? 100_000);
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../cli/runyard.js', import.meta.url));
 const statuses = ['succeeded', 'succeeded', 'succeeded', 'failed', 'timed_out', 'cancelled'] as const;
 
 export async function run(): Promise<BenchRow[]> {

@@ -8,7 +8,7 @@ const clientBuild = join(root, 'dist/src/client');
 const clientPackage = join(root, 'packages/client');
 
 // tsc writes files with the umask's mode (0644). An install through npm marks bins executable, but a
-// clone runs dist/src/cli/main.js as built, and npx remembers a path it has seen: `Permission denied`.
+// clone runs dist/cli/runyard.js as built, and npx remembers a path it has seen: `Permission denied`.
 const { bin } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
   bin: Record<string, string>;
 };

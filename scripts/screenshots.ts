@@ -31,7 +31,7 @@ async function startDaemon(home: string): Promise<{ url: string; token: string; 
   const daemon = spawn(
     node,
     [
-      join(root, 'dist/src/cli/main.js'),
+      join(root, 'dist/cli/runyard.js'),
       'serve',
       '--listen',
       '127.0.0.1:0',

@@ -3,20 +3,19 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { mediaTypeOf } from '../fs/media-type.js';
+import { packageFile } from '../fs/package-root.js';
 import type { Logger } from '../log.js';
 import { sessionSetCookie } from './dashboard-session.js';
 import { hostAllowed, remoteOf, headerForLog, type HandshakePolicy } from './handshake.js';
 import type { LoginCodes } from './login-codes.js';
 
 /**
- * Where the built page is: dist/dashboard beside this module's dist/src/daemon, so that an installed
- * package serves its own. RUNYARD_DASHBOARD_DIR replaces it, for developing the page and for tests.
+ * Where the built page is: the package's dist/dashboard, so that an installed package serves its own. RUNYARD_DASHBOARD_DIR replaces it, for developing the page and for tests.
  */
 export const DASHBOARD_DIR_ENV = 'RUNYARD_DASHBOARD_DIR';
 const builtDir = () =>
-  process.env[DASHBOARD_DIR_ENV] ?? fileURLToPath(new URL('../../dashboard/', import.meta.url));
+  process.env[DASHBOARD_DIR_ENV] ?? packageFile('dist/dashboard');
 
 // A flat file name that is not a dotfile: no `/`, no `..`, no `%2F` (the path is not decoded).
 const FLAT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;

@@ -2,7 +2,9 @@
 // order at start-up; the table runyard_migrations records each one applied. Never edit a published
 // migration: add the next file.
 import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type pg from 'pg';
+import { packageFile } from '../fs/package-root.js';
 import { StartFailure } from '../schema/start-failure.js';
 
 export interface Migration {
@@ -12,8 +14,8 @@ export interface Migration {
   sql: string;
 }
 
-// Beside this module in src/ and in dist/ (scripts/build-packages.ts copies them), and so in the package.
-const DIRECTORY = new URL('./postgres-migrations/', import.meta.url);
+// scripts/build-packages.ts copies them from src/ to dist/, and so into the package.
+const DIRECTORY = packageFile('dist/src/store/postgres-migrations');
 const FILE = /^(\d{6})\.sql$/;
 
 let loaded: Promise<Migration[]> | undefined;
@@ -25,7 +27,7 @@ async function readMigrations(): Promise<Migration[]> {
   const files = (await readdir(DIRECTORY)).filter((name) => FILE.test(name)).sort();
   return Promise.all(
     files.map(async (file) => {
-      const sql = await readFile(new URL(file, DIRECTORY), 'utf8');
+      const sql = await readFile(join(DIRECTORY, file), 'utf8');
       return { version: Number(FILE.exec(file)![1]), name: sql.split('\n')[0]!.replace(/^--\s*/, ''), sql };
     }),
   );

@@ -21,7 +21,8 @@ register(new URL('./hooks.mjs', import.meta.url));
 /** Modules a daemon on SQLite never needs: the PostgreSQL driver, the dashboard's page and the build tools. */
 const NEVER_LOADED: [string, RegExp][] = [
   ['the PostgreSQL driver', /\/node_modules\/pg(-[a-z]+)?\//],
-  ['the PostgreSQL store', /\/src\/store\/postgres\.js$/],
+  // The store's module as tsc emits it, or its chunk of the bundled command (scripts/build-cli.ts).
+  ['the PostgreSQL store', /\/(src\/store\/postgres|cli\/chunks\/postgres-[A-Z0-9]+)\.js$/],
   ["the dashboard's page", /\/(src\/)?dashboard\//],
   ['esbuild', /\/node_modules\/(@esbuild|esbuild)\//],
   ['playwright', /\/node_modules\/(playwright|playwright-core|@playwright)\//],
@@ -46,8 +47,8 @@ t.test(
     const loaded = (await readFile(modulesFile, 'utf8')).split('\n').filter(Boolean);
     // The hook saw the daemon itself and its store's driver, so an empty list cannot pass for a clean one.
     t.ok(
-      loaded.some((url) => url.endsWith('/src/daemon/daemon.js')),
-      'the hook recorded the daemon',
+      loaded.some((url) => url.endsWith('/dist/cli/runyard.js')),
+      'the hook recorded the command',
     );
     t.ok(
       loaded.some((url) => url.includes('/node_modules/better-sqlite3/')),

@@ -131,7 +131,7 @@ t.test('the README Start section matches the npm scripts and the serve defaults'
   const { scripts } = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as {
     scripts: Record<string, string>;
   };
-  t.equal(scripts.start, 'node dist/src/cli/main.js serve', 'npm start starts the daemon');
+  t.equal(scripts.start, 'node dist/cli/runyard.js serve', 'npm start starts the daemon');
   t.equal(scripts.prepare, 'node scripts/prepare.mjs', 'npm ci builds (prepare)');
   t.match(await readFile(join(repoRoot, 'scripts/prepare.mjs'), 'utf8'), "'run', 'build'");
   t.match(scripts.test, /npm run build/, 'npm test builds');

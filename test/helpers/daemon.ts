@@ -11,7 +11,7 @@ import WebSocket from 'ws';
 import { connect, type RunyardClient } from 'runyard/client';
 import { findStateDir } from '../../src/client/state-dir.js';
 
-export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../dist/cli/runyard.js', import.meta.url));
 
 /** The command line that runs `runyard`: an installed executable, or else node with this checkout's build. */
 export const cliCommand = (bin?: string): [string, ...string[]] => (bin ? [bin] : [process.execPath, CLI]);

@@ -132,6 +132,8 @@ t.test(
       /^docs\/[a-z-]+\.md$/,
       /^contrib\/systemd\/[a-z-]+\.service$/,
       /^dist\/src\/.+\.js$/,
+      // The bundled command and the chunks it imports lazily (scripts/build-cli.ts).
+      /^dist\/cli\/(runyard|chunks\/[a-z0-9-]+-[A-Z0-9]{8})\.js$/,
       /^dist\/src\/client\/[a-z-]+\.d\.ts$/,
       /^dist\/dashboard\/(index\.html|app-[A-Z0-9]+\.(js|css))$/,
       // The PostgreSQL store's migrations, read at start.
@@ -145,7 +147,7 @@ t.test(
     const paths = daemonPack.files.map((file) => file.path);
     for (const path of [
       'LICENSE',
-      'dist/src/cli/main.js',
+      'dist/cli/runyard.js',
       'dist/src/client/index.js',
       'dist/src/client/index.d.ts',
       'docs/deploy.md',
