@@ -41,6 +41,7 @@ export {
   RunNotFoundError,
   SeqNotAvailableError,
   ServiceNotFoundError,
+  StoreUnavailableError,
   TooManyRequestsError,
   TooManySubscriptionsError,
   errorClasses,

@@ -969,6 +969,9 @@ export class TooManySubscriptionsError extends RpcError {}
 /** Any method called while its connection has --max-in-flight requests unanswered; the connection stays open. (code 1904) */
 export class TooManyRequestsError extends RpcError {}
 
+/** A call that needs the PostgreSQL store while the daemon cannot reach it; the daemon keeps trying with a backoff of up to 8 s, and calls that need no database (the logs and events of its own runs) still answer. (code 1905) */
+export class StoreUnavailableError extends RpcError {}
+
 /** Application error code → the class the SDK throws for it. */
 export const errorClasses: Record<number, new (code: number, message: string, data?: unknown) => RpcError> = {
   1001: RunNotFoundError,
@@ -1002,4 +1005,5 @@ export const errorClasses: Record<number, new (code: number, message: string, da
   1902: QueueFullError,
   1903: TooManySubscriptionsError,
   1904: TooManyRequestsError,
+  1905: StoreUnavailableError,
 };

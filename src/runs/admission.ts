@@ -120,6 +120,8 @@ export class Admission {
       await store.runs.insert({ record, request: spec, attempts: [], process: null, results: null });
     } catch (error) {
       await created.discard();
+      // store_unavailable says more than index_failed: the database did not answer, and will again.
+      if (error instanceof RunyardError) throw error;
       throw new RunyardError('index_failed', { cause: (error as Error).message });
     }
     const run = this.#host.adopt({

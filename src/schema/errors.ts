@@ -208,6 +208,14 @@ export const errorRegistry = {
     description:
       'Any method called while its connection has --max-in-flight requests unanswered; the connection stays open.',
   },
+  store_unavailable: {
+    code: 1905,
+    message: 'the index database ({store}) does not answer ({cause}); nothing was changed, try again shortly',
+    data: Type.Object({ store: Type.String(), cause: Type.String() }),
+    description:
+      'A call that needs the PostgreSQL store while the daemon cannot reach it; the daemon keeps trying with a ' +
+      'backoff of up to 8 s, and calls that need no database (the logs and events of its own runs) still answer.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorReason = keyof typeof errorRegistry;

@@ -40,7 +40,7 @@ export async function openStore(
   if (isPostgresUrl(kind)) {
     // Imported only here: a daemon on SQLite never loads the driver.
     const { PostgresStore } = await import('./postgres.js');
-    return { store: await PostgresStore.open(parsePostgresUrl(kind), nodeId) };
+    return { store: await PostgresStore.open(parsePostgresUrl(kind), nodeId, log) };
   }
   const path = join(stateDir, DATABASE_FILE);
   let store: SqliteStore;

@@ -10,6 +10,8 @@ import { PostgresNodeTable } from './postgres-nodes.js';
 import { PostgresRunTable } from './postgres-runs.js';
 import type { PostgresTarget } from './postgres-url.js';
 import type { Store } from './store.js';
+import type { Logger } from '../log.js';
+import { DatabaseHealth } from './postgres-health.js';
 
 // A host that drops packets would otherwise hold the start for the kernel's TCP timeout, minutes.
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -33,7 +35,7 @@ export class PostgresStore implements Store {
    * Connects, creates the schema if it is missing and migrates it. What stops that is a StartFailure
    * naming the server, and leaves nothing open and nothing half-migrated.
    */
-  static async open(target: PostgresTarget, nodeId: string): Promise<PostgresStore> {
+  static async open(target: PostgresTarget, nodeId: string, log: Logger): Promise<PostgresStore> {
     const pool = new pg.Pool({
       connectionString: target.connectionString,
       // Every connection of the pool works in the URL's schema.
@@ -55,7 +57,8 @@ export class PostgresStore implements Store {
       await pool.end();
       throw error;
     }
-    return new PostgresStore(pool, nodeId);
+    // From here on a database that stops answering makes calls fail fast with store_unavailable.
+    return new PostgresStore(new DatabaseHealth(serverOf(target), log).wrap(pool), nodeId);
   }
 
   async close(): Promise<void> {
@@ -65,10 +68,12 @@ export class PostgresStore implements Store {
 
 const UNREACHABLE = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'];
 
+const serverOf = (target: PostgresTarget) => `PostgreSQL at ${target.host}:${target.port}`;
+
 /** Why a first connection failed, as the reason `serve --json` reports; anything else stays as it is. */
 function startFailure(error: unknown, target: PostgresTarget): unknown {
   const { code, message } = error as { code?: string; message?: string };
-  const server = `PostgreSQL at ${target.host}:${target.port}`;
+  const server = serverOf(target);
   if (UNREACHABLE.includes(code ?? '') || /timeout/i.test(message ?? ''))
     return new StartFailure(
       'store_unreachable',

@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Test } from 'tap';
+import { createLogger } from '../../src/log.js';
 
 export const PG_HOST = '127.0.0.1';
 export const PG_PORT = 5432;
@@ -44,3 +45,6 @@ export function freshSchema(t: Test): { schema: string; url: string } {
   t.teardown(() => sql(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
   return { schema, url: `${BASE}?schema=${schema}` };
 }
+
+/** A logger for a store opened in a test, where no one reads what it logs. */
+export const silentLog = createLogger({ write: () => {} });

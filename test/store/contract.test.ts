@@ -9,7 +9,7 @@ import { PostgresStore } from '../../src/store/postgres.js';
 import { parsePostgresUrl } from '../../src/store/postgres-url.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { RunQuery, Store, StoredRun } from '../../src/store/store.js';
-import { freshSchema, skipWithoutPostgres } from '../helpers/postgres.js';
+import { freshSchema, silentLog, skipWithoutPostgres } from '../helpers/postgres.js';
 
 const backends: Record<string, (t: Test) => Promise<Store>> = {
   memory: async () => new MemoryStore(),
@@ -23,7 +23,7 @@ const backends: Record<string, (t: Test) => Promise<Store>> = {
     return store;
   },
   postgres: async (t) => {
-    const store = await PostgresStore.open(parsePostgresUrl(freshSchema(t).url), 'node-1');
+    const store = await PostgresStore.open(parsePostgresUrl(freshSchema(t).url), 'node-1', silentLog);
     t.teardown(() => store.close());
     return store;
   },

@@ -6,7 +6,7 @@ import { StartFailure } from '../../src/schema/start-failure.js';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { loadMigrations } from '../../src/store/postgres-migrations.js';
 import { parsePostgresUrl } from '../../src/store/postgres-url.js';
-import { freshSchema, skipWithoutPostgres, sql } from '../helpers/postgres.js';
+import { freshSchema, silentLog, skipWithoutPostgres, sql } from '../helpers/postgres.js';
 
 const skip = await skipWithoutPostgres();
 
@@ -31,7 +31,7 @@ t.test(
   async (t) => {
     const { schema, url } = freshSchema(t);
     const stores = await Promise.all(
-      [1, 2].map((n) => PostgresStore.open(parsePostgresUrl(url), `node-${n}`)),
+      [1, 2].map((n) => PostgresStore.open(parsePostgresUrl(url), `node-${n}`, silentLog)),
     );
     t.teardown(() => Promise.all(stores.map((store) => store.close())));
     const applied = await sql<{ version: number }>(
@@ -56,12 +56,12 @@ t.test(
   { skip },
   async (t) => {
     const { schema, url } = freshSchema(t);
-    await (await PostgresStore.open(parsePostgresUrl(url), 'node')).close();
+    await (await PostgresStore.open(parsePostgresUrl(url), 'node', silentLog)).close();
     const latest = (await loadMigrations()).at(-1)!.version;
     await sql(`INSERT INTO ${schema}.runyard_migrations (version, name) VALUES ($1, 'from the future')`, [
       latest + 1,
     ]);
-    const error = await PostgresStore.open(parsePostgresUrl(url), 'node').then(
+    const error = await PostgresStore.open(parsePostgresUrl(url), 'node', silentLog).then(
       () => undefined,
       (thrown: unknown) => thrown,
     );
@@ -77,6 +77,6 @@ t.test(
 t.test('a schema that is missing is created', { skip }, async (t) => {
   const { schema, url } = freshSchema(t);
   t.same(await sql('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]), []);
-  await (await PostgresStore.open(parsePostgresUrl(url), 'node')).close();
+  await (await PostgresStore.open(parsePostgresUrl(url), 'node', silentLog)).close();
   t.equal((await sql('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).length, 1);
 });

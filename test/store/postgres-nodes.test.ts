@@ -3,13 +3,13 @@
 import t from 'tap';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { parsePostgresUrl } from '../../src/store/postgres-url.js';
-import { freshSchema, skipWithoutPostgres, sql } from '../helpers/postgres.js';
+import { freshSchema, silentLog, skipWithoutPostgres, sql } from '../helpers/postgres.js';
 
 const skip = await skipWithoutPostgres();
 
 t.test('nodes are judged alive, dead and stopped by now() of the database', { skip }, async (t) => {
   const { schema, url } = freshSchema(t);
-  const store = await PostgresStore.open(parsePostgresUrl(url), 'a');
+  const store = await PostgresStore.open(parsePostgresUrl(url), 'a', silentLog);
   t.teardown(() => store.close());
   const { nodes } = store;
   for (const nodeId of ['b', 'a', 'c'])
