@@ -6,7 +6,14 @@ import { GroupCommit } from './group-commit.js';
 import type { LeaseLostError } from './lease-lost.js';
 import { foldAscii } from './queries.js';
 import { runColumns } from './run-columns.js';
-import { UNFINISHED, type PruneQuery, type RunQuery, type RunResults, type RunTable, type StoredRun } from './store.js';
+import {
+  UNFINISHED,
+  type PruneQuery,
+  type RunQuery,
+  type RunResults,
+  type RunTable,
+  type StoredRun,
+} from './store.js';
 
 interface RunRow {
   record: string;
