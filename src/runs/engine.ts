@@ -397,7 +397,9 @@ export class RunEngine implements RunEventSource {
    * The daemon shuts down while the database does not answer: the run is left as the index has it,
    * for this node's next start (recovery) or another node's failover to end.
    */
-  #abandon(active: ActiveRun): void {
+  async #abandon(active: ActiveRun): Promise<void> {
+    await active.settled();
+    await active.events.close();
     this.#active.delete(active.runId);
     active.resolve(this.#view(active.record));
   }
