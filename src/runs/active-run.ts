@@ -248,11 +248,14 @@ export class ActiveRun {
   }
 
   /**
-   * Ends the run: writes the final run.json and the retention files, then publishes the terminal
-   * record, so whoever sees it finished finds its directory complete. A run whose files could not
-   * all be written (a full disk) ends failed with io_error, unless it was cancelled.
+   * The first step of a run's end: writes the final run.json and the retention files, and makes the
+   * record final. A run whose files could not all be written (a full disk) ends failed with io_error,
+   * unless it was cancelled. The engine then indexes the record (indexFinished) and only then appends
+   * the terminal events (endEvents): a node that loses the run in between has written nothing yet
+   * that cannot be written again as the database says, and whoever sees it finished finds its
+   * directory complete.
    */
-  async finish(status: RunStatus, patch: Partial<RunRecord>): Promise<RunRecord> {
+  async completeDirectory(status: RunStatus, patch: Partial<RunRecord>): Promise<RunRecord> {
     this.clearTimers();
     assertTransition(this.#record.status, status);
     const wasRunning = this.#record.status === 'running';
@@ -269,10 +272,22 @@ export class ActiveRun {
     if (wasRunning && this.ioFailure && status !== 'cancelled' && final.error?.reason !== 'io_error')
       final = { ...final, status: 'failed', error: this.ioFailure };
     this.#record = final;
-    await this.#appendEnd(final);
-    this.persist(() => this.indexNow(final));
-    await this.settled();
     return final;
+  }
+
+  /**
+   * Writes the final record to the index: true once it landed, false when another node had ended the
+   * run (the fenced write was refused). Throws when the database does not answer, so it can be asked again.
+   */
+  async indexFinished(): Promise<boolean> {
+    await this.settled();
+    await this.indexNow();
+    return this.leaseLost === undefined;
+  }
+
+  /** The last step of a run's end: its terminal status and end events, after the index has them. */
+  endEvents(): Promise<void> {
+    return this.#appendEnd(this.#record);
   }
 
   /**

@@ -345,10 +345,17 @@ export class RunEngine implements RunEventSource {
    */
   async #finish(active: ActiveRun, status: RunStatus, patch: Partial<RunRecord>): Promise<void> {
     active.isFinishing = true;
-    const holds = await this.#whenAnswered(active, () => active.holdsLease());
+    const holds = await this.#whenAnswered(active, () => active.holdsLease(), true);
     if (holds === undefined) return this.#abandon(active);
     if (!holds) return this.#finishAs(active, undefined, { ...patch, status });
-    await this.#published(active, await active.finish(status, patch));
+    const final = await active.completeDirectory(status, patch);
+    const indexed = await this.#whenAnswered(active, () => active.indexFinished(), true);
+    if (indexed === undefined) return this.#abandon(active);
+    // Lost between the check and the write: run.json and the summary are written again, as the
+    // database says, and no terminal event has been written yet.
+    if (!indexed) return this.#finishAs(active, undefined, final);
+    await active.endEvents();
+    await this.#published(active, final);
   }
 
   /**
@@ -359,29 +366,36 @@ export class RunEngine implements RunEventSource {
     active.isFinishing = true;
     const read = verdict
       ? { verdict }
-      : await this.#whenAnswered(active, async () => ({
-          verdict: await this.#options.store.runs.get(active.runId),
-        }));
+      : await this.#whenAnswered(
+          active,
+          async () => ({ verdict: await this.#options.store.runs.get(active.runId) }),
+          { verdict: undefined },
+        );
     if (read === undefined) return this.#abandon(active);
     const final =
       read.verdict && isTerminal(read.verdict.status)
         ? read.verdict
         : { ...active.record, ...ownEnd, finishedAt: new Date().toISOString() };
     await active.finishAs(final);
-    if ((await this.#whenAnswered(active, () => active.recordResults())) === undefined)
-      return this.#abandon(active);
+    const recorded = await this.#whenAnswered(active, async () => (await active.recordResults(), true), true);
+    if (recorded === undefined) return this.#abandon(active);
     await this.#published(active, final);
   }
 
   /**
    * `work`'s result, asked again until the database answers; undefined when the daemon began to shut
-   * down meanwhile. A failure is logged once per run, not at each try.
+   * down meanwhile. A failure is logged once per run, not at each try. On a store of one node (SQLite,
+   * memory) a failure is no database away for a while: it is logged, and `otherwise` is the answer.
    */
-  async #whenAnswered<T>(active: ActiveRun, work: () => Promise<T>): Promise<T | undefined> {
+  async #whenAnswered<T>(active: ActiveRun, work: () => Promise<T>, otherwise: T): Promise<T | undefined> {
     for (let delay = RETRY_FIRST_MS, tries = 0; ; delay = Math.min(delay * 2, RETRY_MAX_MS), tries++) {
       try {
         return await work();
       } catch (error) {
+        if (!this.#options.store.nodes) {
+          this.#options.log.error('could not record a run change', { runId: active.runId, error });
+          return otherwise;
+        }
         if (this.#admission.isClosing) return undefined;
         if (tries === 0)
           this.#options.log.warn('the database does not answer; the run ends once it does', {
