@@ -84,7 +84,11 @@ export class PostgresRunTable implements RunTable {
       `UPDATE runs SET ${set} WHERE id = $1 AND node_id = $2 AND epoch = $3`,
       [runId, this.#nodeId, epoch, ...changed.map(([, value]) => value)],
     );
-    if (rowCount === 0) throw new LeaseLostError(runId, this.#nodeId, epoch);
+    if (rowCount === 0) {
+      // Lost for good: no write of it will land again, and the map must not keep it.
+      this.#epochs.delete(runId);
+      throw new LeaseLostError(runId, this.#nodeId, epoch);
+    }
     if (!UNFINISHED.includes(run.record.status)) this.#epochs.delete(runId);
   }
 
@@ -97,9 +101,9 @@ export class PostgresRunTable implements RunTable {
     const now = new Map(rows.map((row) => [row.id, Number(row.epoch)]));
     return runIds.flatMap((runId) => {
       const epoch = this.#epochs.get(runId);
-      return epoch !== undefined && now.get(runId) === epoch
-        ? []
-        : [new LeaseLostError(runId, this.#nodeId, epoch ?? null)];
+      if (epoch !== undefined && now.get(runId) === epoch) return [];
+      this.#epochs.delete(runId);
+      return [new LeaseLostError(runId, this.#nodeId, epoch ?? null)];
     });
   }
 

@@ -92,7 +92,7 @@ t.test(
     t.type(error, LeaseLostError);
     t.match(error, { runId: run.record.runId, nodeId: 'node-1', epoch: 1 });
     t.same(await rowOf(schema, run.record.runId), before, 'the row is as the other writer left it');
-    t.match(await store.runs.lost([run.record.runId]), [{ runId: run.record.runId, epoch: 1 }]);
+    t.match(await store.runs.lost([run.record.runId]), [{ runId: run.record.runId }], 'lost for good');
 
     await store.runs.recordResults(run.record.runId, { summary: 's', manifest: 'm', reports: [] });
     t.equal((await rowOf(schema, run.record.runId)).summary_path, null, 'no results for an unfinished run');
@@ -100,16 +100,22 @@ t.test(
 );
 
 t.test(
-  "reapers on two nodes at once end a dead node's running run once, and leave its queued run",
+  "reapers on two nodes at once end a dead node's running and retrying runs once each, and leave its queued run",
   { skip },
   async (t) => {
     const { schema, url } = freshSchema(t);
     const dead = await openNode(t, url, 'node-dead');
     const [reaperA, reaperB] = [await openNode(t, url, 'node-a'), await openNode(t, url, 'node-b')];
     const running = storedRun('running');
+    const retrying = { ...storedRun('running'), process: null };
+    retrying.record = { ...retrying.record, status: 'retrying', nextAttemptAt: '2026-11-23T10:05:00.000Z' };
+    retrying.attempts = [
+      { ...retrying.attempts[0]!, finishedAt: '2026-11-23T10:00:02.000Z', outcome: 'failed' },
+    ];
     const queued = storedRun('queued');
     const ofLive = storedRun('running');
     await dead.runs.insert(running);
+    await dead.runs.insert(retrying);
     await dead.runs.insert(queued);
     await reaperA.runs.insert(ofLive);
     t.same(await reaperA.nodes.failOver('node-a'), [], 'nothing while every node beats');
@@ -122,9 +128,20 @@ t.test(
         store.nodes.failOver(store === reaperA ? 'node-a' : 'node-b'),
       ),
     );
-    const ended = rounds.flat();
-    t.equal(ended.length, 1, 'one reaper ended it, once');
-    t.match(ended[0], { runId: running.record.runId, nodeId: 'node-dead' });
+    const ended = rounds.flat().sort((a, b) => a.runId.localeCompare(b.runId));
+    t.equal(ended.length, 2, 'each ended once, by one reaper');
+    t.match(
+      ended,
+      [running, retrying].map(({ record }) => ({ runId: record.runId, nodeId: 'node-dead' })),
+    );
+    const endedRetry = await rowOf(schema, retrying.record.runId);
+    t.match(endedRetry, { status: 'interrupted', epoch: 2, error_code: 'node_lost' });
+    t.match(
+      endedRetry.attempts,
+      [{ outcome: 'failed', finishedAt: '2026-11-23T10:00:02.000Z' }],
+      'an attempt that had ended keeps its outcome',
+    );
+    t.match(JSON.parse(endedRetry.record), { status: 'interrupted', nextAttemptAt: null });
 
     const row = await rowOf(schema, running.record.runId);
     t.match(row, { status: 'interrupted', epoch: 2, error_code: 'node_lost' });
