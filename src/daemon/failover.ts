@@ -13,5 +13,6 @@ export function clusterDuties(nodes: NodeTable | undefined, engine: RunEngine, n
       await engine.checkLeases();
     },
     cutOff: () => engine.stopForLostDatabase(),
+    reconnected: () => engine.databaseBack(),
   } satisfies ClusterDuties;
 }

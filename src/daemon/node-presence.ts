@@ -26,6 +26,8 @@ export interface ClusterDuties {
   afterBeat(): Promise<void>;
   /** No heartbeat has landed for longer than the others wait before they end this node's runs. */
   cutOff(): void;
+  /** A heartbeat landed again after cutOff. */
+  reconnected(): void;
 }
 
 /** This daemon, as it joins: what it advertises, and when it started. */
@@ -129,6 +131,7 @@ class Heartbeat implements NodePresence {
       this.#lastBeatAt = performance.now();
       if (this.#isLost) this.#log.info('heartbeat back', { nodeId: this.#node.nodeId });
       this.#isLost = false;
+      if (this.#isCutOff) this.#duties.reconnected();
       this.#isCutOff = false;
     } catch (error) {
       if (!this.#isLost)

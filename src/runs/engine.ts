@@ -265,13 +265,20 @@ export class RunEngine implements RunEventSource {
   /**
    * This node has not reached the database for as long as the others wait before ending its runs:
    * it stops them itself (SIGKILL), and ends each once the database answers, as the database says.
+   * Queued runs wait until databaseBack.
    */
   stopForLostDatabase(): void {
+    this.#admission.hold(true);
     for (const active of this.#active.values()) {
       if (active.record.status !== 'running' && active.record.status !== 'retrying') continue;
       active.isCutOff = true;
       this.#stopHere(active, databaseLost(this.#options.nodeId));
     }
+  }
+
+  /** A heartbeat landed again after stopForLostDatabase: queued runs start again. */
+  databaseBack(): void {
+    this.#admission.hold(false);
   }
 
   /** Starts running queued runs: once the daemon serves, so a start that fails leaves no process behind. */

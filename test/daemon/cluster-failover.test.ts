@@ -189,8 +189,10 @@ t.test(
     const { schema, url } = freshSchema(t);
     const proxy = await databaseProxy(t);
     const viaProxy = url.replace(`${PG_HOST}:${PG_PORT}`, `127.0.0.1:${proxy.port}`);
-    const b = await startDaemon(t, { args: ['--store', viaProxy] });
-    const long = await startLongRun(t, await b.client(), schema);
+    const b = await startDaemon(t, { args: ['--store', viaProxy, '--max-concurrent', '1'] });
+    const clientB = await b.client();
+    const long = await startLongRun(t, clientB, schema);
+    const queued = await clientB.run.start({ argv: ['true'] });
 
     proxy.down();
     await eventually(() => (processGone(long.pid) ? true : undefined), FAILOVER_DEADLINE_MS);
@@ -209,6 +211,12 @@ t.test(
       error: { reason: 'node_lost', message: /could not reach the database for more than 10 s/ },
     });
     t.notMatch(b.log(), /lease lost/);
+    t.equal((await clientB.run.wait({ runId: queued.runId })).status, 'succeeded', 'the queued run ran');
+    const log = b.log();
+    t.ok(
+      log.indexOf('heartbeat back') < log.search(new RegExp(`"run started","runId":"${queued.runId}"`)),
+      'but not before the database was back: nothing starts while the node is cut off',
+    );
   },
 );
 
