@@ -341,8 +341,8 @@ export type RunError = {
   message: string;
 };
 
-/** exit_code, signal: the process exited with a code other than 0, or was killed by a signal nobody sent it; spawn_failed: it could not be started; io_error: a file of the run could not be written; timeout; cancelled: run.cancel; daemon_shutdown: the daemon stopped gracefully under it; daemon_restart: the daemon died under it; request_lost: its env values were lost with the index; run_dir_missing: its directory could not be continued after a restart. */
-export type RunErrorReason = "exit_code" | "signal" | "spawn_failed" | "io_error" | "timeout" | "cancelled" | "daemon_shutdown" | "daemon_restart" | "request_lost" | "run_dir_missing";
+/** exit_code, signal: the process exited with a code other than 0, or was killed by a signal nobody sent it; spawn_failed: it could not be started; io_error: a file of the run could not be written; timeout; cancelled: run.cancel; daemon_shutdown: the daemon stopped gracefully under it; daemon_restart: the daemon died under it; request_lost: its env values were lost with the index; run_dir_missing: its directory could not be continued after a restart; node_lost: the cluster node that ran it died, or lost the database for longer than the dead-node threshold. */
+export type RunErrorReason = "exit_code" | "signal" | "spawn_failed" | "io_error" | "timeout" | "cancelled" | "daemon_shutdown" | "daemon_restart" | "request_lost" | "run_dir_missing" | "node_lost";
 
 export type RunEvent = {
   /** Position in the run's event log: 1, 2, 3 ... without gaps. */

@@ -31,6 +31,7 @@ import { RpcDispatcher, type Handler } from './rpc.js';
 import { ConfigReloader } from './reload.js';
 import { Resources } from './resources.js';
 import { startServer } from './server.js';
+import { clusterDuties } from './failover.js';
 import { joinCluster, type NodePresence } from './node-presence.js';
 import { daemonIdentity, loadOrCreateNodeId, prepareStateDir } from './state-dir.js';
 import { LoginCodes } from './login-codes.js';
@@ -151,8 +152,11 @@ async function startServing(
       return run?.runId === runId ? join(retained.runsDir, run.dir) : undefined;
     },
   });
+  // A node restarted within the dead-node threshold is alive again before its recovery, so that no other
+  // node ends its runs (node_lost) while it ends them itself (daemon_restart). No row: a first start.
+  await store.nodes?.heartbeat(nodeId);
   const recovered = await engine.recover();
-  if (recovered.requeued + recovered.interrupted + recovered.completed > 0)
+  if (recovered.requeued + recovered.interrupted + recovered.completed + recovered.takenOver > 0)
     log.info('recovered runs of the previous daemon', { ...recovered });
   // Not awaited: run.* is served at once; retained.* answers once this first scan is done.
   background(retained.start(), log, 'indexing retained runs failed');
@@ -252,7 +256,8 @@ async function startServing(
   );
   url = server.url;
   const node = { nodeId, url: config.advertiseUrl ?? url, version, startedAt };
-  joined(resources.add('node', await joinCluster(store.nodes, node, log), (node) => node.close()));
+  const duties = clusterDuties(store.nodes, engine, nodeId, log);
+  joined(resources.add('node', await joinCluster(store.nodes, node, log, duties), (node) => node.close()));
   const daemonJson = join(stateDir, DAEMON_FILE);
   await writeJsonAtomic(daemonJson, { url, ...daemonIdentity(), version, startedAt });
   resources.add('daemon.json', daemonJson, (path) => rm(path, { force: true }));

@@ -7,6 +7,7 @@ import { RunFileError, writeFinished, writeRunJson, type RunResults } from '../r
 import type { RunEvent } from '../schema/run-event.js';
 import type { AttemptRecord, RunPlan } from '../schema/run-dir.js';
 import type { RunRecord, RunSpec, RunStatus } from '../schema/run.js';
+import { isLeaseLost, type LeaseLostError } from '../store/lease-lost.js';
 import type { ProcessIdentity, RunTable, StoredRun } from '../store/store.js';
 import { EventLog } from './event-log.js';
 import { assertTransition } from './lifecycle.js';
@@ -14,7 +15,7 @@ import type { OutputStream, RunningProcess } from './process.js';
 import type { ResolvedRetry } from './retry.js';
 
 export type ErrorInfo = NonNullable<RunRecord['error']>;
-export type StopStatus = 'cancelled' | 'timed_out' | 'failed';
+export type StopStatus = 'cancelled' | 'timed_out' | 'failed' | 'interrupted';
 
 export interface ActiveRunParts {
   record: RunRecord;
@@ -36,6 +37,8 @@ export interface ActiveRunContext {
   onEvent: (runId: string, event: RunEvent) => void;
   /** A file of the run could not be written. */
   onWriteFailed: (run: ActiveRun, file: string, error: Error) => void;
+  /** A write of the run was fenced off: another node ended it. Called once per run. */
+  onLeaseLost: (run: ActiveRun, error: LeaseLostError) => void;
 }
 
 type StatusDetail = { reason?: string | undefined; nextAttemptAt?: string };
@@ -56,6 +59,14 @@ export class ActiveRun {
   cancelled: ErrorInfo | undefined;
   /** Set when a file of the run could not be written: the run fails with it, and is not retried. */
   ioFailure: ErrorInfo | undefined;
+  /** Set when another node ended the run: nothing more of it is written to the index. */
+  leaseLost: LeaseLostError | undefined;
+  /** Set when this node lost the database for too long: the run was stopped, and waits for the database. */
+  isCutOff = false;
+  /** Set once the engine has begun to end the run: nothing else may begin to. */
+  isFinishing = false;
+  /** The terminal status and end events are in events.jsonl: a reconciliation tried again adds none. */
+  #hasEnded = false;
   #record: RunRecord;
   readonly #attempts: AttemptRecord[];
   readonly #context: ActiveRunContext;
@@ -191,9 +202,35 @@ export class ActiveRun {
     return this.#writes.settled();
   }
 
-  /** The index's copy of this run, as it is now. */
-  indexNow(record = this.#record): Promise<void> {
-    return this.#context.runs.update(this.storedRun(record));
+  /** The index's copy of this run, as it is now; nothing once another node has ended the run. */
+  async indexNow(record = this.#record): Promise<void> {
+    if (this.leaseLost) return;
+    try {
+      await this.#context.runs.update(this.storedRun(record));
+    } catch (error) {
+      if (!isLeaseLost(error)) throw error;
+      this.loseLease(error);
+    }
+  }
+
+  /**
+   * Whether this node still holds the run, once the writes queued so far have landed; throws when the
+   * database does not answer. Asked before a run's end is written: a node paused past the dead-node
+   * threshold must not write a verdict that disagrees with the one another node gave meanwhile.
+   */
+  async holdsLease(): Promise<boolean> {
+    await this.settled();
+    if (this.leaseLost) return false;
+    const [lost] = await this.#context.runs.lost([this.runId]);
+    if (lost) this.loseLease(lost);
+    return lost === undefined;
+  }
+
+  /** Another node ended the run (a fenced write, or a check of the lease, said so). */
+  loseLease(error: LeaseLostError): void {
+    if (this.leaseLost) return;
+    this.leaseLost = error;
+    this.#context.onLeaseLost(this, error);
   }
 
   /**
@@ -211,11 +248,14 @@ export class ActiveRun {
   }
 
   /**
-   * Ends the run: writes the final run.json and the retention files, then publishes the terminal
-   * record, so whoever sees it finished finds its directory complete. A run whose files could not
-   * all be written (a full disk) ends failed with io_error, unless it was cancelled.
+   * The first step of a run's end: writes the final run.json and the retention files, and makes the
+   * record final. A run whose files could not all be written (a full disk) ends failed with io_error,
+   * unless it was cancelled. The engine then indexes the record (indexFinished) and only then appends
+   * the terminal events (endEvents): a node that loses the run in between has written nothing yet
+   * that cannot be written again as the database says, and whoever sees it finished finds its
+   * directory complete.
    */
-  async finish(status: RunStatus, patch: Partial<RunRecord>): Promise<RunRecord> {
+  async completeDirectory(status: RunStatus, patch: Partial<RunRecord>): Promise<RunRecord> {
     this.clearTimers();
     assertTransition(this.#record.status, status);
     const wasRunning = this.#record.status === 'running';
@@ -232,16 +272,71 @@ export class ActiveRun {
     if (wasRunning && this.ioFailure && status !== 'cancelled' && final.error?.reason !== 'io_error')
       final = { ...final, status: 'failed', error: this.ioFailure };
     this.#record = final;
-    this.events.append({
-      type: 'status',
-      status: final.status,
-      ...definedOnly({ reason: final.error?.reason }),
-    });
-    this.events.append({ type: 'end', status: final.status });
-    await this.events.close();
-    this.persist(() => this.indexNow(final));
-    await this.settled();
     return final;
+  }
+
+  /**
+   * Writes the final record to the index: true once it landed, false when another node had ended the
+   * run (the fenced write was refused). Throws when the database does not answer, so it can be asked again.
+   */
+  async indexFinished(): Promise<boolean> {
+    await this.settled();
+    await this.indexNow();
+    return this.leaseLost === undefined;
+  }
+
+  /** The last step of a run's end: its terminal status and end events, after the index has them. */
+  endEvents(): Promise<void> {
+    return this.#appendEnd(this.#record);
+  }
+
+  /**
+   * Ends the run as the index says another node ended it: run.json, the retention files and the
+   * terminal events say what the database says; recordResults then gives the index where the files
+   * are, which never changes a status. The terminal events are written once, however often it is called.
+   */
+  async finishAs(verdict: RunRecord): Promise<RunRecord> {
+    this.clearTimers();
+    await this.settled();
+    this.#record = verdict;
+    let results: RunResults | null = null;
+    this.persist(async () => {
+      results = await writeFinished(verdict, this.#attempts).catch((error: Error) => {
+        this.#context.log.warn('could not complete the directory of a run another node ended', {
+          runId: this.runId,
+          error,
+        });
+        return null;
+      });
+    });
+    await this.settled();
+    await this.#appendEnd(verdict);
+    this.#results = results;
+    return verdict;
+  }
+
+  /** Records in the index where the retention files of a run another node ended are (see finishAs). */
+  async recordResults(): Promise<void> {
+    if (this.#results) await this.#context.runs.recordResults(this.runId, this.#results);
+  }
+
+  /** The run's last two events, once: its terminal status and the end of its log. */
+  async #appendEnd(final: RunRecord): Promise<void> {
+    if (!this.#hasEnded) {
+      this.#hasEnded = true;
+      this.events.append({
+        type: 'status',
+        status: final.status,
+        ...definedOnly({ reason: final.error?.reason }),
+      });
+      this.events.append({ type: 'end', status: final.status });
+    }
+    await this.events.close();
+  }
+
+  /** A run whose directory already ends (a restart found its end events): none are added again. */
+  markEnded(): void {
+    this.#hasEnded = true;
   }
 
   /** Hands the finished record to everyone waiting for it. */

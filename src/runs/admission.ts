@@ -36,6 +36,7 @@ export class Admission {
   /** Queued runs start only once the daemon serves, and no longer once it is closing. */
   #isOpen = false;
   #isClosing = false;
+  #isHeld = false;
 
   constructor(options: AdmissionOptions, host: AdmissionHost) {
     this.#options = options;
@@ -86,6 +87,15 @@ export class Admission {
     this.pump();
   }
 
+  /**
+   * While held, nothing starts: the node has lost its database for too long, so a run started now
+   * could not be recorded, and the other nodes may be ending this node's runs meanwhile.
+   */
+  hold(isHeld: boolean): void {
+    this.#isHeld = isHeld;
+    this.pump();
+  }
+
   /** Starts nothing more; queued runs stay queued for the next daemon. */
   close(): void {
     this.#isClosing = true;
@@ -93,7 +103,12 @@ export class Admission {
   }
 
   pump(): void {
-    while (this.#isOpen && !this.#isClosing && this.#host.runningCount() < this.#options.maxConcurrent) {
+    while (
+      this.#isOpen &&
+      !this.#isClosing &&
+      !this.#isHeld &&
+      this.#host.runningCount() < this.#options.maxConcurrent
+    ) {
       const runId = this.#queue.shift();
       if (runId === undefined) return;
       const run = this.#host.lookup(runId);

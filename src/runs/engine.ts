@@ -6,6 +6,7 @@ import { EventIndexes } from '../run-dir/event-index.js';
 import { lastEventSeq, readEvents } from '../run-dir/events.js';
 import { runFiles } from '../run-dir/files.js';
 import { readLog } from '../run-dir/logs.js';
+import { NODE_DEAD_AFTER_S } from '../schema/daemon.js';
 import { RunyardError } from '../schema/errors.js';
 import { withoutDaemonCredentials } from '../schema/run-env.js';
 import type { RunEventsResult } from '../schema/run-event.js';
@@ -18,6 +19,7 @@ import type {
   RunStartParams,
   RunStatus,
 } from '../schema/run.js';
+import type { LeaseLostError } from '../store/lease-lost.js';
 import type { Store } from '../store/store.js';
 import { ActiveRun, type ActiveRunParts, type ErrorInfo } from './active-run.js';
 import { Admission } from './admission.js';
@@ -51,6 +53,15 @@ export interface EngineOptions {
 const terminalStatuses = runStatuses.filter(isTerminal);
 const clientCancel: ErrorInfo = { reason: 'cancelled', message: 'cancelled by a client' };
 const shutdownCancel: ErrorInfo = { reason: 'daemon_shutdown', message: 'the daemon shut down' };
+const takenOver: ErrorInfo = { reason: 'node_lost', message: 'another node of the cluster ended this run' };
+const databaseLost = (nodeId: string): ErrorInfo => ({
+  reason: 'node_lost',
+  message: `node ${nodeId} could not reach the database for more than ${NODE_DEAD_AFTER_S} s`,
+});
+// How often a run whose end waits for the database asks it again: soon at first, then every 2 s, so
+// that a daemon shutting down meanwhile does not wait long for it.
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 2_000;
 
 export class RunEngine implements RunEventSource {
   readonly #options: EngineOptions;
@@ -228,8 +239,46 @@ export class RunEngine implements RunEventSource {
         }),
       requeue: (run) => this.#admission.enqueue(run),
       finish: (run, status, patch) => this.#finish(run, status, patch),
+      finishAs: (run: ActiveRun, verdict: RunRecord) => this.#finishAs(run, verdict),
       onRetained: async (run) => this.#options.onFinished?.(run),
     });
+  }
+
+  /**
+   * Asks the store whether this node still holds its running and retrying runs; those another node
+   * ended (failover, while this node was paused or cut off) are stopped here and their directories
+   * made to agree with the database. Called after each heartbeat of a cluster node.
+   */
+  async checkLeases(): Promise<void> {
+    const held = [...this.#active.values()].filter(
+      (active) =>
+        (active.record.status === 'running' || active.record.status === 'retrying') && !active.leaseLost,
+    );
+    if (held.length === 0) return;
+    for (const lost of await this.#options.store.runs.lost(held.map((active) => active.runId))) {
+      const active = this.#active.get(lost.runId);
+      // One that finished meanwhile confirms its lease itself before it writes its end.
+      if (active && !active.isFinishing && !isTerminal(active.record.status)) active.loseLease(lost);
+    }
+  }
+
+  /**
+   * This node has not reached the database for as long as the others wait before ending its runs:
+   * it stops them itself (SIGKILL), and ends each once the database answers, as the database says.
+   * Queued runs wait until databaseBack.
+   */
+  stopForLostDatabase(): void {
+    this.#admission.hold(true);
+    for (const active of this.#active.values()) {
+      if (active.record.status !== 'running' && active.record.status !== 'retrying') continue;
+      active.isCutOff = true;
+      this.#stopHere(active, databaseLost(this.#options.nodeId));
+    }
+  }
+
+  /** A heartbeat landed again after stopForLostDatabase: queued runs start again. */
+  databaseBack(): void {
+    this.#admission.hold(false);
   }
 
   /** Starts running queued runs: once the daemon serves, so a start that fails leaves no process behind. */
@@ -260,13 +309,31 @@ export class RunEngine implements RunEventSource {
         this.#events.emit(runId, event);
       },
       onWriteFailed: (failing, file, error) => this.#supervisor.ioFailed(failing, file, error),
+      onLeaseLost: (lost, error) => this.#leaseLost(lost, error),
     });
     this.#active.set(run.runId, run);
     return run;
   }
 
+  /** Another node ended the run: stop what runs of it here; its end then follows the database. */
+  #leaseLost(active: ActiveRun, error: LeaseLostError): void {
+    this.#options.log.warn('lease lost', { runId: active.runId, nodeId: error.nodeId, epoch: error.epoch });
+    this.#stopHere(active, takenOver);
+  }
+
+  /** Kills a running attempt at once, or ends a run between attempts: it is not this node's to go on with. */
+  #stopHere(active: ActiveRun, error: ErrorInfo): void {
+    if (active.isFinishing || isTerminal(active.record.status)) return;
+    if (active.record.status === 'running') {
+      this.#supervisor.kill(active, error);
+    } else if (active.record.status === 'retrying') {
+      this.#admission.withdraw(active.runId);
+      this.#background(this.#finish(active, 'interrupted', { error, nextAttemptAt: null }), active);
+    }
+  }
+
   #cancel(active: ActiveRun, error: ErrorInfo): Promise<RunRecord> {
-    if (active.cancelled || isTerminal(active.record.status)) return active.finished;
+    if (active.cancelled || active.isFinishing || isTerminal(active.record.status)) return active.finished;
     active.cancelled = error;
     if (active.record.status === 'running') {
       this.#supervisor.stop(active, 'cancelled', error);
@@ -278,9 +345,88 @@ export class RunEngine implements RunEventSource {
     return active.finished;
   }
 
-  /** Completes the run's directory and index, then lets everyone waiting for it see it finished. */
+  /**
+   * Completes the run's directory and index, then lets everyone waiting for it see it finished. On a
+   * store that several nodes share, the end is written only while this node holds the run; when another
+   * node has ended it, the directory is made to agree with the database instead.
+   */
   async #finish(active: ActiveRun, status: RunStatus, patch: Partial<RunRecord>): Promise<void> {
-    const final = await active.finish(status, patch);
+    active.isFinishing = true;
+    const holds = await this.#whenAnswered(active, () => active.holdsLease(), true);
+    if (holds === undefined) return this.#abandon(active);
+    if (!holds) return this.#finishAs(active, undefined, { ...patch, status });
+    const final = await active.completeDirectory(status, patch);
+    const indexed = await this.#whenAnswered(active, () => active.indexFinished(), true);
+    if (indexed === undefined) return this.#abandon(active);
+    // Lost between the check and the write: run.json and the summary are written again, as the
+    // database says, and no terminal event has been written yet.
+    if (!indexed) return this.#finishAs(active, undefined, final);
+    await active.endEvents();
+    await this.#published(active, final);
+  }
+
+  /**
+   * Ends a run another node has ended, as the database says (`verdict`, read here when not given).
+   * With no terminal record there (its row is gone), the run's own end goes to its directory only.
+   */
+  async #finishAs(active: ActiveRun, verdict?: RunRecord, ownEnd: Partial<RunRecord> = {}): Promise<void> {
+    active.isFinishing = true;
+    const read = verdict
+      ? { verdict }
+      : await this.#whenAnswered(
+          active,
+          async () => ({ verdict: await this.#options.store.runs.get(active.runId) }),
+          { verdict: undefined },
+        );
+    if (read === undefined) return this.#abandon(active);
+    const final =
+      read.verdict && isTerminal(read.verdict.status)
+        ? read.verdict
+        : { ...active.record, ...ownEnd, finishedAt: new Date().toISOString() };
+    await active.finishAs(final);
+    const recorded = await this.#whenAnswered(active, async () => (await active.recordResults(), true), true);
+    if (recorded === undefined) return this.#abandon(active);
+    await this.#published(active, final);
+  }
+
+  /**
+   * `work`'s result, asked again until the database answers; undefined when the daemon began to shut
+   * down meanwhile. A failure is logged once per run, not at each try. On a store of one node (SQLite,
+   * memory) a failure is no database away for a while: it is logged, and `otherwise` is the answer.
+   */
+  async #whenAnswered<T>(active: ActiveRun, work: () => Promise<T>, otherwise: T): Promise<T | undefined> {
+    for (let delay = RETRY_FIRST_MS, tries = 0; ; delay = Math.min(delay * 2, RETRY_MAX_MS), tries++) {
+      try {
+        return await work();
+      } catch (error) {
+        if (!this.#options.store.nodes) {
+          this.#options.log.error('could not record a run change', { runId: active.runId, error });
+          return otherwise;
+        }
+        if (this.#admission.isClosing) return undefined;
+        if (tries === 0)
+          this.#options.log.warn('the database does not answer; the run ends once it does', {
+            runId: active.runId,
+            error,
+          });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  /**
+   * The daemon shuts down while the database does not answer: the run is left as the index has it,
+   * for this node's next start (recovery) or another node's failover to end.
+   */
+  async #abandon(active: ActiveRun): Promise<void> {
+    await active.settled();
+    await active.events.close();
+    this.#active.delete(active.runId);
+    active.resolve(this.#view(active.record));
+  }
+
+  /** Tells whoever waits for the run that it finished, once its directory and the index say so. */
+  async #published(active: ActiveRun, final: RunRecord): Promise<void> {
     try {
       await this.#options.onFinished?.(final);
     } catch (error) {

@@ -2,12 +2,13 @@
 import { stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Logger } from '../log.js';
-import { repairEventLog } from '../run-dir/events.js';
+import { readEvents, repairEventLog } from '../run-dir/events.js';
 import { runFiles } from '../run-dir/files.js';
 import { completePlan } from '../run-dir/plan.js';
 import { isProblem, RunDirReader } from '../run-dir/read.js';
 import { writeFinished } from '../run-dir/write.js';
 import type { RunRecord, RunStatus } from '../schema/run.js';
+import { isLeaseLost } from '../store/lease-lost.js';
 import type { RunTable, StoredRun } from '../store/store.js';
 import type { ActiveRun, ActiveRunParts } from './active-run.js';
 import { killAll, processesOfRun, terminateGroup } from './process-identity.js';
@@ -17,6 +18,8 @@ export interface RecoveryCounts {
   interrupted: number;
   /** Finished runs whose directories got their retention files only now. */
   completed: number;
+  /** Runs of this node that another node ended (node_lost) while it was down, their directories completed. */
+  takenOver: number;
 }
 
 /** What recovery needs from the engine around it. */
@@ -28,6 +31,8 @@ export interface RecoveryHost {
   adopt(parts: Omit<ActiveRunParts, 'release'>): ActiveRun;
   requeue(run: ActiveRun): void;
   finish(run: ActiveRun, status: RunStatus, patch: Partial<RunRecord>): Promise<void>;
+  /** Ends the run as `verdict`, the database's record of it, says: another node ended it. */
+  finishAs(run: ActiveRun, verdict: RunRecord): Promise<void>;
   onRetained(run: RunRecord): Promise<void>;
 }
 
@@ -37,11 +42,16 @@ const relativeDir = (runsDir: string, runDir: string) => relative(runsDir, runDi
  * Queued runs are queued again, in their old order (unless the env values they need were lost with
  * the index). Running and retrying runs become interrupted (reason daemon_restart): their process
  * groups, and anything they left outside them, are stopped and their run directories completed.
- * Finished runs whose directories were never completed get their retention files.
+ * Finished runs whose directories were never completed get their retention files; those another node
+ * ended (node_lost) while this one was down also get their leftover processes stopped and their end.
  */
 export async function recoverRuns(host: RecoveryHost): Promise<RecoveryCounts> {
-  const counts: RecoveryCounts = { requeued: 0, interrupted: 0, completed: 0 };
-  for (const stored of await host.runs.listUnretained()) if (await complete(host, stored)) counts.completed++;
+  const counts: RecoveryCounts = { requeued: 0, interrupted: 0, completed: 0, takenOver: 0 };
+  for (const stored of await host.runs.listUnretained()) {
+    if (stored.record.error?.reason === 'node_lost') {
+      if (await completeTakenOver(host, stored)) counts.takenOver++;
+    } else if (await complete(host, stored)) counts.completed++;
+  }
   for (const stored of await host.runs.listUnfinished()) {
     const run = await revive(host, stored).catch(async (error: Error) => {
       await markUnusable(host, stored, error);
@@ -129,15 +139,20 @@ async function markUnusable(host: RecoveryHost, stored: StoredRun, error: Error)
     error: error.message,
   });
   const message = `the run directory could not be continued after a restart: ${error.message}`;
-  await host.runs.update({
-    ...stored,
-    record: {
-      ...record,
-      status: 'interrupted',
-      error: { reason: 'run_dir_missing', message },
-      finishedAt: new Date().toISOString(),
-    },
-  });
+  await host.runs
+    .update({
+      ...stored,
+      record: {
+        ...record,
+        status: 'interrupted',
+        error: { reason: 'run_dir_missing', message },
+        finishedAt: new Date().toISOString(),
+      },
+    })
+    .catch((error: unknown) => {
+      // Another node ended it meanwhile (node_lost): the index already shows it finished.
+      if (!isLeaseLost(error)) throw error;
+    });
 }
 
 /**
@@ -152,11 +167,48 @@ async function complete(host: RecoveryHost, stored: StoredRun): Promise<boolean>
   if (isProblem(plan) || plan.runId !== record.runId || reader.summary().state !== 'missing') return false;
   try {
     const results = await writeFinished(record, stored.attempts);
-    await host.runs.update({ ...stored, results });
+    await host.runs.recordResults(record.runId, results);
     await host.onRetained(record);
     return true;
   } catch (error) {
     host.log.warn('could not complete the directory of a finished run', { runId: record.runId, error });
     return false;
   }
+}
+
+/**
+ * A run of this node that another node ended (node_lost) while this one was down or paused: what is
+ * left of its processes is killed, and its directory gets the end the database holds (run.json, the
+ * terminal events once, retention-summary.json), without any change to its status in the index.
+ */
+async function completeTakenOver(host: RecoveryHost, stored: StoredRun): Promise<boolean> {
+  const { record } = stored;
+  if (stored.process) await terminateGroup(stored.process, 0);
+  killAll(processesOfRun(record.runId));
+  const run = await revive(host, stored).catch((error: Error) => {
+    host.log.warn('could not complete the directory of a run another node ended', {
+      runId: record.runId,
+      error: error.message,
+    });
+    return undefined;
+  });
+  if (!run) return false;
+  const { events } = await readEvents(host.runsDir, record.runDir, run.events.lastSeq, 1);
+  if (events[0]?.type === 'end') {
+    run.markEnded();
+  } else if (stored.process) {
+    // The attempt was running when the node was lost: its log gets the end its process never had.
+    const attempt = stored.attempts.at(-1);
+    if (attempt)
+      run.events.append({
+        type: 'attempt',
+        attempt: attempt.attempt,
+        phase: 'end',
+        outcome: 'interrupted',
+        stdoutOffset: run.logSizes.stdout,
+        stderrOffset: run.logSizes.stderr,
+      });
+  }
+  await host.finishAs(run, record);
+  return true;
 }

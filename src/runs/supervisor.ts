@@ -107,10 +107,22 @@ export class Supervisor {
     // Still starting: launch sees `stopping` and spawns nothing.
     if (!child) return;
     child.signalGroup('SIGTERM');
-    run.after(run.plan.killGraceMs, () => {
-      child.signalGroup('SIGKILL');
-      run.after(PIPE_GRACE_MS, () => this.#abandon(run, child));
-    });
+    run.after(run.plan.killGraceMs, () => this.#kill(run, child));
+  }
+
+  /**
+   * Stops the current attempt with SIGKILL at once: the run is no longer this node's to finish (another
+   * node ended it, or may any moment), so its process gets no grace period to go on working.
+   */
+  kill(run: ActiveRun, error: ErrorInfo): void {
+    const child = run.process;
+    run.stopping ??= { status: 'interrupted', error };
+    if (child) this.#kill(run, child);
+  }
+
+  #kill(run: ActiveRun, child: RunningProcess): void {
+    child.signalGroup('SIGKILL');
+    run.after(PIPE_GRACE_MS, () => this.#abandon(run, child));
   }
 
   /**
@@ -196,8 +208,14 @@ export class Supervisor {
     });
     const ending: Ending = { exitCode: exit.exitCode, signal: exit.signal, error };
     // A run whose files cannot be written would only fail the same way again.
+    // Nor is a run this node no longer holds: the database says how it ended.
     const isRetryable =
-      error?.reason !== 'io_error' && !run.ioFailure && !run.cancelled && !this.#host.isClosing();
+      error?.reason !== 'io_error' &&
+      !run.ioFailure &&
+      !run.cancelled &&
+      !run.leaseLost &&
+      !run.isCutOff &&
+      !this.#host.isClosing();
     if (isRetryable && shouldRetry(run.retry, status, attempt.attempt)) this.#retryLater(run, ending);
     else this.#host.finish(run, status, ending);
     this.#host.slotFreed();

@@ -32,6 +32,7 @@ export const runErrorReasons = [
   'daemon_restart',
   'request_lost',
   'run_dir_missing',
+  'node_lost',
 ] as const;
 
 export const RunErrorReason = StringEnum(runErrorReasons, {
@@ -41,7 +42,8 @@ export const RunErrorReason = StringEnum(runErrorReasons, {
     'it; spawn_failed: it could not be started; io_error: a file of the run could not be written; timeout; ' +
     'cancelled: run.cancel; daemon_shutdown: the daemon stopped gracefully under it; daemon_restart: the ' +
     'daemon died under it; request_lost: its env values were lost with the index; run_dir_missing: its ' +
-    'directory could not be continued after a restart.',
+    'directory could not be continued after a restart; node_lost: the cluster node that ran it died, or lost ' +
+    'the database for longer than the dead-node threshold.',
 });
 export type RunErrorReason = Static<typeof RunErrorReason>;
 

@@ -8,10 +8,12 @@ import {
   type DefinitionTable,
   type PruneQuery,
   type RunQuery,
+  type RunResults,
   type RunTable,
   type Store,
   type StoredRun,
 } from './store.js';
+import type { LeaseLostError } from './lease-lost.js';
 import { byQueueOrder, compareText, isPrunable, matchesQuery } from './queries.js';
 
 export class MemoryStore implements Store {
@@ -42,6 +44,17 @@ export class MemoryRunTable implements RunTable {
   async update(run: StoredRun): Promise<void> {
     if (!this.#runs.has(run.record.runId)) throw new Error(`run ${run.record.runId} is not stored`);
     this.#runs.set(run.record.runId, structuredClone(run));
+  }
+
+  // One node: it holds every run it has.
+  async lost(): Promise<LeaseLostError[]> {
+    return [];
+  }
+
+  async recordResults(runId: string, results: RunResults): Promise<void> {
+    const run = this.#runs.get(runId);
+    if (run && run.results === null && !UNFINISHED.includes(run.record.status))
+      run.results = structuredClone(results);
   }
 
   async get(runId: string): Promise<RunRecord | undefined> {

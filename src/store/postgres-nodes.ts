@@ -2,7 +2,8 @@
 // the database's clock, the one clock every node shares.
 import type pg from 'pg';
 import { NODE_DEAD_AFTER_S, type ClusterNode, type NodeState } from '../schema/daemon.js';
-import type { NodeAdvert, NodeTable } from './store.js';
+import { failOver } from './postgres-failover.js';
+import type { FailedOverRun, NodeAdvert, NodeTable } from './store.js';
 
 interface NodeRow {
   id: string;
@@ -59,5 +60,9 @@ export class PostgresNodeTable implements NodeTable {
       startedAt: row.started_at.toISOString(),
       lastHeartbeatAt: row.heartbeat_at.toISOString(),
     }));
+  }
+
+  failOver(nodeId: string): Promise<FailedOverRun[]> {
+    return failOver(this.#pool, nodeId);
   }
 }

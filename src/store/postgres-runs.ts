@@ -3,11 +3,28 @@
 import type pg from 'pg';
 import type { AttemptRecord } from '../schema/run-dir.js';
 import type { RunRecord } from '../schema/run.js';
+import { LeaseLostError } from './lease-lost.js';
 import { foldAscii } from './queries.js';
 import { runColumns } from './run-columns.js';
-import { UNFINISHED, type PruneQuery, type RunQuery, type RunTable, type StoredRun } from './store.js';
+import {
+  UNFINISHED,
+  type PruneQuery,
+  type RunQuery,
+  type RunResults,
+  type RunTable,
+  type StoredRun,
+} from './store.js';
+
+/**
+ * The epoch of a run's first claim. Until the queue moves into PostgreSQL a node claims a run by
+ * inserting it; failover, the only other writer of a run, raises the epoch, so no later claim can
+ * carry an epoch an earlier one had.
+ */
+const FIRST_EPOCH = 1;
 
 interface RunRow {
+  id: string;
+  epoch: string;
   record: string;
   request: string;
   attempts: AttemptRecord[];
@@ -15,7 +32,7 @@ interface RunRow {
   process_start_time: string | null;
 }
 
-const STORED = 'record, request, attempts, process_pid, process_start_time';
+const STORED = 'id, epoch, record, request, attempts, process_pid, process_start_time';
 // Set once, at insert: a run keeps its id, creation time and idempotency key.
 const FIXED = new Set(['id', 'created_at', 'idempotency_key']);
 
@@ -33,6 +50,12 @@ const positions = (count: number) => Array.from({ length: count }, (_, i) => `$$
 export class PostgresRunTable implements RunTable {
   readonly #pool: pg.Pool;
   readonly #nodeId: string;
+  /**
+   * The epoch at which this node holds each run it may still write: set by insert and by the recovery
+   * lists, dropped once the run's terminal record has landed. Kept here, not in StoredRun, since only a
+   * shared store has epochs: the engine sees a lost run as a LeaseLostError, on any store.
+   */
+  readonly #epochs = new Map<string, number>();
 
   /** `pool` reaches the migrated schema; `nodeId` is recorded with every row this table writes. */
   constructor(pool: pg.Pool, nodeId: string) {
@@ -41,22 +64,57 @@ export class PostgresRunTable implements RunTable {
   }
 
   async insert(run: StoredRun): Promise<void> {
-    const columns = this.#columns(run);
+    const columns = { ...this.#columns(run), epoch: FIRST_EPOCH };
     const names = Object.keys(columns);
     await this.#pool.query(
       `INSERT INTO runs (${names.join(', ')}) VALUES (${positions(names.length).join(', ')})`,
       Object.values(columns),
     );
+    this.#epochs.set(run.record.runId, FIRST_EPOCH);
   }
 
+  /** The fencing rule: a write lands only on the row of a run this node holds, at the epoch it holds it. */
   async update(run: StoredRun): Promise<void> {
+    const { runId } = run.record;
+    const epoch = this.#epochs.get(runId);
+    if (epoch === undefined) throw new LeaseLostError(runId, this.#nodeId, null);
     const changed = Object.entries(this.#columns(run)).filter(([name]) => !FIXED.has(name));
-    const set = changed.map(([name], i) => `${name} = $${i + 2}`).join(', ');
-    const { rowCount } = await this.#pool.query(`UPDATE runs SET ${set} WHERE id = $1`, [
-      run.record.runId,
-      ...changed.map(([, value]) => value),
-    ]);
-    if (rowCount === 0) throw new Error(`run ${run.record.runId} is not stored`);
+    const set = changed.map(([name], i) => `${name} = $${i + 4}`).join(', ');
+    const { rowCount } = await this.#pool.query(
+      `UPDATE runs SET ${set} WHERE id = $1 AND node_id = $2 AND epoch = $3`,
+      [runId, this.#nodeId, epoch, ...changed.map(([, value]) => value)],
+    );
+    if (rowCount === 0) {
+      // Lost for good: no write of it will land again, and the map must not keep it.
+      this.#epochs.delete(runId);
+      throw new LeaseLostError(runId, this.#nodeId, epoch);
+    }
+    if (!UNFINISHED.includes(run.record.status)) this.#epochs.delete(runId);
+  }
+
+  async lost(runIds: readonly string[]): Promise<LeaseLostError[]> {
+    const held = runIds.filter((runId) => this.#epochs.has(runId));
+    const { rows } = await this.#pool.query<{ id: string; epoch: string }>(
+      'SELECT id, epoch FROM runs WHERE id = ANY($1::text[]) AND node_id = $2',
+      [held, this.#nodeId],
+    );
+    const now = new Map(rows.map((row) => [row.id, Number(row.epoch)]));
+    return runIds.flatMap((runId) => {
+      const epoch = this.#epochs.get(runId);
+      if (epoch !== undefined && now.get(runId) === epoch) return [];
+      this.#epochs.delete(runId);
+      return [new LeaseLostError(runId, this.#nodeId, epoch ?? null)];
+    });
+  }
+
+  // Not fenced by the epoch: it sets only where the files are, and only on a finished run, whichever
+  // node ended it, so it can never change what the run's record says.
+  async recordResults(runId: string, results: RunResults): Promise<void> {
+    await this.#pool.query(
+      `UPDATE runs SET summary_path = $3, manifest_path = $4, reports = $5
+       WHERE id = $1 AND node_id = $2 AND summary_path IS NULL AND status <> ALL($6::text[])`,
+      [runId, this.#nodeId, results.summary, results.manifest, JSON.stringify(results.reports), UNFINISHED],
+    );
   }
 
   async get(runId: string): Promise<RunRecord | undefined> {
@@ -83,17 +141,21 @@ export class PostgresRunTable implements RunTable {
 
   // Both are what a starting node recovers, so both are this node's runs only: the others' are theirs,
   // live or not, and their run directories are on the others' disks.
+  // This node's restart holds its unfinished runs again, at the epoch they have now.
   async listUnfinished(): Promise<StoredRun[]> {
-    return this.#storedRuns(
+    const runs = await this.#storedRuns(
       `SELECT ${STORED} FROM runs WHERE status = ANY($1::text[]) AND node_id = $2 ORDER BY priority DESC, id ASC`,
     );
+    for (const { run, epoch } of runs) this.#epochs.set(run.record.runId, epoch);
+    return runs.map(({ run }) => run);
   }
 
   async listUnretained(): Promise<StoredRun[]> {
-    return this.#storedRuns(
+    const runs = await this.#storedRuns(
       `SELECT ${STORED} FROM runs WHERE status <> ALL($1::text[]) AND summary_path IS NULL AND node_id = $2
        ORDER BY id ASC`,
     );
+    return runs.map(({ run }) => run);
   }
 
   async listPrunable(query: PruneQuery): Promise<RunRecord[]> {
@@ -128,15 +190,19 @@ export class PostgresRunTable implements RunTable {
   }
 
   /** The runs that need the engine after a restart, with what it needs: request, attempts, process. */
-  async #storedRuns(sql: string): Promise<StoredRun[]> {
+  async #storedRuns(sql: string): Promise<{ run: StoredRun; epoch: number }[]> {
     const { rows } = await this.#pool.query<RunRow>(sql, [UNFINISHED, this.#nodeId]);
     return rows.map((row) => ({
-      record: JSON.parse(row.record) as RunRecord,
-      request: JSON.parse(row.request),
-      attempts: row.attempts,
-      process:
-        row.process_pid === null ? null : { pid: row.process_pid, startTime: row.process_start_time ?? '' },
-      results: null,
+      run: {
+        record: JSON.parse(row.record) as RunRecord,
+        request: JSON.parse(row.request),
+        attempts: row.attempts,
+        process:
+          row.process_pid === null ? null : { pid: row.process_pid, startTime: row.process_start_time ?? '' },
+        results: null,
+      },
+      // bigint comes as text; epochs stay far below 2^53.
+      epoch: Number(row.epoch),
     }));
   }
 }

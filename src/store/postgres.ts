@@ -1,5 +1,5 @@
 // The PostgreSQL store: the index in a schema of a PostgreSQL database, on a pool of connections, shared by
-// the nodes of a cluster (the runs' `epoch` column is for the queue claims to come).
+// the nodes of a cluster, whose writes of a run are fenced by its `epoch` (postgres-runs.ts).
 import pg from 'pg';
 import type { Action } from '../schema/action.js';
 import type { Service } from '../schema/service.js';

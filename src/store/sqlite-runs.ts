@@ -3,9 +3,17 @@ import type Database from 'better-sqlite3';
 import type { AttemptRecord } from '../schema/run-dir.js';
 import type { RunRecord, RunStatus } from '../schema/run.js';
 import { GroupCommit } from './group-commit.js';
+import type { LeaseLostError } from './lease-lost.js';
 import { foldAscii } from './queries.js';
 import { runColumns } from './run-columns.js';
-import { UNFINISHED, type PruneQuery, type RunQuery, type RunTable, type StoredRun } from './store.js';
+import {
+  UNFINISHED,
+  type PruneQuery,
+  type RunQuery,
+  type RunResults,
+  type RunTable,
+  type StoredRun,
+} from './store.js';
 
 interface RunRow {
   record: string;
@@ -57,6 +65,9 @@ export class SqliteRunTable implements RunTable {
           updated_at = @updated_at, started_at = @started_at, finished_at = @finished_at, node_id = @node_id,
           process_pid = @process_pid, process_start_time = @process_start_time
         WHERE id = @id`),
+      recordResults: db.prepare(`
+        UPDATE runs SET summary_path = ?, manifest_path = ?, reports = ?
+        WHERE id = ? AND summary_path IS NULL AND status NOT IN (${placeholders(UNFINISHED.length)})`),
       insertLabel: db.prepare('INSERT INTO run_labels (run_id, key, value) VALUES (?, ?, ?)'),
       deleteAttempts: db.prepare('DELETE FROM run_attempts WHERE run_id = ?'),
       insertAttempt: db.prepare(`
@@ -103,6 +114,23 @@ export class SqliteRunTable implements RunTable {
       const { changes } = this.#statements.updateRun.run(columns);
       if (changes === 0) throw new Error(`run ${run.record.runId} is not stored`);
       this.#writeAttempts(run.record.runId, run.attempts);
+    });
+  }
+
+  // One node: it holds every run it has.
+  async lost(): Promise<LeaseLostError[]> {
+    return [];
+  }
+
+  recordResults(runId: string, results: RunResults): Promise<void> {
+    return this.#commits.run(() => {
+      this.#statements.recordResults.run(
+        results.summary,
+        results.manifest,
+        JSON.stringify(results.reports),
+        runId,
+        ...UNFINISHED,
+      );
     });
   }
 

@@ -1,5 +1,6 @@
 // The store interface: the index as three tables (runs, actions, services). Async throughout, so a network database fits behind it.
 import type { RunResults } from '../run-dir/write.js';
+import type { LeaseLostError } from './lease-lost.js';
 import type { AttemptRecord } from '../schema/run-dir.js';
 import type { Action } from '../schema/action.js';
 import type { ClusterNode } from '../schema/daemon.js';
@@ -72,12 +73,39 @@ export interface NodeTable {
   stop(nodeId: string): Promise<void>;
   /** Every node, by node id, each judged alive, dead or stopped now. */
   list(): Promise<ClusterNode[]>;
+  /**
+   * Ends the running and retrying runs of dead nodes `interrupted` (reason node_lost), raising their
+   * epochs so that their nodes' later writes are refused; each run once, however many nodes call this
+   * at once. `nodeId` is the caller, whose own runs are never taken. Returns the runs it ended.
+   */
+  failOver(nodeId: string): Promise<FailedOverRun[]>;
 }
 
+/** A run that failover ended: whose it was, and when that node last beat. */
+export interface FailedOverRun {
+  runId: string;
+  nodeId: string;
+  lastHeartbeatAt: string;
+}
+
+/**
+ * The runs of the index. In a store that several nodes share, a node holds the runs it inserted (and
+ * those its restart recovered) at an epoch the table keeps itself, so that the engine and the other
+ * stores never see it; `update` is fenced by it and throws LeaseLostError once another node ended the
+ * run. A store of one node never loses a run.
+ */
 export interface RunTable {
   insert(run: StoredRun): Promise<void>;
-  /** Replaces what is stored for run.record.runId, in one transaction. */
+  /** Replaces what is stored for run.record.runId, in one transaction; LeaseLostError when another node ended it. */
   update(run: StoredRun): Promise<void>;
+  /** Of these runs, the ones this node no longer holds (another node ended them); [] on a store of one node. */
+  lost(runIds: readonly string[]): Promise<LeaseLostError[]>;
+  /**
+   * Records where a finished run's retention files are, and nothing else: it never changes a status,
+   * so a node may record them for a run another node ended. No-op on an unfinished run or one that
+   * has them already.
+   */
+  recordResults(runId: string, results: RunResults): Promise<void>;
   get(runId: string): Promise<RunRecord | undefined>;
   findByIdempotencyKey(key: string): Promise<RunRecord | undefined>;
   /** Newest first. */

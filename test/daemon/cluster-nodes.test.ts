@@ -1,13 +1,12 @@
 // The nodes of a cluster: daemons on one PostgreSQL schema register themselves, beat every 2 s and see
 // each other in daemon.info; one killed is judged dead, one stopped cleanly is stopped, a restarted one is
 // the same node; every run names the node that runs it. States are polled until they change, never timed.
-import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import type { ClusterNode, RunyardClient } from 'runyard/client';
 import { runCli } from '../helpers/cli.js';
+import { databaseProxy } from '../helpers/database-proxy.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { eventually } from '../helpers/poll.js';
 import { freshSchema, PG_HOST, PG_PORT, skipWithoutPostgres, sql } from '../helpers/postgres.js';
@@ -109,38 +108,6 @@ t.test(
     t.ok(Date.parse(row!.lastHeartbeatAt) >= Date.parse(row!.startedAt));
   },
 );
-
-/** A TCP proxy to PostgreSQL that a test can take down (every connection cut, new ones refused) and up. */
-async function databaseProxy(t: Test) {
-  const sockets = new Set<Socket>();
-  let isDown = false;
-  const server = createServer((client) => {
-    if (isDown) return void client.destroy();
-    const upstream = createConnection({ host: PG_HOST, port: PG_PORT });
-    for (const [socket, other] of [
-      [client, upstream],
-      [upstream, client],
-    ] as const) {
-      sockets.add(socket);
-      socket.pipe(other);
-      socket.on('error', () => other.destroy()).on('close', () => (other.destroy(), sockets.delete(socket)));
-    }
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => new Promise((resolve) => server.close(resolve)));
-  const { port } = server.address() as AddressInfo;
-  return {
-    port,
-    down() {
-      isDown = true;
-      for (const socket of sockets) socket.destroy();
-    },
-    up() {
-      isDown = false;
-    },
-  };
-}
 
 t.test(
   'a node cut off from the database logs the heartbeat lost once and back once, and serves on',

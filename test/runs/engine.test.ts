@@ -115,7 +115,7 @@ t.test(
       log: quiet,
     });
     t.teardown(() => second.close());
-    t.same(await second.recover(), { requeued: 1, interrupted: 1, completed: 0 });
+    t.same(await second.recover(), { requeued: 1, interrupted: 1, completed: 0, takenOver: 0 });
     t.match(await second.get(active.runId), { status: 'interrupted', error: { reason: 'daemon_restart' } });
     t.ok(
       await eventually(() => processGone(orphan.pid!) || undefined),

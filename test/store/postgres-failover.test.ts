@@ -1,0 +1,172 @@
+// Fencing and failover in the PostgreSQL store: a write at a stale epoch is refused and changes nothing,
+// and reapers on several nodes at once end each run of a dead node once, queued runs never.
+import t, { type Test } from 'tap';
+import type { RunRecord } from '../../src/schema/run.js';
+import { LeaseLostError } from '../../src/store/lease-lost.js';
+import { PostgresStore } from '../../src/store/postgres.js';
+import { parsePostgresUrl } from '../../src/store/postgres-url.js';
+import type { StoredRun } from '../../src/store/store.js';
+import { freshSchema, skipWithoutPostgres, sql } from '../helpers/postgres.js';
+
+const skip = await skipWithoutPostgres();
+
+let counter = 0;
+function storedRun(status: RunRecord['status']): StoredRun {
+  const runId = `01JD6W4ZK3Q8V5N2M7XK${String(++counter).padStart(6, '0')}`;
+  const isRunning = status === 'running';
+  return {
+    record: {
+      runId,
+      status,
+      argv: ['sleep', '600'],
+      cwd: `/runs/${runId}`,
+      runDir: `/runs/${runId}`,
+      labels: {},
+      actionId: null,
+      serviceId: null,
+      idempotencyKey: null,
+      priority: 0,
+      timeoutMs: null,
+      attempt: isRunning ? 1 : 0,
+      maxAttempts: 1,
+      nextAttemptAt: null,
+      queuePosition: null,
+      progress: null,
+      createdAt: '2026-11-23T10:00:00.000Z',
+      startedAt: isRunning ? '2026-11-23T10:00:00.001Z' : null,
+      finishedAt: null,
+      exitCode: null,
+      signal: null,
+      error: null,
+    },
+    request: { argv: ['sleep', '600'] },
+    attempts: isRunning
+      ? [
+          {
+            attempt: 1,
+            pid: 4242,
+            startedAt: '2026-11-23T10:00:00.001Z',
+            finishedAt: null,
+            exitCode: null,
+            signal: null,
+            outcome: null,
+          },
+        ]
+      : [],
+    process: isRunning ? { pid: 4242, startTime: '123' } : null,
+    results: null,
+  };
+}
+
+async function openNode(t: Test, url: string, nodeId: string): Promise<PostgresStore> {
+  const store = await PostgresStore.open(parsePostgresUrl(url), nodeId);
+  t.teardown(() => store.close());
+  await store.nodes.register({ nodeId, url: `ws://${nodeId}:7370/rpc`, version: '1.0.0' });
+  return store;
+}
+
+const rowOf = async (schema: string, runId: string) =>
+  (
+    await sql(
+      `SELECT status, epoch::int, error_code, finished_at, record, attempts, summary_path
+       FROM ${schema}.runs WHERE id = $1`,
+      [runId],
+    )
+  )[0]!;
+
+t.test(
+  'a write at an epoch the node no longer holds throws LeaseLostError and changes nothing',
+  { skip },
+  async (t) => {
+    const { schema, url } = freshSchema(t);
+    const store = await openNode(t, url, 'node-1');
+    const run = storedRun('running');
+    await store.runs.insert(run);
+    t.same(await store.runs.lost([run.record.runId]), [], 'held after the insert');
+    t.equal((await rowOf(schema, run.record.runId)).epoch, 1, 'the insert is the claim: epoch 1');
+
+    await sql(`UPDATE ${schema}.runs SET epoch = epoch + 1 WHERE id = $1`, [run.record.runId]);
+    const before = await rowOf(schema, run.record.runId);
+    const failed = { ...run, record: { ...run.record, status: 'failed' as const, exitCode: 1 } };
+    const error = await store.runs.update(failed).catch((error: unknown) => error);
+    t.type(error, LeaseLostError);
+    t.match(error, { runId: run.record.runId, nodeId: 'node-1', epoch: 1 });
+    t.same(await rowOf(schema, run.record.runId), before, 'the row is as the other writer left it');
+    t.match(await store.runs.lost([run.record.runId]), [{ runId: run.record.runId }], 'lost for good');
+
+    await store.runs.recordResults(run.record.runId, { summary: 's', manifest: 'm', reports: [] });
+    t.equal((await rowOf(schema, run.record.runId)).summary_path, null, 'no results for an unfinished run');
+  },
+);
+
+t.test(
+  "reapers on two nodes at once end a dead node's running and retrying runs once each, and leave its queued run",
+  { skip },
+  async (t) => {
+    const { schema, url } = freshSchema(t);
+    const dead = await openNode(t, url, 'node-dead');
+    const [reaperA, reaperB] = [await openNode(t, url, 'node-a'), await openNode(t, url, 'node-b')];
+    const running = storedRun('running');
+    const retrying = { ...storedRun('running'), process: null };
+    retrying.record = { ...retrying.record, status: 'retrying', nextAttemptAt: '2026-11-23T10:05:00.000Z' };
+    retrying.attempts = [
+      { ...retrying.attempts[0]!, finishedAt: '2026-11-23T10:00:02.000Z', outcome: 'failed' },
+    ];
+    const queued = storedRun('queued');
+    const ofLive = storedRun('running');
+    await dead.runs.insert(running);
+    await dead.runs.insert(retrying);
+    await dead.runs.insert(queued);
+    await reaperA.runs.insert(ofLive);
+    t.same(await reaperA.nodes.failOver('node-a'), [], 'nothing while every node beats');
+
+    await sql(
+      `UPDATE ${schema}.nodes SET heartbeat_at = now() - interval '11 seconds' WHERE id = 'node-dead'`,
+    );
+    const rounds = await Promise.all(
+      [reaperA, reaperB, reaperA, reaperB].map((store) =>
+        store.nodes.failOver(store === reaperA ? 'node-a' : 'node-b'),
+      ),
+    );
+    const ended = rounds.flat().sort((a, b) => a.runId.localeCompare(b.runId));
+    t.equal(ended.length, 2, 'each ended once, by one reaper');
+    t.match(
+      ended,
+      [running, retrying].map(({ record }) => ({ runId: record.runId, nodeId: 'node-dead' })),
+    );
+    const endedRetry = await rowOf(schema, retrying.record.runId);
+    t.match(endedRetry, { status: 'interrupted', epoch: 2, error_code: 'node_lost' });
+    t.match(
+      endedRetry.attempts,
+      [{ outcome: 'failed', finishedAt: '2026-11-23T10:00:02.000Z' }],
+      'an attempt that had ended keeps its outcome',
+    );
+    t.match(JSON.parse(endedRetry.record), { status: 'interrupted', nextAttemptAt: null });
+
+    const row = await rowOf(schema, running.record.runId);
+    t.match(row, { status: 'interrupted', epoch: 2, error_code: 'node_lost' });
+    const record = JSON.parse(row.record) as RunRecord;
+    t.match(record, {
+      status: 'interrupted',
+      error: { reason: 'node_lost', message: /node node-dead .*last heartbeat was at/ },
+      nextAttemptAt: null,
+    });
+    t.equal(record.finishedAt, row.finished_at, 'the record JSON says what the columns say');
+    t.match(row.attempts, [{ attempt: 1, outcome: 'interrupted', finishedAt: row.finished_at }]);
+    t.equal((await rowOf(schema, queued.record.runId)).status, 'queued', 'queued runs wait for their node');
+    t.equal((await rowOf(schema, ofLive.record.runId)).status, 'running', "a live node's run runs on");
+
+    const stale = { ...running, record: { ...running.record, status: 'succeeded' as const, exitCode: 0 } };
+    await t.rejects(dead.runs.update(stale), LeaseLostError, 'the dead node, resumed, is fenced off');
+    await dead.runs.recordResults(running.record.runId, {
+      summary: 's.json',
+      manifest: 'm.json',
+      reports: [],
+    });
+    t.match(
+      await rowOf(schema, running.record.runId),
+      { status: 'interrupted', epoch: 2, summary_path: 's.json', record: row.record },
+      'it may record where its files are, which changes no status',
+    );
+  },
+);
