@@ -6,7 +6,7 @@ import { LeaseLostError } from '../../src/store/lease-lost.js';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { parsePostgresUrl } from '../../src/store/postgres-url.js';
 import type { StoredRun } from '../../src/store/store.js';
-import { freshSchema, skipWithoutPostgres, sql } from '../helpers/postgres.js';
+import { freshSchema, silentLog, skipWithoutPostgres, sql } from '../helpers/postgres.js';
 
 const skip = await skipWithoutPostgres();
 
@@ -59,7 +59,7 @@ function storedRun(status: RunRecord['status']): StoredRun {
 }
 
 async function openNode(t: Test, url: string, nodeId: string): Promise<PostgresStore> {
-  const store = await PostgresStore.open(parsePostgresUrl(url), nodeId);
+  const store = await PostgresStore.open(parsePostgresUrl(url), nodeId, silentLog);
   t.teardown(() => store.close());
   await store.nodes.register({ nodeId, url: `ws://${nodeId}:7370/rpc`, version: '1.0.0' });
   return store;
