@@ -17,7 +17,7 @@ t.test('fills what is missing or undefined, keeps what is given, adds no propert
   t.same(withDefaults(Policy, { attempts: 0, on: [] }), { attempts: 0, on: [] }, '0 and [] are values, not gaps');
 });
 
-t.test('never hands out the schema's own default or changes the value given', async (t) => {
+t.test('never hands out the default the schema holds, nor changes the value given', async (t) => {
   const given = {};
   const filled = withDefaults<{ on: string[] }>(Policy, given);
   filled.on.push('timed_out');
