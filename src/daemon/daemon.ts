@@ -34,7 +34,7 @@ import { startServer } from './server.js';
 import { joinCluster, type NodePresence } from './node-presence.js';
 import { daemonIdentity, loadOrCreateNodeId, prepareStateDir } from './state-dir.js';
 import { LoginCodes } from './login-codes.js';
-import { loadOrCreateToken } from './token.js';
+import { loadOrCreateToken, settleClusterToken } from './token.js';
 
 export interface DaemonConfig {
   host: string;
@@ -117,7 +117,6 @@ async function startServing(
   // The daemon's own copy: a reload writes the settings it applies into it.
   const config: DaemonConfig = { ...loaded.config };
   const stateDir = await prepareStateDir(config.stateDir);
-  const token = await loadOrCreateToken(stateDir);
   await mkdir(config.runsDir, { recursive: true });
   const runsDir = await realpath(config.runsDir);
   const startedAt = new Date().toISOString();
@@ -127,6 +126,10 @@ async function startServing(
   const nodeId = await loadOrCreateNodeId(stateDir);
   const opened = await openStore(config.store, stateDir, runsDir, nodeId, log, problems);
   const store = resources.add('store', opened.store, (store) => store.close());
+  // The nodes of a cluster accept one token, kept in the database they share.
+  const token = store.nodes
+    ? await settleClusterToken(stateDir, store.nodes)
+    : await loadOrCreateToken(stateDir);
   if (opened.rebuilt) {
     const { problems: _named, ...counts } = opened.rebuilt;
     log.info('rebuilt the index from the run directories', counts);

@@ -72,6 +72,8 @@ export interface NodeTable {
   stop(nodeId: string): Promise<void>;
   /** Every node, by node id, each judged alive, dead or stopped now. */
   list(): Promise<ClusterNode[]>;
+  /** The cluster's token: `candidate` when the cluster had none yet, else the one it has. */
+  settleToken(candidate: string): Promise<string>;
 }
 
 export interface RunTable {
