@@ -6,6 +6,7 @@ import type { RunEventSource } from '../runs/event-hub.js';
 import { outputBytes } from '../run-dir/output-bytes.js';
 import { RunyardError } from '../schema/errors.js';
 import type { RunEvent } from '../schema/run-event.js';
+import type { Relay, RelaySink } from './peers.js';
 import { drained, HIGH_WATER_BYTES, isBackedUp, LOW_WATER_BYTES } from './backpressure.js';
 import { outputFrame } from './output-frame.js';
 
@@ -107,6 +108,45 @@ export class SubscriptionHub {
     return { subscriptionId: id, nextSeq };
   }
 
+  /**
+   * A subscription to a run of another node, whose events `open` relays from there (see peers.ts): it
+   * gets the same ids, frames, backpressure and gap notices as one of this node's runs. A relay lost
+   * (the owner gone) ends it with run.gap from the next seq, from which the client resubscribes.
+   */
+  async relay(
+    runId: string,
+    outputFrames: 'json' | 'binary' = 'json',
+    open: (sink: RelaySink) => Promise<Relay>,
+  ): Promise<{ subscriptionId: string; nextSeq: number }> {
+    const { maxSubscriptions } = this.#limits;
+    if (this.#subscriptions.size + this.#pending >= maxSubscriptions) {
+      throw new RunyardError('too_many_subscriptions', { limit: maxSubscriptions });
+    }
+    const id = `s${++this.#counter}`;
+    // What the owner pushes before our answer is sent waits: the client must see subscriptionId first.
+    const waiting: ((subscription: Subscription) => void)[] = [];
+    let flowing: Subscription | undefined;
+    const whenAnswered = (action: (subscription: Subscription) => void) =>
+      flowing ? action(flowing) : waiting.push(action);
+    this.#pending++;
+    let relay: Relay;
+    try {
+      relay = await open({
+        event: (event) => whenAnswered((live) => this.#onLive(live, runId, event)),
+        lost: () => whenAnswered((live) => this.#reportGap(live)),
+      });
+    } finally {
+      this.#pending--;
+    }
+    const subscription = this.#add(id, runId, relay.nextSeq, 'live', outputFrames === 'binary', relay.stop);
+    if (subscription.closed) relay.stop();
+    setImmediate(() => {
+      for (const action of waiting.splice(0)) action(subscription);
+      flowing = subscription;
+    });
+    return { subscriptionId: id, nextSeq: relay.nextSeq };
+  }
+
   unsubscribe(subscriptionId: string): boolean {
     const subscription = this.#subscriptions.get(subscriptionId);
     if (subscription) this.#remove(subscription);
@@ -124,6 +164,8 @@ export class SubscriptionHub {
     nextSeq: number,
     mode: Subscription['mode'],
     binaryOutput: boolean,
+    /** Where its events come from instead of this node's engine: a relay from another node. */
+    stopRelay?: () => void,
   ): Subscription {
     const subscription: Subscription = {
       id,
@@ -140,9 +182,9 @@ export class SubscriptionHub {
       subscription.closed = true;
       return subscription;
     }
-    subscription.stopListening = this.#events.onEvent(runId, (eventRunId, event) =>
-      this.#onLive(subscription, eventRunId, event),
-    );
+    subscription.stopListening =
+      stopRelay ??
+      this.#events.onEvent(runId, (eventRunId, event) => this.#onLive(subscription, eventRunId, event));
     this.#subscriptions.set(id, subscription);
     return subscription;
   }

@@ -115,7 +115,7 @@ export const runCancel = defineMethod({
     'a grace period. The answer comes when the run has ended and its directory is complete.',
   params: RunRef,
   result: RunRecord,
-  errors: ['run_not_found'],
+  errors: ['run_not_found', 'node_unavailable'],
   examples: [
     {
       name: 'cancel a running sleep',
@@ -147,7 +147,7 @@ export const runWait = defineMethod({
     { additionalProperties: false },
   ),
   result: RunRecord,
-  errors: ['run_not_found'],
+  errors: ['run_not_found', 'node_unavailable'],
   holdsFor: 'timeoutMs',
   examples: [{ name: 'wait up to 5 s', params: { runId: exampleRun.runId, timeoutMs: 5_000 }, result: exampleRun }],
 });
@@ -178,7 +178,7 @@ export const runLogs = defineMethod({
     { additionalProperties: false },
   ),
   result: RunLogsResult,
-  errors: ['run_not_found'],
+  errors: ['run_not_found', 'node_unavailable'],
   examples: [
     {
       name: 'the whole stdout of a short run',
