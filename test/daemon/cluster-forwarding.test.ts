@@ -51,9 +51,10 @@ t.test(
   { skip },
   async (t) => {
     const { schema, url } = freshSchema(t);
-    const a = await startDaemon(t, { args: ['--store', url] });
-    const b = await startDaemon(t, { args: ['--store', url] });
-    t.equal(b.token, a.token, "b wrote the cluster's token (a's) to its state directory");
+    const start = () => startDaemon(t, { args: ['--store', url] });
+    const [a, b, c] = await Promise.all([start(), start(), start()]);
+    t.equal(b.token, a.token, 'nodes started together wrote one token to their state directories');
+    t.equal(c.token, a.token, 'all three');
     t.same(
       await sql(`SELECT token FROM ${schema}.cluster`),
       [{ token: a.token }],
@@ -61,7 +62,7 @@ t.test(
     );
     const viaB = await connect({ url: b.url, token: a.token });
     t.teardown(() => viaB.close());
-    t.ok((await viaB.daemon.info()).nodes.length === 2, "a client with a's token is let in by b");
+    t.equal((await viaB.daemon.info()).nodes.length, 3, "a client with a's token file is let in by b");
 
     const home = await tempDir(t, 'foreign-token');
     await mkdir(join(home, 'state'), { recursive: true });
@@ -168,6 +169,48 @@ t.test('a resumed follow through another node gets every event once, with no gap
   t.same(seqs.length, (await eventsOnDisk(run.runDir)).length, "as many as b's log holds");
 });
 
+t.test(
+  "a JSON subscription through another node gets the owner's events as notifications of its own id",
+  { skip },
+  async (t) => {
+    const { a, clientB } = await twoNodes(t);
+    const run = await clientB.run.start({ argv: ['sh', '-c', 'echo one; sleep 0.3; echo two'] });
+    const socket = await a.socket();
+    const answer = (await socket.request({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'run.subscribe',
+      params: { runId: run.runId, fromSeq: 1 },
+    })) as { result: { subscriptionId: string; nextSeq: number } };
+    t.match(answer.result, { nextSeq: 1 }, 'the answer comes first, with the nextSeq asked for');
+    const pushed: {
+      method: string;
+      params: { subscriptionId: string; runId: string; event: FollowedEvent };
+    }[] = [];
+    while (pushed.at(-1)?.params.event.type !== 'end')
+      pushed.push((await socket.next()) as (typeof pushed)[0]);
+    t.ok(
+      pushed.every(
+        ({ method, params }) =>
+          method === 'run.event' &&
+          params.subscriptionId === answer.result.subscriptionId &&
+          params.runId === run.runId,
+      ),
+      'run.event notifications of the subscription made here',
+    );
+    t.same(
+      pushed.map(({ params }) => params.event.seq),
+      (await eventsOnDisk(run.runDir)).map((event) => event.seq),
+      "every event of b's log, in order",
+    );
+    t.equal(
+      pushed.flatMap(({ params: { event } }) => (event.type === 'output' ? [event.text] : [])).join(''),
+      'one\ntwo\n',
+      'output events carry their text',
+    );
+  },
+);
+
 t.test('run.cancel through another node stops the run on its own node', { skip }, async (t) => {
   const { clientA, clientB } = await twoNodes(t);
   const run = await clientB.run.start({
@@ -230,6 +273,26 @@ t.test(
       (await clientA.run.status({ runId: done.runId })).status,
       'succeeded',
       'run.status still answers from the database',
+    );
+  },
+);
+
+t.test(
+  "a run's node stopped cleanly: reads of it through another node say it is stopped",
+  { skip },
+  async (t) => {
+    const { clientA, clientB, b, idB } = await twoNodes(t);
+    const done = await clientB.run.start({ argv: ['sh', '-c', 'echo done'] });
+    await clientB.run.wait({ runId: done.runId });
+    t.match((await clientA.run.logs({ runId: done.runId })).text, 'done', 'read through a while b is up');
+    await clientB.close();
+    t.equal(await b.stop('SIGTERM'), 0);
+    const error = await failureOf(clientA.run.logs({ runId: done.runId }));
+    t.type(error, NodeUnavailableError);
+    t.match((error as NodeUnavailableError).data, { nodeId: idB, url: b.url, cause: /stopped/ });
+    t.match(
+      (error as Error).message,
+      `run ${done.runId} is on node ${idB} (${b.url}), which is not reachable`,
     );
   },
 );
