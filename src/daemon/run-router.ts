@@ -1,11 +1,28 @@
 // Where a call about one run is answered: here, or at the node of the cluster whose disk holds the run's
 // directory and whose engine runs it (the run record's nodeId), over the peer connections. Without a
 // cluster (SQLite, memory), always here, with no look-up.
+import { isTerminal } from '../runs/lifecycle.js';
 import { RunyardError } from '../schema/errors.js';
 import type { RunRecord } from '../schema/run.js';
 import type { CallContext } from './methods/types.js';
 import type { CallLimits, Owner, Peers } from './peers.js';
 import type { SubscriptionHub } from './subscriptions.js';
+
+// A wait whose owner is unreachable reads the run from the database this often: one query a second per
+// such waiter, for as long as the owner is down.
+const POLL_INTERVAL_MS = 1_000;
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 
 export interface RunLookup {
   get(runId: string): Promise<RunRecord>;
@@ -34,12 +51,17 @@ export class RunRouter {
     return owner ? ((await this.#peers!.call(owner, method, params, limits)) as T) : local();
   }
 
-  /** run.wait: held at the owner for the same timeout; a client gone meanwhile gets the record as it is. */
+  /**
+   * run.wait: held at the owner for the same timeout. An owner that cannot be reached, or is lost during
+   * the wait, leaves the database to watch for the rest of it: the run still ends there (failover), and
+   * a wait must see that, not fail. A client gone meanwhile gets the record as it is.
+   */
   async wait(
     params: { runId: string; timeoutMs: number },
     call: CallContext,
     local: () => Promise<RunRecord>,
   ): Promise<RunRecord> {
+    const deadline = Date.now() + params.timeoutMs;
     try {
       return await this.route('run.wait', params, call, local, {
         holdsMs: params.timeoutMs,
@@ -47,10 +69,10 @@ export class RunRouter {
       });
     } catch (error) {
       if (call.signal.aborted) return this.#runs.get(params.runId);
-      throw error;
+      if (!(error instanceof RunyardError && error.reason === 'node_unavailable')) throw error;
+      return this.#pollUntilFinished(params.runId, deadline, call.signal);
     }
   }
-
   /**
    * run.subscribe: a run of another node is subscribed to there and relayed in this hub's frames. Its
    * output comes in binary frames whatever the client asked: bytes that are no UTF-8 would not survive JSON.
@@ -68,6 +90,15 @@ export class RunRouter {
       ...(fromSeq === undefined ? {} : { fromSeq }),
     };
     return hub.relay(owner.runId, outputFrames, (sink) => this.#peers!.subscribe(owner, params, sink));
+  }
+
+  async #pollUntilFinished(runId: string, deadline: number, signal: AbortSignal): Promise<RunRecord> {
+    for (;;) {
+      const run = await this.#runs.get(runId);
+      const left = deadline - Date.now();
+      if (isTerminal(run.status) || left <= 0 || signal.aborted) return run;
+      await sleep(Math.min(POLL_INTERVAL_MS, left), signal);
+    }
   }
 
   /**

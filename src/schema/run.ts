@@ -147,7 +147,7 @@ export const runWait = defineMethod({
     { additionalProperties: false },
   ),
   result: RunRecord,
-  errors: ['run_not_found', 'node_unavailable'],
+  errors: ['run_not_found'],
   holdsFor: 'timeoutMs',
   examples: [{ name: 'wait up to 5 s', params: { runId: exampleRun.runId, timeoutMs: 5_000 }, result: exampleRun }],
 });

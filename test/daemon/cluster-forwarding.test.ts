@@ -256,9 +256,14 @@ t.test(
     await eventually(async () =>
       (await clientA.run.logs({ runId: running.runId })).text.includes('started') ? true : undefined,
     );
+    // A wait held at b when b dies waits on in the database, for the rest of its time.
+    const waiting = clientA.run.wait({ runId: running.runId, timeoutMs: 5_000 });
     await clientB.close();
     await b.stop('SIGKILL');
 
+    const waited = await waiting;
+    t.equal(waited.runId, running.runId, 'run.wait answers with the run, not an error');
+    t.ok(['running', 'interrupted'].includes(waited.status), `as the database has it (${waited.status})`);
     await rejectsUnavailable(
       t,
       following.then((error) => Promise.reject(error)),
