@@ -233,6 +233,34 @@ const failureOf = (call: Promise<unknown>): Promise<unknown> =>
     (error: unknown) => error,
   );
 
+t.test(
+  'a call another node forwarded is answered where it arrives, never forwarded on',
+  { skip },
+  async (t) => {
+    const { a, clientA, clientB } = await twoNodes(t);
+    const run = await clientB.run.start({ argv: ['sleep', '600'] });
+    await eventually(async () =>
+      (await clientB.run.status({ runId: run.runId })).status === 'running' ? true : undefined,
+    );
+    const asPeer = await a.socket({
+      headers: { authorization: `Bearer ${a.token}`, 'x-runyard-forwarded-by': 'another-node' },
+    });
+    const answer = (await asPeer.request({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'run.cancel',
+      params: { runId: run.runId },
+    })) as { result: { status: string } };
+    t.equal(answer.result.status, 'running', 'a has no such run in its engine: the record as it is');
+    t.equal((await clientB.run.status({ runId: run.runId })).status, 'running', 'b was never asked');
+    t.equal(
+      (await clientA.run.cancel({ runId: run.runId })).status,
+      'cancelled',
+      'as a client, a forwards it',
+    );
+  },
+);
+
 const rejectsUnavailable = async (t: Test, call: Promise<unknown>, idB: string, what: string) => {
   const error = await failureOf(call);
   t.type(error, NodeUnavailableError, `${what}: node_unavailable`);
