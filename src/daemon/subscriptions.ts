@@ -1,4 +1,5 @@
-// One connection's subscriptions: replay from disk, then live events, and a gap notice for a slow reader.
+// One connection's subscriptions: replay from disk, then live events (or events relayed from the run's own
+// node), and a gap notice for a slow reader.
 import type { WebSocket } from 'ws';
 import { background } from '../async/background.js';
 import type { Logger } from '../log.js';
@@ -78,12 +79,9 @@ export class SubscriptionHub {
     fromSeq: number | undefined,
     outputFrames: 'json' | 'binary' = 'json',
   ): Promise<{ subscriptionId: string; nextSeq: number }> {
-    const { maxSubscriptions } = this.#limits;
     // Checked and reserved with no await between: calls that look their runs up concurrently cannot all
     // pass the check (1,100 at once on one connection used to get 1,100 subscriptions).
-    if (this.#subscriptions.size + this.#pending >= maxSubscriptions) {
-      throw new RunyardError('too_many_subscriptions', { limit: maxSubscriptions });
-    }
+    this.#assertRoom();
     const id = `s${++this.#counter}`;
     if (runId === undefined) {
       const subscription = this.#add(id, null, 1, 'live', false); // status events only: no output
@@ -118,10 +116,7 @@ export class SubscriptionHub {
     outputFrames: 'json' | 'binary' = 'json',
     open: (sink: RelaySink) => Promise<Relay>,
   ): Promise<{ subscriptionId: string; nextSeq: number }> {
-    const { maxSubscriptions } = this.#limits;
-    if (this.#subscriptions.size + this.#pending >= maxSubscriptions) {
-      throw new RunyardError('too_many_subscriptions', { limit: maxSubscriptions });
-    }
+    this.#assertRoom();
     const id = `s${++this.#counter}`;
     // What the owner pushes before our answer is sent waits: the client must see subscriptionId first.
     const waiting: ((subscription: Subscription) => void)[] = [];
@@ -156,6 +151,14 @@ export class SubscriptionHub {
   close(): void {
     this.#isClosed = true;
     for (const subscription of this.#subscriptions.values()) this.#remove(subscription);
+  }
+
+  /** A subscription being made holds its slot (#pending) from this check on. */
+  #assertRoom(): void {
+    const { maxSubscriptions } = this.#limits;
+    if (this.#subscriptions.size + this.#pending >= maxSubscriptions) {
+      throw new RunyardError('too_many_subscriptions', { limit: maxSubscriptions });
+    }
   }
 
   #add(
