@@ -16,6 +16,9 @@ import { FORWARDED_BY_HEADER, PROTOCOL } from '../schema/transport.js';
 
 // A peer that takes longer than this to accept a connection is as good as down to a client waiting on it.
 const CONNECT_DEADLINE_MS = 3_000;
+// A peer silent for one to two of these intervals is dropped. Its pong can lag behind a backlog of answers
+// it is still sending, so not much less than the 20 s a call may wait.
+const PING_INTERVAL_MS = 10_000;
 // Under the SDK's own 30 s call timeout, so that a client of this node hears node_unavailable, not silence.
 const ANSWER_DEADLINE_MS = 20_000;
 
@@ -213,9 +216,10 @@ class Peer {
     }
     const connection = new Connection(socket as unknown as SocketLike);
     connection.onNotification((method, params) => this.#push({ method, params } as Pushed));
+    const stopPinging = pingUntilSilent(socket);
     // `closed` only ever resolves (with the reason), so this chain cannot reject.
     background(
-      connection.closed.then(() => this.#lost()),
+      connection.closed.then(() => (stopPinging(), this.#lost())),
       this.#log,
       'ending the relays of a lost peer failed',
     );
@@ -272,6 +276,23 @@ class Peer {
       cause,
     });
   }
+}
+
+/**
+ * Pings the peer and drops the connection when a whole interval passes without its pong: a node paused
+ * (SIGSTOP) or cut off keeps its TCP connection open, and the subscriptions relayed over it would wait
+ * for events forever instead of ending with run.gap. Returns what stops the pings.
+ */
+function pingUntilSilent(socket: WebSocket): () => void {
+  let hasAnswered = true;
+  socket.on('pong', () => (hasAnswered = true));
+  const pinger = setInterval(() => {
+    if (!hasAnswered) return socket.terminate();
+    hasAnswered = false;
+    socket.ping();
+  }, PING_INTERVAL_MS);
+  pinger.unref();
+  return () => clearInterval(pinger);
 }
 
 /** An output event of a binary frame, its bytes where this node's own frames and outputBytes() find them. */

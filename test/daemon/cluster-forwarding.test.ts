@@ -330,3 +330,23 @@ t.test(
     );
   },
 );
+
+t.test(
+  'a follow through another node ends with node_unavailable when that node is paused (SIGSTOP)',
+  { skip },
+  async (t) => {
+    const { clientA, clientB, b, idB } = await twoNodes(t);
+    const running = await clientB.run.start({ argv: ['sh', '-c', 'echo started; exec sleep 600'] });
+    const following = failureOf(collect(clientA.run.follow(running.runId, { fromSeq: 1 })));
+    await eventually(async () =>
+      (await clientA.run.logs({ runId: running.runId })).text.includes('started') ? true : undefined,
+    );
+    // A paused node keeps its connections open and answers nothing: only the peer's pings tell.
+    b.child.kill('SIGSTOP');
+    t.teardown(() => void b.child.kill('SIGCONT'));
+    const error = await following;
+    b.child.kill('SIGCONT');
+    t.type(error, NodeUnavailableError, 'the follow fails, never hangs');
+    t.match((error as NodeUnavailableError).data, { nodeId: idB }, 'naming the paused node');
+  },
+);
