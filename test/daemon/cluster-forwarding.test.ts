@@ -239,8 +239,9 @@ t.test(
   async (t) => {
     const { a, clientA, clientB } = await twoNodes(t);
     const run = await clientB.run.start({ argv: ['sleep', '600'] });
+    // As the database has it, which is what a reads: b's own engine may know it a moment sooner.
     await eventually(async () =>
-      (await clientB.run.status({ runId: run.runId })).status === 'running' ? true : undefined,
+      (await clientA.run.status({ runId: run.runId })).status === 'running' ? true : undefined,
     );
     const asPeer = await a.socket({
       headers: { authorization: `Bearer ${a.token}`, 'x-runyard-forwarded-by': 'another-node' },
