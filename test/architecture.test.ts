@@ -18,7 +18,8 @@ const allowed: Record<string, string[]> = {
   retained: [...base, 'run-dir'],
   runs: [...base, 'run-dir', 'store'],
   services: [...base, 'runs', 'store'],
-  daemon: [...base, 'run-dir', 'store', 'retained', 'runs', 'services'],
+  // In a cluster a node calls the others as any client does, through the SDK's Connection (peers.ts).
+  daemon: [...base, 'run-dir', 'store', 'retained', 'runs', 'services', 'client'],
   // The SDK is browser-safe: it imports nothing of the daemon, not even the schema (it has generated.ts).
   client: [],
   // The dashboard page runs in a browser on the SDK alone.

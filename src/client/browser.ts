@@ -22,6 +22,7 @@ export {
   DaemonShuttingDownError,
   IndexFailedError,
   ListCursorInvalidError,
+  NodeUnavailableError,
   OutputDirBusyError,
   OutputDirNotEmptyError,
   PathAbsoluteError,

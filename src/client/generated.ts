@@ -820,6 +820,7 @@ export const DAEMON_FILE = "daemon.json";
 export const DEFAULT_LISTEN = "127.0.0.1:7370";
 export const DEFAULT_RUNS_DIR = "runs";
 export const DEFAULT_STATE_DIR = ".runyard";
+export const FORWARDED_BY_HEADER = "x-runyard-forwarded-by";
 export const PROTOCOL = "runyard.v1";
 export const REFUSAL_CLOSE_CODES = {"token_refused":4401,"origin_refused":4403};
 export const RPC_PATH = "/rpc";
@@ -957,6 +958,9 @@ export class ConfigInvalidError extends RpcError {}
 /** daemon.reloadConfig on a daemon that has no config file to read again. (code 1502) */
 export class ConfigNotSetError extends RpcError {}
 
+/** A call about a run of another node of the cluster, which this node forwards there, while that node is dead or stopped, cannot be connected to within 3 s, does not answer, or lost the connection during the call. (code 1601) */
+export class NodeUnavailableError extends RpcError {}
+
 /** run.start arrived after SIGINT/SIGTERM; retry against the next daemon. (code 1901) */
 export class DaemonShuttingDownError extends RpcError {}
 
@@ -1001,6 +1005,7 @@ export const errorClasses: Record<number, new (code: number, message: string, da
   1401: ServiceNotFoundError,
   1501: ConfigInvalidError,
   1502: ConfigNotSetError,
+  1601: NodeUnavailableError,
   1901: DaemonShuttingDownError,
   1902: QueueFullError,
   1903: TooManySubscriptionsError,

@@ -32,14 +32,15 @@ export class Connections {
     this.#pinger.unref();
   }
 
-  /** `remote` is the peer's address:port, for the log. */
-  accept(socket: WebSocket, remote: string): void {
+  /** `remote` is the peer's address:port, for the log; `isForwarded`: the peer is another node. */
+  accept(socket: WebSocket, remote: string, isForwarded = false): void {
     const openedAt = Date.now();
     const closed = new AbortController();
     const context: CallContext = {
       connectionId: randomUUID(),
       subscriptions: new SubscriptionHub(socket, this.#events, this.#log),
       signal: closed.signal,
+      isForwarded,
     };
     this.#sockets.set(socket, context);
     this.#alive.add(socket);

@@ -10,7 +10,7 @@ import type { ConfigReload, DaemonInfo } from '../schema/daemon.js';
 import { rpcDiscover } from '../schema/discover.js';
 import { methods } from '../schema/index.js';
 import { buildOpenRpcDocument } from '../schema/openrpc.js';
-import { DAEMON_FILE } from '../schema/transport.js';
+import { DAEMON_FILE, FORWARDED_BY_HEADER } from '../schema/transport.js';
 import { version } from '../schema/version.js';
 import { openStore, type StoreKind } from '../store/open.js';
 import { hasRetention, pruneRuns, type RetentionPolicy } from '../store/prune.js';
@@ -28,6 +28,7 @@ import { applyDeclared, type Declared } from '../services/declared.js';
 import { ServiceManager } from '../services/manager.js';
 import type { CallContext, MethodHandlers } from './methods/types.js';
 import { RpcDispatcher, type Handler } from './rpc.js';
+import { RunRouter } from './run-router.js';
 import { ConfigReloader } from './reload.js';
 import { Resources } from './resources.js';
 import { startServer } from './server.js';
@@ -35,7 +36,7 @@ import { clusterDuties } from './failover.js';
 import { joinCluster, type NodePresence } from './node-presence.js';
 import { daemonIdentity, loadOrCreateNodeId, prepareStateDir } from './state-dir.js';
 import { LoginCodes } from './login-codes.js';
-import { loadOrCreateToken } from './token.js';
+import { loadOrCreateToken, settleClusterToken } from './token.js';
 
 export interface DaemonConfig {
   host: string;
@@ -118,7 +119,6 @@ async function startServing(
   // The daemon's own copy: a reload writes the settings it applies into it.
   const config: DaemonConfig = { ...loaded.config };
   const stateDir = await prepareStateDir(config.stateDir);
-  const token = await loadOrCreateToken(stateDir);
   await mkdir(config.runsDir, { recursive: true });
   const runsDir = await realpath(config.runsDir);
   const startedAt = new Date().toISOString();
@@ -128,6 +128,10 @@ async function startServing(
   const nodeId = await loadOrCreateNodeId(stateDir);
   const opened = await openStore(config.store, stateDir, runsDir, nodeId, log, problems);
   const store = resources.add('store', opened.store, (store) => store.close());
+  // The nodes of a cluster accept one token, kept in the database they share.
+  const token = store.nodes
+    ? await settleClusterToken(stateDir, store.nodes)
+    : await loadOrCreateToken(stateDir);
   if (opened.rebuilt) {
     const { problems: _named, ...counts } = opened.rebuilt;
     log.info('rebuilt the index from the run directories', counts);
@@ -220,10 +224,19 @@ async function startServing(
     catalog,
     services,
   );
+  // Imported only in a cluster: a daemon alone never loads the peers' client code.
+  const peers = store.nodes
+    ? resources.add(
+        'peers',
+        new (await import('./peers.js')).Peers(async () => (await presence).nodes(), token, nodeId, log),
+        (peers) => peers.close(),
+      )
+    : undefined;
+  const router = new RunRouter(engine, peers, nodeId);
   const handlers: MethodHandlers & { 'rpc.discover': Handler<CallContext> } = {
     ...daemonHandlers(info, reloader, dashboardLogin),
-    ...runHandlers(engine),
-    ...retainedHandlers(retained),
+    ...runHandlers(engine, router),
+    ...retainedHandlers(retained, router),
     ...actionHandlers(catalog),
     ...serviceHandlers(catalog, services),
     'rpc.discover': async () => JSON.parse(openrpc()),
@@ -243,13 +256,18 @@ async function startServing(
     await startServer({
       host: config.host,
       port: config.port,
-      policy: { token, allowOrigins, allowHosts: allowedHosts(config.host) },
+      policy: { token, allowOrigins, allowHosts: allowedHosts(config.host, config.advertiseUrl) },
       maxPayloadBytes: config.maxPayloadBytes,
       handshakeTimeoutMs: config.handshakeTimeoutMs,
       maxConnectionsPerPeer: () => config.maxConnectionsPerPeer,
       openrpcJson: openrpc,
       loginCodes,
-      onConnection: (socket, request) => connections.accept(socket, remoteOf(request.socket)),
+      onConnection: (socket, request) =>
+        connections.accept(
+          socket,
+          remoteOf(request.socket),
+          request.headers[FORWARDED_BY_HEADER] !== undefined,
+        ),
       log,
     }),
     (server) => server.close(),
@@ -277,8 +295,11 @@ async function startServing(
 
 export const isLoopback = (host: string) => LOOPBACK_HOSTS.includes(host) || host.startsWith('127.');
 
-function allowedHosts(listenHost: string): Set<string> {
+/** The Host names a request may name: loopback, the listen address, and the name peers are given. */
+function allowedHosts(listenHost: string, advertiseUrl: string | undefined): Set<string> {
   const hosts = new Set([...LOOPBACK_HOSTS, listenHost]);
+  // The other nodes connect to the advertised URL, so their requests name its host.
+  if (advertiseUrl) hosts.add(new URL(advertiseUrl).hostname.replace(/^\[(.*)\]$/, '$1'));
   if (listenHost === '0.0.0.0' || listenHost === '::') {
     hosts.add(hostname());
     for (const addresses of Object.values(networkInterfaces())) {

@@ -1,4 +1,5 @@
-// One connection's subscriptions: replay from disk, then live events, and a gap notice for a slow reader.
+// One connection's subscriptions: replay from disk, then live events (or events relayed from the run's own
+// node), and a gap notice for a slow reader.
 import type { WebSocket } from 'ws';
 import { background } from '../async/background.js';
 import type { Logger } from '../log.js';
@@ -6,6 +7,7 @@ import type { RunEventSource } from '../runs/event-hub.js';
 import { outputBytes } from '../run-dir/output-bytes.js';
 import { RunyardError } from '../schema/errors.js';
 import type { RunEvent } from '../schema/run-event.js';
+import type { Relay, RelaySink } from './peers.js';
 import { drained, HIGH_WATER_BYTES, isBackedUp, LOW_WATER_BYTES } from './backpressure.js';
 import { outputFrame } from './output-frame.js';
 
@@ -77,12 +79,9 @@ export class SubscriptionHub {
     fromSeq: number | undefined,
     outputFrames: 'json' | 'binary' = 'json',
   ): Promise<{ subscriptionId: string; nextSeq: number }> {
-    const { maxSubscriptions } = this.#limits;
     // Checked and reserved with no await between: calls that look their runs up concurrently cannot all
     // pass the check (1,100 at once on one connection used to get 1,100 subscriptions).
-    if (this.#subscriptions.size + this.#pending >= maxSubscriptions) {
-      throw new RunyardError('too_many_subscriptions', { limit: maxSubscriptions });
-    }
+    this.#assertRoom();
     const id = `s${++this.#counter}`;
     if (runId === undefined) {
       const subscription = this.#add(id, null, 1, 'live', false); // status events only: no output
@@ -107,6 +106,42 @@ export class SubscriptionHub {
     return { subscriptionId: id, nextSeq };
   }
 
+  /**
+   * A subscription to a run of another node, whose events `open` relays from there (see peers.ts): it
+   * gets the same ids, frames, backpressure and gap notices as one of this node's runs. A relay lost
+   * (the owner gone) ends it with run.gap from the next seq, from which the client resubscribes.
+   */
+  async relay(
+    runId: string,
+    outputFrames: 'json' | 'binary' = 'json',
+    open: (sink: RelaySink) => Promise<Relay>,
+  ): Promise<{ subscriptionId: string; nextSeq: number }> {
+    this.#assertRoom();
+    const id = `s${++this.#counter}`;
+    // What the owner pushes before our answer is sent waits: the client must see subscriptionId first.
+    const waiting: ((subscription: Subscription) => void)[] = [];
+    let flowing: Subscription | undefined;
+    const whenAnswered = (action: (subscription: Subscription) => void) =>
+      flowing ? action(flowing) : waiting.push(action);
+    this.#pending++;
+    let relay: Relay;
+    try {
+      relay = await open({
+        event: (event) => whenAnswered((live) => this.#onLive(live, runId, event)),
+        lost: () => whenAnswered((live) => this.#reportGap(live)),
+      });
+    } finally {
+      this.#pending--;
+    }
+    const subscription = this.#add(id, runId, relay.nextSeq, 'live', outputFrames === 'binary', relay.stop);
+    if (subscription.closed) relay.stop();
+    setImmediate(() => {
+      for (const action of waiting.splice(0)) action(subscription);
+      flowing = subscription;
+    });
+    return { subscriptionId: id, nextSeq: relay.nextSeq };
+  }
+
   unsubscribe(subscriptionId: string): boolean {
     const subscription = this.#subscriptions.get(subscriptionId);
     if (subscription) this.#remove(subscription);
@@ -118,12 +153,22 @@ export class SubscriptionHub {
     for (const subscription of this.#subscriptions.values()) this.#remove(subscription);
   }
 
+  /** A subscription being made holds its slot (#pending) from this check on. */
+  #assertRoom(): void {
+    const { maxSubscriptions } = this.#limits;
+    if (this.#subscriptions.size + this.#pending >= maxSubscriptions) {
+      throw new RunyardError('too_many_subscriptions', { limit: maxSubscriptions });
+    }
+  }
+
   #add(
     id: string,
     runId: string | null,
     nextSeq: number,
     mode: Subscription['mode'],
     binaryOutput: boolean,
+    /** Where its events come from instead of this node's engine: a relay from another node. */
+    stopRelay?: () => void,
   ): Subscription {
     const subscription: Subscription = {
       id,
@@ -140,9 +185,9 @@ export class SubscriptionHub {
       subscription.closed = true;
       return subscription;
     }
-    subscription.stopListening = this.#events.onEvent(runId, (eventRunId, event) =>
-      this.#onLive(subscription, eventRunId, event),
-    );
+    subscription.stopListening =
+      stopRelay ??
+      this.#events.onEvent(runId, (eventRunId, event) => this.#onLive(subscription, eventRunId, event));
     this.#subscriptions.set(id, subscription);
     return subscription;
   }

@@ -11,7 +11,7 @@ interface ErrorSpec {
 
 // Codes live outside -32768..-32000 (reserved by JSON-RPC), grouped by area:
 // 1000s runs and their events, 1100s paths and run directories, 1200s retained runs, 1300s actions,
-// 1400s services, 1500s the config file, 1900s daemon state and limits. A published code never
+// 1400s services, 1500s the config file, 1600s the cluster, 1900s daemon state and limits. A published code never
 // changes meaning and is never reused.
 export const errorRegistry = {
   run_not_found: {
@@ -182,6 +182,14 @@ export const errorRegistry = {
     message: 'the daemon was started without a config file (--config FILE or RUNYARD_CONFIG)',
     data: Type.Object({}),
     description: 'daemon.reloadConfig on a daemon that has no config file to read again.',
+  },
+  node_unavailable: {
+    code: 1601,
+    message: 'run {runId} is on node {nodeId} ({url}), which is not reachable: {cause}',
+    data: Type.Object({ runId: Type.String(), nodeId: Type.String(), url: Type.String(), cause: Type.String() }),
+    description:
+      "A call about a run of another node of the cluster, which this node forwards there, while that node is " +
+      'dead or stopped, cannot be connected to within 3 s, does not answer, or lost the connection during the call.',
   },
   daemon_shutting_down: {
     code: 1901,

@@ -57,7 +57,7 @@ export const retainedReports = defineMethod({
   summary: "A run's reports: path relative to the run directory, size and media type, sorted by path.",
   params: RetainedRunRef,
   result: RetainedReportsResult,
-  errors: [...runErrors, 'path_symlink_escape'],
+  errors: [...runErrors, 'path_symlink_escape', 'node_unavailable'],
   examples: [
     {
       name: 'a run that wrote one report',
@@ -78,7 +78,7 @@ export const retainedArtifactManifest = defineMethod({
   summary: "Every artifact of a run (path, size, sha256, media type), from its manifest or computed for older runs.",
   params: RetainedRunRef,
   result: RetainedArtifactManifest,
-  errors: [...runErrors, 'path_symlink_escape'],
+  errors: [...runErrors, 'path_symlink_escape', 'node_unavailable'],
   examples: [
     {
       name: 'a run that wrote one artifact',
@@ -123,6 +123,7 @@ export const retainedReadArtifact = defineMethod({
     'path_symlink_escape',
     'path_not_file',
     'artifact_not_found',
+  'node_unavailable',
   ],
   examples: [
     {

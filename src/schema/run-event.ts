@@ -115,7 +115,7 @@ export const runSubscribe = defineMethod({
     },
     { $id: 'RunSubscription', additionalProperties: false },
   ),
-  errors: ['run_not_found', 'seq_not_available', 'too_many_subscriptions'],
+  errors: ['run_not_found', 'seq_not_available', 'too_many_subscriptions', 'node_unavailable'],
   retrySafe: true,
   examples: [
     {
@@ -161,7 +161,7 @@ export const runEvents = defineMethod({
     { additionalProperties: false },
   ),
   result: RunEventsResult,
-  errors: ['run_not_found', 'seq_not_available'],
+  errors: ['run_not_found', 'seq_not_available', 'node_unavailable'],
   retrySafe: true,
   examples: [
     {

@@ -115,7 +115,7 @@ export const runCancel = defineMethod({
     'a grace period. The answer comes when the run has ended and its directory is complete.',
   params: RunRef,
   result: RunRecord,
-  errors: ['run_not_found'],
+  errors: ['run_not_found', 'node_unavailable'],
   examples: [
     {
       name: 'cancel a running sleep',
@@ -178,7 +178,7 @@ export const runLogs = defineMethod({
     { additionalProperties: false },
   ),
   result: RunLogsResult,
-  errors: ['run_not_found'],
+  errors: ['run_not_found', 'node_unavailable'],
   examples: [
     {
       name: 'the whole stdout of a short run',

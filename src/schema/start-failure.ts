@@ -5,6 +5,7 @@
 export type StartFailureReason =
   | 'state_dir_busy'
   | 'token_file_invalid'
+  | 'cluster_token_mismatch'
   | 'node_id_invalid'
   | 'advertise_url_invalid'
   | 'address_in_use'

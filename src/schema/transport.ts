@@ -8,6 +8,12 @@ export const PROTOCOL = 'runyard.v1';
 /** Browsers cannot set headers on a WebSocket handshake, so they offer `runyard.bearer.<token>` too. */
 export const BEARER_PREFIX = 'runyard.bearer.';
 
+/**
+ * Sent by a node that forwards a call to the node holding a run (its value: the sender's node id). The
+ * receiver answers such a call itself, never forwarding it on, so no call can loop between nodes.
+ */
+export const FORWARDED_BY_HEADER = 'x-runyard-forwarded-by';
+
 /** The state directory when none is given, relative to the working directory. */
 export const DEFAULT_STATE_DIR = '.runyard';
 /** The runs directory when none is given, relative to the working directory. */

@@ -43,6 +43,15 @@ export class PostgresNodeTable implements NodeTable {
     ]);
   }
 
+  async settleToken(candidate: string): Promise<string> {
+    // Read back rather than RETURNING: a conflict returns no row, and the row read is the one that won.
+    await this.#pool.query('INSERT INTO cluster (token) VALUES ($1) ON CONFLICT (id) DO NOTHING', [
+      candidate,
+    ]);
+    const { rows } = await this.#pool.query<{ token: string }>('SELECT token FROM cluster');
+    return rows[0]!.token;
+  }
+
   async list(): Promise<ClusterNode[]> {
     const { rows } = await this.#pool.query<NodeRow>(
       `SELECT id, url, version, started_at, heartbeat_at,

@@ -79,6 +79,8 @@ export interface NodeTable {
    * at once. `nodeId` is the caller, whose own runs are never taken. Returns the runs it ended.
    */
   failOver(nodeId: string): Promise<FailedOverRun[]>;
+  /** The cluster's token: `candidate` when the cluster had none yet, else the one it has. */
+  settleToken(candidate: string): Promise<string>;
 }
 
 /** A run that failover ended: whose it was, and when that node last beat. */

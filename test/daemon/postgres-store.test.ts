@@ -118,7 +118,7 @@ t.test(
     const result = await serve(t, url);
     t.equal(result.code, 1);
     t.equal(result.error.reason, 'store_schema_newer');
-    t.match(result.error.message, /schema version 999999\); this runyard knows up to version 2\b/);
+    t.match(result.error.message, /schema version 999999\); this runyard knows up to version 3\b/);
     t.same(
       (await sql(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1`, [schema])).map(
         (row) => row.table_name,

@@ -40,3 +40,27 @@ t.test('nodes are judged alive, dead and stopped by now() of the database', { sk
   await sql(`DELETE FROM ${schema}.nodes WHERE id = 'a'`);
   t.equal(await nodes.heartbeat('a'), false, 'a row that is gone: the heartbeat says so');
 });
+
+t.test('nodes settling the token together all get the one that was put first', { skip }, async (t) => {
+  const { schema, url } = freshSchema(t);
+  const stores = await Promise.all(
+    ['a', 'b', 'c'].map((nodeId) => PostgresStore.open(parsePostgresUrl(url), nodeId)),
+  );
+  t.teardown(() => Promise.all(stores.map((store) => store.close())));
+  const candidates = ['a', 'b', 'c'].map((letter) => letter.repeat(64));
+  const settled = await Promise.all(
+    stores.map((store, index) => store.nodes.settleToken(candidates[index]!)),
+  );
+  t.equal(new Set(settled).size, 1, 'one token for all');
+  t.ok(candidates.includes(settled[0]!), "one of the candidates'");
+  t.same(
+    await sql(`SELECT token FROM ${schema}.cluster`),
+    [{ token: settled[0] }],
+    'the one row of the table',
+  );
+  t.equal(
+    await stores[0]!.nodes.settleToken('d'.repeat(64)),
+    settled[0],
+    'a later candidate changes nothing',
+  );
+});

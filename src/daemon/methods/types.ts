@@ -10,6 +10,8 @@ export interface CallContext {
   subscriptions: SubscriptionHub;
   /** Aborted when the connection closes: a call that holds (run.wait) lets go instead of outliving it. */
   signal: AbortSignal;
+  /** The connection is another node's, forwarding its clients' calls: they are answered here, never forwarded. */
+  isForwarded: boolean;
 }
 
 type Method = (typeof methods)[number];
