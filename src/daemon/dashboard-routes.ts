@@ -14,8 +14,7 @@ import type { LoginCodes } from './login-codes.js';
  * Where the built page is: the package's dist/dashboard, so that an installed package serves its own. RUNYARD_DASHBOARD_DIR replaces it, for developing the page and for tests.
  */
 export const DASHBOARD_DIR_ENV = 'RUNYARD_DASHBOARD_DIR';
-const builtDir = () =>
-  process.env[DASHBOARD_DIR_ENV] ?? packageFile('dist/dashboard');
+const builtDir = () => process.env[DASHBOARD_DIR_ENV] ?? packageFile('dist/dashboard');
 
 // A flat file name that is not a dotfile: no `/`, no `..`, no `%2F` (the path is not decoded).
 const FLAT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;

@@ -44,7 +44,7 @@ t.test('nodes are judged alive, dead and stopped by now() of the database', { sk
 t.test('nodes settling the token together all get the one that was put first', { skip }, async (t) => {
   const { schema, url } = freshSchema(t);
   const stores = await Promise.all(
-    ['a', 'b', 'c'].map((nodeId) => PostgresStore.open(parsePostgresUrl(url), nodeId)),
+    ['a', 'b', 'c'].map((nodeId) => PostgresStore.open(parsePostgresUrl(url), nodeId, silentLog)),
   );
   t.teardown(() => Promise.all(stores.map((store) => store.close())));
   const candidates = ['a', 'b', 'c'].map((letter) => letter.repeat(64));
