@@ -1,10 +1,10 @@
 // docs/deploy.md against what it describes: its unit blocks are the unit files, systemd-analyze accepts
 // them, their ExecStart is a command line `runyard serve` takes with a stop timeout that covers its kill
 // grace, and its background recipe and log rotation work with a real daemon.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { access, chmod, mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
-import { delimiter, dirname, join } from 'node:path';
+import { access, mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import t, { type Test } from 'tap';
 import { loadServeConfig } from '../../src/cli/serve-config.js';
 
@@ -17,6 +17,7 @@ import { CLI, processGone, withoutRunyardVariables } from '../helpers/daemon.js'
 import { tempDir } from '../helpers/fs.js';
 import { eventually } from '../helpers/poll.js';
 import { markers, printedPattern, readDoc, repoRoot, type FencedBlock } from './markdown.js';
+import { killLeftover, outcomeOf, runyardOnPath } from './shell.js';
 
 const UNITS_DIR = 'contrib/systemd';
 const doc = await readDoc('docs/deploy.md');
@@ -49,19 +50,6 @@ const only = (settings: Map<string, string[]>, key: string) => {
 };
 
 const readUnit = (name: string) => readFile(join(repoRoot, UNITS_DIR, name), 'utf8');
-
-/** A command's outcome, whatever its exit code. */
-function outcomeOf(
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(command, args, { env, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
-    );
-  });
-}
 
 t.test('the doc shows each unit file verbatim, and every unit file', async (t) => {
   const included = markers(doc).flatMap((marker) => {
@@ -146,33 +134,6 @@ t.test("the doc's versions and defaults are the code's", async (t) => {
   const maximum = RunStartParams.properties.killGraceMs.maximum!;
   t.match(doc, `\`killGraceMs\`, up to ${maximum.toLocaleString('en')})`, "a run's own kill grace");
 });
-
-/** A `runyard` on PATH that runs this checkout's build, and `node` beside it, as an install provides. */
-async function runyardOnPath(t: Test): Promise<NodeJS.ProcessEnv> {
-  const home = await tempDir(t, 'deploy-home');
-  const bin = join(home, 'bin');
-  await mkdir(bin);
-  await writeFile(join(bin, 'runyard'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
-  await chmod(join(bin, 'runyard'), 0o755);
-  return {
-    ...withoutRunyardVariables(process.env),
-    HOME: home,
-    PATH: [bin, dirname(process.execPath), process.env.PATH].join(delimiter),
-  };
-}
-
-/** Kills the daemon a failed recipe may have left, found as the doc finds it. */
-function killLeftover(t: Test, stateDir: string) {
-  t.teardown(async () => {
-    const json = await readFile(join(stateDir, 'daemon.json'), 'utf8').catch(() => undefined);
-    if (!json) return;
-    try {
-      process.kill((JSON.parse(json) as { pid: number }).pid, 'SIGKILL');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error; // it had exited after all
-    }
-  });
-}
 
 t.test('the background recipe starts a daemon that runyard status finds, and stops it', async (t) => {
   const block = markedBlock('test: background');
