@@ -1,9 +1,13 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { runyard } from '../../src/cli/command-table.js';
 import type { CommandGroup } from '../../src/cli/dispatch.js';
 import { version } from '../../src/schema/version.js';
-import { runCli } from '../helpers/cli.js';
+import { cleanEnv, runCli } from '../helpers/cli.js';
+import { CLI } from '../helpers/daemon.js';
 
 /** Every command the table can run, as the words that name it: `['run', 'start']`. */
 function commandPaths(group: CommandGroup, prefix: string[] = []): string[][] {
@@ -54,6 +58,25 @@ t.test('--version and -v print the version', async (t) => {
 });
 
 // Start-up must stay fast: a command imports its own module, never the daemon or the other commands.
+// The bin is the bundle (scripts/build-cli.ts), whose chunks follow the same lazy imports: checked at
+// the module level on the command as tsc emitted it, and at the chunk level on the bundle.
+const HOOKS = `export async function load(url, context, next) {
+  if (url.startsWith('file:')) process.stderr.write('loaded ' + url + '\\n');
+  return next(url, context);
+}`;
+const REGISTER = `import { register } from 'node:module';
+  register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(HOOKS)}));`;
+const loadedBy = async (entry: string, args: string[]) => {
+  const child = spawn(process.execPath, [entry, ...args], {
+    env: { ...cleanEnv, NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(REGISTER)}` },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, loaded: [...stderr.matchAll(/^loaded (.*)$/gm)].map((m) => m[1]!) };
+};
+
 t.test('a command loads its own module and no other command module', async (t) => {
   const table = await readFile(new URL('../../src/cli/command-table.ts', import.meta.url), 'utf8');
   const commandModules = new Set(
@@ -61,17 +84,13 @@ t.test('a command loads its own module and no other command module', async (t) =
   );
   t.ok(commandModules.has('run-status') && commandModules.has('serve'));
 
-  const hooks = `export async function load(url, context, next) {
-    if (url.startsWith('file:')) process.stderr.write('loaded ' + url + '\\n');
-    return next(url, context);
-  }`;
-  const register = `import { register } from 'node:module';
-    register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}));`;
-  const result = await runCli(['run', 'status', '--help'], {
-    env: { NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(register)}` },
-  });
-  t.equal(result.code, 0);
-  const loaded = [...result.stderr.matchAll(/^loaded .*\/dist\/src\/(.*)\.js$/gm)].map((m) => m[1]!);
+  const modules = await loadedBy(fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url)), [
+    'run',
+    'status',
+    '--help',
+  ]);
+  t.equal(modules.code, 0);
+  const loaded = modules.loaded.flatMap((url) => /\/dist\/src\/(.*)\.js$/.exec(url)?.[1] ?? []);
   t.ok(loaded.includes('cli/commands/run-status'), 'the hook saw the command load');
   t.same(
     loaded.filter((file) => /^(daemon|store|runs|retained|services|run-dir)\//.test(file)),
@@ -82,5 +101,17 @@ t.test('a command loads its own module and no other command module', async (t) =
     loaded.filter((file) => file.startsWith('cli/commands/') && commandModules.has(file.slice(13))),
     ['cli/commands/run-status'],
     'no other command',
+  );
+
+  const bundle = await loadedBy(CLI, ['run', 'status', '--help']);
+  t.equal(bundle.code, 0);
+  const chunks = bundle.loaded.flatMap(
+    (url) => /\/dist\/cli\/chunks\/([\w-]+)-[A-Z0-9]+\.js$/.exec(url)?.[1] ?? [],
+  );
+  t.ok(chunks.includes('run-status'), "the bundle loads the command's chunk");
+  t.same(
+    chunks.filter((name) => commandModules.has(name) && name !== 'run-status'),
+    [],
+    "and no other command's chunk, serve's included",
   );
 });
