@@ -50,7 +50,7 @@ export const actionSet = defineMethod({
   summary: 'Create or replace a named action.',
   params: ActionSpec,
   result: Action,
-  errors: [],
+  errors: ['store_unavailable'],
   retrySafe: true,
   examples: [{ name: 'a lint action', params: lint, result: lintAction }],
 });
@@ -60,7 +60,7 @@ export const actionGet = defineMethod({
   summary: 'One action by name.',
   params: NameRef,
   result: Action,
-  errors: ['action_not_found'],
+  errors: ['action_not_found', 'store_unavailable'],
   retrySafe: true,
   examples: [{ name: 'the lint action', params: { name: 'lint' }, result: lintAction }],
 });
@@ -70,7 +70,7 @@ export const actionList = defineMethod({
   summary: 'Every action, by name.',
   params: Type.Object({}, { additionalProperties: false }),
   result: Type.Object({ actions: Type.Array(Action) }, { additionalProperties: false }),
-  errors: [],
+  errors: ['store_unavailable'],
   retrySafe: true,
   examples: [{ name: 'all actions', params: {}, result: { actions: [lintAction] } }],
 });
@@ -80,7 +80,7 @@ export const actionDelete = defineMethod({
   summary: 'Delete an action; refused while a service uses it. Runs it created keep their actionId.',
   params: NameRef,
   result: Type.Object({ deleted: Type.Boolean() }, { additionalProperties: false }),
-  errors: ['action_not_found', 'action_in_use'],
+  errors: ['action_not_found', 'action_in_use', 'store_unavailable'],
   retrySafe: true,
   examples: [{ name: 'delete lint', params: { name: 'lint' }, result: { deleted: true } }],
 });

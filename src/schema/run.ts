@@ -28,6 +28,7 @@ export const runStart = defineMethod({
     'output_dir_busy',
     'run_dir_failed',
     'index_failed',
+    'store_unavailable',
     'queue_full',
     'daemon_shutting_down',
   ],
@@ -46,7 +47,7 @@ export const runStatus = defineMethod({
   summary: 'The current record of one run.',
   params: RunRef,
   result: RunRecord,
-  errors: ['run_not_found'],
+  errors: ['run_not_found', 'store_unavailable'],
   examples: [{ name: 'a finished run', params: { runId: exampleRun.runId }, result: exampleRun }],
 });
 
@@ -90,7 +91,7 @@ export const runList = defineMethod({
   summary: 'Runs newest first, filtered by status, labels and text, one page at a time.',
   params: RunListParams,
   result: RunListResult,
-  errors: [],
+  errors: ['store_unavailable'],
   examples: [
     {
       name: 'finished smoke runs',
@@ -115,7 +116,7 @@ export const runCancel = defineMethod({
     'a grace period. The answer comes when the run has ended and its directory is complete.',
   params: RunRef,
   result: RunRecord,
-  errors: ['run_not_found', 'node_unavailable'],
+  errors: ['run_not_found', 'node_unavailable', 'store_unavailable'],
   examples: [
     {
       name: 'cancel a running sleep',
@@ -147,7 +148,7 @@ export const runWait = defineMethod({
     { additionalProperties: false },
   ),
   result: RunRecord,
-  errors: ['run_not_found'],
+  errors: ['run_not_found', 'store_unavailable'],
   holdsFor: 'timeoutMs',
   examples: [{ name: 'wait up to 5 s', params: { runId: exampleRun.runId, timeoutMs: 5_000 }, result: exampleRun }],
 });

@@ -156,7 +156,7 @@ export const serviceSet = defineMethod({
   summary: 'Create or replace a service; every action it names must exist.',
   params: ServiceSpec,
   result: Service,
-  errors: ['action_not_found'],
+  errors: ['action_not_found', 'store_unavailable'],
   retrySafe: true,
   examples: [{ name: 'a web service', params: web, result: webService }],
 });
@@ -166,7 +166,7 @@ export const serviceGet = defineMethod({
   summary: 'One service by name.',
   params: NameRef,
   result: Service,
-  errors: ['service_not_found'],
+  errors: ['service_not_found', 'store_unavailable'],
   retrySafe: true,
   examples: [{ name: 'the web service', params: { name: 'web' }, result: webService }],
 });
@@ -176,7 +176,7 @@ export const serviceList = defineMethod({
   summary: 'Every service, by name.',
   params: Type.Object({}, { additionalProperties: false }),
   result: Type.Object({ services: Type.Array(Service) }, { additionalProperties: false }),
-  errors: [],
+  errors: ['store_unavailable'],
   retrySafe: true,
   examples: [{ name: 'all services', params: {}, result: { services: [webService] } }],
 });
@@ -186,7 +186,7 @@ export const serviceDelete = defineMethod({
   summary: 'Stop a service (cancelling its active runs) and delete it. Its runs stay, with their serviceId.',
   params: NameRef,
   result: Type.Object({ deleted: Type.Boolean() }, { additionalProperties: false }),
-  errors: ['service_not_found'],
+  errors: ['service_not_found', 'store_unavailable'],
   retrySafe: true,
   examples: [{ name: 'delete web', params: { name: 'web' }, result: { deleted: true } }],
 });
@@ -209,7 +209,7 @@ export const serviceStart = defineMethod({
     { additionalProperties: false },
   ),
   result: ServiceStatus,
-  errors: ['service_not_found', 'action_not_found'],
+  errors: ['service_not_found', 'action_not_found', 'store_unavailable'],
   examples: [{ name: 'start web', params: { name: 'web', replaceExistingJobs: true }, result: webRunning }],
 });
 
@@ -249,7 +249,7 @@ export const serviceRestart = defineMethod({
   summary: 'Stop the service, then start it with replaceExistingJobs.',
   params: NameRef,
   result: ServiceStatus,
-  errors: ['service_not_found', 'action_not_found'],
+  errors: ['service_not_found', 'action_not_found', 'store_unavailable'],
   examples: [{ name: 'restart web', params: { name: 'web' }, result: webRunning }],
 });
 
