@@ -40,12 +40,25 @@ export class RunRouter {
   }
 
   /** `local()` when this node holds the run, else the same call, its params as they are, at the node that does. */
-  async route<T>(
+  route<T>(
     method: string,
     params: { runId: string },
     call: CallContext,
     local: () => Promise<T>,
     limits: CallLimits = {},
+  ): Promise<T> {
+    // Nothing to route (one node, or a call forwarded here): the local promise itself, with no frame of
+    // ours around it, which a held run.wait would keep for its whole wait (about 700 bytes each).
+    if (!this.#peers || call.isForwarded) return local();
+    return this.#routed(method, params, call, local, limits);
+  }
+
+  async #routed<T>(
+    method: string,
+    params: { runId: string },
+    call: CallContext,
+    local: () => Promise<T>,
+    limits: CallLimits,
   ): Promise<T> {
     const owner = await this.#ownerOf(params.runId, call);
     return owner ? ((await this.#peers!.call(owner, method, params, limits)) as T) : local();
@@ -56,7 +69,15 @@ export class RunRouter {
    * the wait, leaves the database to watch for the rest of it: the run still ends there (failover), and
    * a wait must see that, not fail. A client gone meanwhile gets the record as it is.
    */
-  async wait(
+  wait(
+    params: { runId: string; timeoutMs: number },
+    call: CallContext,
+    local: () => Promise<RunRecord>,
+  ): Promise<RunRecord> {
+    return !this.#peers || call.isForwarded ? local() : this.#waitRouted(params, call, local);
+  }
+
+  async #waitRouted(
     params: { runId: string; timeoutMs: number },
     call: CallContext,
     local: () => Promise<RunRecord>,
