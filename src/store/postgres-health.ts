@@ -9,19 +9,20 @@ import { RunyardError } from '../schema/errors.js';
 const FIRST_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 8_000;
 
-// Node's socket errors, and PostgreSQL's classes 08 (connection exception) and 57P (operator
-// intervention: the server shutting down or starting) and 53300 (too many connections): the database did
-// not answer the query, as opposed to answering it with an error of the query's own.
-const SOCKET_CODES = new Set([
+/** Node's errors for a server that cannot be reached at all: what stops a start (postgres.ts) too. */
+export const UNREACHABLE_CODES: readonly string[] = [
   'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
   'ETIMEDOUT',
   'EHOSTUNREACH',
   'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
+];
+
+// Those, a connection cut under a query, and PostgreSQL's classes 08 (connection exception) and 57P
+// (operator intervention: the server shutting down or starting) and 53300 (too many connections): the
+// database did not answer the query, as opposed to answering it with an error of the query's own.
+const SOCKET_CODES = new Set([...UNREACHABLE_CODES, 'ECONNRESET', 'EPIPE']);
 const isConnectionError = (error: unknown): boolean => {
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (

@@ -1,17 +1,18 @@
 // The PostgreSQL store: the index in a schema of a PostgreSQL database, on a pool of connections, shared by
-// the nodes of a cluster, whose writes of a run are fenced by its `epoch` (postgres-runs.ts).
+// the nodes of a cluster, whose writes of a run are fenced by its `epoch` (postgres-runs.ts); a database
+// that stops answering makes calls fail fast (postgres-health.ts).
 import pg from 'pg';
+import type { Logger } from '../log.js';
 import type { Action } from '../schema/action.js';
 import type { Service } from '../schema/service.js';
 import { StartFailure } from '../schema/start-failure.js';
 import { PostgresDefinitionTable } from './postgres-definitions.js';
+import { DatabaseHealth, UNREACHABLE_CODES } from './postgres-health.js';
 import { migrate } from './postgres-migrations.js';
 import { PostgresNodeTable } from './postgres-nodes.js';
 import { PostgresRunTable } from './postgres-runs.js';
 import type { PostgresTarget } from './postgres-url.js';
 import type { Store } from './store.js';
-import type { Logger } from '../log.js';
-import { DatabaseHealth } from './postgres-health.js';
 
 // A host that drops packets would otherwise hold the start for the kernel's TCP timeout, minutes.
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -66,15 +67,13 @@ export class PostgresStore implements Store {
   }
 }
 
-const UNREACHABLE = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'];
-
 const serverOf = (target: PostgresTarget) => `PostgreSQL at ${target.host}:${target.port}`;
 
 /** Why a first connection failed, as the reason `serve --json` reports; anything else stays as it is. */
 function startFailure(error: unknown, target: PostgresTarget): unknown {
   const { code, message } = error as { code?: string; message?: string };
   const server = serverOf(target);
-  if (UNREACHABLE.includes(code ?? '') || /timeout/i.test(message ?? ''))
+  if (UNREACHABLE_CODES.includes(code ?? '') || /timeout/i.test(message ?? ''))
     return new StartFailure(
       'store_unreachable',
       `cannot reach ${server} (${code ?? message}): start it, or give --store the URL of a server that runs`,
