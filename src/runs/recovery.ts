@@ -38,6 +38,16 @@ export interface RecoveryHost {
 
 const relativeDir = (runsDir: string, runDir: string) => relative(runsDir, runDir).split(sep).join('/');
 
+/** An attempt's end in the event log of a run whose process ended with the daemon (or node) that ran it. */
+const interruptedEnd = (run: ActiveRun, attempt: number) => ({
+  type: 'attempt' as const,
+  attempt,
+  phase: 'end' as const,
+  outcome: 'interrupted' as const,
+  stdoutOffset: run.logSizes.stdout,
+  stderrOffset: run.logSizes.stderr,
+});
+
 /**
  * Queued runs are queued again, in their old order (unless the env values they need were lost with
  * the index). Running and retrying runs become interrupted (reason daemon_restart): their process
@@ -86,14 +96,7 @@ export async function recoverRuns(host: RecoveryHost): Promise<RecoveryCounts> {
     killAll(processesOfRun(record.runId));
     if (run.attempts.at(-1)?.finishedAt === null) {
       const attempt = run.endAttempt({ exitCode: null, signal: null, outcome: 'interrupted' });
-      run.events.append({
-        type: 'attempt',
-        attempt: attempt.attempt,
-        phase: 'end',
-        outcome: 'interrupted',
-        stdoutOffset: run.logSizes.stdout,
-        stderrOffset: run.logSizes.stderr,
-      });
+      run.events.append(interruptedEnd(run, attempt.attempt));
     }
     await host.finish(run, 'interrupted', {
       error: { reason: 'daemon_restart', message: 'the daemon stopped while this run was active' },
@@ -199,15 +202,7 @@ async function completeTakenOver(host: RecoveryHost, stored: StoredRun): Promise
   } else if (stored.process) {
     // The attempt was running when the node was lost: its log gets the end its process never had.
     const attempt = stored.attempts.at(-1);
-    if (attempt)
-      run.events.append({
-        type: 'attempt',
-        attempt: attempt.attempt,
-        phase: 'end',
-        outcome: 'interrupted',
-        stdoutOffset: run.logSizes.stdout,
-        stderrOffset: run.logSizes.stderr,
-      });
+    if (attempt) run.events.append(interruptedEnd(run, attempt.attempt));
   }
   await host.finishAs(run, record);
   return true;
