@@ -150,7 +150,7 @@ export type Labels = {
   [key: string]: string;
 };
 
-/** alive: its last heartbeat is at most 10 s old; dead: it is older (the node was killed, or cannot reach the database); stopped: the node shut down cleanly. Judged by the database clock. */
+/** alive: its last heartbeat is at most 10 s old; dead: it is older (the node was killed, or cannot reach the database), or older than 4 s while the node's own connection to the database has closed (its process died); stopped: the node shut down cleanly. Judged by the database clock. */
 export type NodeState = "alive" | "dead" | "stopped";
 
 /** The latest progress the run reported on fd 3. */

@@ -5,6 +5,12 @@ import { NoParams, StringEnum, Timestamp } from './common.js';
 
 /** Seconds without a heartbeat after which a node is dead; nodes beat every 2 s. */
 export const NODE_DEAD_AFTER_S = 10;
+/**
+ * Seconds without a heartbeat after which a node is dead when its connection to the database has also
+ * closed (it no longer holds its node lock): what a killed process looks like. Twice the heartbeat
+ * interval, so that one late beat of a live node is not taken for a death.
+ */
+export const NODE_DEAD_UNLOCKED_AFTER_S = 4;
 
 export const nodeStates = ['alive', 'dead', 'stopped'] as const;
 
@@ -12,7 +18,9 @@ export const NodeState = StringEnum(nodeStates, {
   $id: 'NodeState',
   description:
     `alive: its last heartbeat is at most ${NODE_DEAD_AFTER_S} s old; dead: it is older (the node was killed, ` +
-    'or cannot reach the database); stopped: the node shut down cleanly. Judged by the database clock.',
+    `or cannot reach the database), or older than ${NODE_DEAD_UNLOCKED_AFTER_S} s while the node's own ` +
+    'connection to the database has closed (its process died); stopped: the node shut down cleanly. ' +
+    'Judged by the database clock.',
 });
 export type NodeState = Static<typeof NodeState>;
 

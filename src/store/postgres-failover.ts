@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import type { AttemptRecord } from '../schema/run-dir.js';
 import type { RunRecord } from '../schema/run.js';
-import { NODE_DEAD_AFTER_S } from '../schema/daemon.js';
+import { nodeIsDead } from './postgres-liveness.js';
 import type { FailedOverRun } from './store.js';
 
 interface OrphanRow {
@@ -22,7 +22,7 @@ const ORPHANS = `
   SELECT r.id, r.epoch, r.node_id, r.record, r.attempts, n.heartbeat_at, now() AS now
   FROM runs r JOIN nodes n ON n.id = r.node_id
   WHERE r.status IN ('running', 'retrying') AND r.node_id <> $1
-    AND n.heartbeat_at < now() - make_interval(secs => $2)
+    AND ${nodeIsDead('n', '$2')}
   ORDER BY r.id
   FOR UPDATE OF r SKIP LOCKED`;
 
@@ -38,11 +38,11 @@ const END = `
  * ends each interrupted with reason node_lost, its record and attempts as the columns say, and raises
  * its epoch, which fences off the node if it was only paused. Returns the runs it ended.
  */
-export async function failOver(pool: pg.Pool, nodeId: string): Promise<FailedOverRun[]> {
+export async function failOver(pool: pg.Pool, nodeId: string, byLock: boolean): Promise<FailedOverRun[]> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const { rows } = await client.query<OrphanRow>(ORPHANS, [nodeId, NODE_DEAD_AFTER_S]);
+    const { rows } = await client.query<OrphanRow>(ORPHANS, [nodeId, byLock]);
     const ended: FailedOverRun[] = [];
     for (const row of rows) {
       const lastHeartbeatAt = row.heartbeat_at.toISOString();

@@ -3,6 +3,8 @@
 import type pg from 'pg';
 import { NODE_DEAD_AFTER_S, type ClusterNode, type NodeState } from '../schema/daemon.js';
 import { failOver } from './postgres-failover.js';
+import { nodeIsDead } from './postgres-liveness.js';
+import type { NodeLock } from './postgres-node-lock.js';
 import type { FailedOverRun, NodeAdvert, NodeTable } from './store.js';
 
 interface NodeRow {
@@ -16,12 +18,15 @@ interface NodeRow {
 
 export class PostgresNodeTable implements NodeTable {
   readonly #pool: pg.Pool;
+  readonly #lock: NodeLock;
 
-  constructor(pool: pg.Pool) {
+  constructor(pool: pg.Pool, lock: NodeLock) {
     this.#pool = pool;
+    this.#lock = lock;
   }
 
   async register({ nodeId, url, version }: NodeAdvert): Promise<void> {
+    this.#lock.start();
     await this.#pool.query(
       `INSERT INTO nodes (id, url, version, started_at, heartbeat_at) VALUES ($1, $2, $3, now(), now())
        ON CONFLICT (id) DO UPDATE SET url = $2, version = $3, started_at = now(), heartbeat_at = now(),
@@ -41,6 +46,8 @@ export class PostgresNodeTable implements NodeTable {
     await this.#pool.query('UPDATE nodes SET heartbeat_at = now(), stopped_at = now() WHERE id = $1', [
       nodeId,
     ]);
+    // Stopped before its lock goes, so that no one judges it dead in between.
+    await this.#lock.close();
   }
 
   async settleToken(candidate: string): Promise<string> {
@@ -56,10 +63,10 @@ export class PostgresNodeTable implements NodeTable {
     const { rows } = await this.#pool.query<NodeRow>(
       `SELECT id, url, version, started_at, heartbeat_at,
          CASE WHEN stopped_at IS NOT NULL THEN 'stopped'
-              WHEN heartbeat_at < now() - make_interval(secs => $1) THEN 'dead'
+              WHEN ${nodeIsDead('nodes', '$1')} THEN 'dead'
               ELSE 'alive' END AS state
        FROM nodes ORDER BY id`,
-      [NODE_DEAD_AFTER_S],
+      [this.#judgesByLock()],
     );
     return rows.map((row) => ({
       nodeId: row.id,
@@ -72,6 +79,11 @@ export class PostgresNodeTable implements NodeTable {
   }
 
   failOver(nodeId: string): Promise<FailedOverRun[]> {
-    return failOver(this.#pool, nodeId);
+    return failOver(this.#pool, nodeId, this.#judgesByLock());
+  }
+
+  /** Whether this node may judge others by their locks: it has held its own for NODE_DEAD_AFTER_S (postgres-liveness.ts). */
+  #judgesByLock(): boolean {
+    return this.#lock.heldForMs() >= NODE_DEAD_AFTER_S * 1_000;
   }
 }

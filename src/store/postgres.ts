@@ -9,6 +9,7 @@ import { StartFailure } from '../schema/start-failure.js';
 import { PostgresDefinitionTable } from './postgres-definitions.js';
 import { DatabaseHealth, UNREACHABLE_CODES } from './postgres-health.js';
 import { migrate } from './postgres-migrations.js';
+import { NodeLock } from './postgres-node-lock.js';
 import { PostgresNodeTable } from './postgres-nodes.js';
 import { PostgresRunTable } from './postgres-runs.js';
 import type { PostgresTarget } from './postgres-url.js';
@@ -23,13 +24,15 @@ export class PostgresStore implements Store {
   readonly services: PostgresDefinitionTable<Service>;
   readonly nodes: PostgresNodeTable;
   readonly #pool: pg.Pool;
+  readonly #lock: NodeLock;
 
-  private constructor(pool: pg.Pool, nodeId: string) {
+  private constructor(pool: pg.Pool, lock: NodeLock, nodeId: string) {
     this.#pool = pool;
+    this.#lock = lock;
     this.runs = new PostgresRunTable(pool, nodeId);
     this.actions = new PostgresDefinitionTable<Action>(pool, 'actions');
     this.services = new PostgresDefinitionTable<Service>(pool, 'services');
-    this.nodes = new PostgresNodeTable(pool);
+    this.nodes = new PostgresNodeTable(pool, lock);
   }
 
   /**
@@ -37,12 +40,13 @@ export class PostgresStore implements Store {
    * naming the server, and leaves nothing open and nothing half-migrated.
    */
   static async open(target: PostgresTarget, nodeId: string, log: Logger): Promise<PostgresStore> {
-    const pool = new pg.Pool({
+    const connection = {
       connectionString: target.connectionString,
-      // Every connection of the pool works in the URL's schema.
+      // Every connection works in the URL's schema.
       options: `-c search_path=${target.schema}`,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    });
+    };
+    const pool = new pg.Pool(connection);
     // An idle connection the server closed is dropped by the pool; the next query opens another.
     pool.on('error', () => {});
     try {
@@ -59,13 +63,18 @@ export class PostgresStore implements Store {
       throw error;
     }
     // From here on a database that stops answering makes calls fail fast with store_unavailable.
-    return new PostgresStore(new DatabaseHealth(serverOf(target), log).wrap(pool), nodeId);
+    const lock = new NodeLock({ ...connection, application_name: NODE_LOCK_APPLICATION }, nodeId, log);
+    return new PostgresStore(new DatabaseHealth(serverOf(target), log).wrap(pool), lock, nodeId);
   }
 
   async close(): Promise<void> {
+    await this.#lock.close();
     if (!this.#pool.ended) await this.#pool.end();
   }
 }
+
+/** What the node lock's connection is called in pg_stat_activity, where an operator sees one per node. */
+export const NODE_LOCK_APPLICATION = 'runyard node lock';
 
 const serverOf = (target: PostgresTarget) => `PostgreSQL at ${target.host}:${target.port}`;
 

@@ -12,7 +12,8 @@ import { eventually } from '../helpers/poll.js';
 import { freshSchema, PG_HOST, PG_PORT, skipWithoutPostgres, sql } from '../helpers/postgres.js';
 
 const skip = await skipWithoutPostgres();
-// Dead 10 s after the last heartbeat, ended within a reaper's beat of that: room to spare on a loaded machine.
+// Dead at most 10 s after the last heartbeat, ended within a reaper's beat of that: room to spare on a
+// loaded machine.
 const FAILOVER_DEADLINE_MS = 60_000;
 
 const nodeIdOf = async (daemon: TestDaemon) =>
@@ -55,6 +56,22 @@ const statusWhen = (client: RunyardClient, runId: string, check: (run: RunRecord
   eventually(async () => {
     const run = await client.run.status({ runId });
     return check(run) ? run : undefined;
+  }, FAILOVER_DEADLINE_MS);
+
+/**
+ * Until each of these nodes has held its node lock for 10 s, after which it judges others by theirs
+ * (docs/cluster.md, "Node lock"); read from the server's side, a second to spare.
+ */
+const judgeByLock = (nodeIds: string[]) =>
+  eventually(async () => {
+    const [{ judges }] = await sql<{ judges: number }>(
+      `SELECT count(*)::int AS judges FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+         AND l.objid IN (SELECT hashtext(id)::oid FROM unnest($1::text[]) AS id)
+         AND a.backend_start < now() - interval '11 seconds'`,
+      [nodeIds],
+    );
+    return judges === nodeIds.length ? true : undefined;
   }, FAILOVER_DEADLINE_MS);
 
 const isNodeLost = (run: RunRecord) => run.status === 'interrupted' && run.error?.reason === 'node_lost';
@@ -104,6 +121,7 @@ t.test(
     const clientB = await b.client();
     const long = await startLongRun(t, clientB, schema);
     const queued = await clientB.run.start({ argv: ['true'] });
+    await judgeByLock([await nodeIdOf(a), await nodeIdOf(c)]);
 
     await b.stop('SIGKILL');
     const killedAt = Date.now();
@@ -117,6 +135,12 @@ t.test(
         message: new RegExp(`^node ${idB} stopped answering; its last heartbeat`),
       },
     });
+    // By the database's clock: the killed process's connection closed, so it was not judged by the 10 s rule.
+    const lastBeat = /last heartbeat was at (\S+)$/.exec(ended.error!.message)![1]!;
+    t.ok(
+      Date.parse(ended.finishedAt!) - Date.parse(lastBeat) < 10_000,
+      `ended ${Date.parse(ended.finishedAt!) - Date.parse(lastBeat)} ms after its last heartbeat, before the heartbeat threshold`,
+    );
     await eventually(async () =>
       (await (await c.client()).run.status({ runId: long.runId })).status === 'interrupted'
         ? true

@@ -6,6 +6,7 @@ import { LeaseLostError } from '../../src/store/lease-lost.js';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { parsePostgresUrl } from '../../src/store/postgres-url.js';
 import type { StoredRun } from '../../src/store/store.js';
+import { eventually } from '../helpers/poll.js';
 import { freshSchema, silentLog, skipWithoutPostgres, sql } from '../helpers/postgres.js';
 
 const skip = await skipWithoutPostgres();
@@ -170,3 +171,67 @@ t.test(
     );
   },
 );
+
+/** The pid of the connection that holds `nodeId`'s node lock, once one does. */
+const lockHolder = (nodeId: string) =>
+  eventually(async () => {
+    const rows = await sql<{ pid: number }>(
+      `SELECT l.pid FROM pg_locks l
+       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.objid = hashtext($1)::oid`,
+      [nodeId],
+    );
+    return rows[0]?.pid;
+  });
+
+t.test(
+  'a node whose own connection closed is dead once its heartbeat is 4 s old, to a judge that has held its lock 10 s; one still connected is not',
+  { skip },
+  async (t) => {
+    const { schema, url } = freshSchema(t);
+    const judge = await openNode(t, url, 'node-judge');
+    const openedAt = Date.now();
+    const [gone, slow] = [await openNode(t, url, 'node-gone'), await openNode(t, url, 'node-slow')];
+    const [ofGone, ofSlow] = [storedRun('running'), storedRun('running')];
+    await gone.runs.insert(ofGone);
+    await slow.runs.insert(ofSlow);
+    await lockHolder('node-gone');
+    await lockHolder('node-slow');
+    // Both as a node whose last beat landed 5 s ago: past the lock rule's 4 s, short of the 10 s rule.
+    const beatsLate = () =>
+      sql(`UPDATE ${schema}.nodes SET heartbeat_at = now() - interval '5 seconds' WHERE id <> 'node-judge'`);
+    await beatsLate();
+    t.same(await judge.nodes.failOver('node-judge'), [], 'nothing while both hold their locks');
+
+    await gone.close();
+    await beatsLate();
+    // A judge that has held its lock less than 10 s knows no more than a database that just restarted.
+    if (Date.now() - openedAt < 9_000)
+      t.same(await judge.nodes.failOver('node-judge'), [], 'not yet: the judge has not held its lock 10 s');
+    const ended = await eventually(async () => {
+      await beatsLate();
+      const ended = await judge.nodes.failOver('node-judge');
+      return ended.length > 0 ? ended : undefined;
+    }, 30_000);
+    t.match(ended, [{ runId: ofGone.record.runId, nodeId: 'node-gone' }], 'the one whose connection closed');
+    t.match(await rowOf(schema, ofGone.record.runId), { status: 'interrupted', error_code: 'node_lost' });
+    t.equal((await rowOf(schema, ofSlow.record.runId)).status, 'running', 'the one still connected runs on');
+    await judge.nodes.heartbeat('node-judge');
+    t.match(
+      Object.fromEntries((await judge.nodes.list()).map((node) => [node.nodeId, node.state])),
+      { 'node-gone': 'dead', 'node-slow': 'alive', 'node-judge': 'alive' },
+      'daemon.info judges alike',
+    );
+  },
+);
+
+t.test('a node whose lock connection is cut takes its lock again on a new one', { skip }, async (t) => {
+  const { url } = freshSchema(t);
+  await openNode(t, url, 'node-cut');
+  const pid = await lockHolder('node-cut');
+  await sql('SELECT pg_terminate_backend($1)', [pid]);
+  const again = await eventually(async () => {
+    const holder = await lockHolder('node-cut');
+    return holder === pid ? undefined : holder;
+  });
+  t.not(again, pid, 'held again, by another connection');
+});
