@@ -106,7 +106,8 @@ export interface RunTable {
   /** Of these runs, the ones this node no longer holds (another node ended them); [] on a store of one node. */
   lost(runIds: readonly string[]): Promise<LeaseLostError[]>;
   /**
-   * Records where a finished run's retention files are, and nothing else: it never changes a status,
+   * Records where a finished run's retention files are (and, in a shared store, the summary the
+   * other nodes list it by: RunResults.retained), and nothing else: it never changes a status,
    * so a node may record them for a run another node ended. No-op on an unfinished run or one that
    * has them already.
    */
