@@ -236,7 +236,7 @@ async function startServing(
   const handlers: MethodHandlers & { 'rpc.discover': Handler<CallContext> } = {
     ...daemonHandlers(info, reloader, dashboardLogin),
     ...runHandlers(engine, router),
-    ...retainedHandlers(retained, router),
+    ...retainedHandlers(retained, router, store.retained),
     ...actionHandlers(catalog),
     ...serviceHandlers(catalog, services),
     'rpc.discover': async () => JSON.parse(openrpc()),

@@ -40,6 +40,17 @@ export function readRetainedRun(runsDir: string, dir: string): DirReading {
   return settled('retained', fromSummary(summary.fields, summary.mtimeMs, reader), reader);
 }
 
+/**
+ * What readRetainedRun would find in `<runsDir>/<dir>` once `summary` is there, without reading it again:
+ * the summary a daemon has just written lacks nothing, so nothing of the directory is looked at.
+ */
+export function retainedRunOf(runsDir: string, dir: string, summary: RetentionSummary): RetainedRun {
+  const built = fromSummary(summary, Date.now(), new RunDirReader(runsDir, dir));
+  // Only a summary without a status, or with one no run ends in, makes a problem: never one writeFinished wrote.
+  if (isProblem(built)) throw new Error(`the summary of ${dir} makes no retained run: ${built.message}`);
+  return built;
+}
+
 function settled(
   kind: 'retained' | 'incomplete',
   built: RetainedRun | RunDirProblem,

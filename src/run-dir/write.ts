@@ -10,6 +10,7 @@ import {
   type RunJson,
   type RunPlan,
 } from '../schema/run-dir.js';
+import type { RetainedRun } from '../schema/retained-run.js';
 import type { RunRecord } from '../schema/run.js';
 import { artifactEntries, listFiles } from './artifacts.js';
 import { runFiles } from './files.js';
@@ -19,6 +20,18 @@ export interface RunResults {
   summary: string;
   manifest: string;
   reports: string[];
+  /**
+   * The run as its node's retained index lists it, from the summary just written: a store that several
+   * nodes share keeps it, so that every node lists the run. Absent where no one needs it (an index rebuilt
+   * from the run directories, which are its own).
+   */
+  retained?: RetainedRun;
+}
+
+/** What writeFinished wrote: where the files are, and what retention-summary.json says. */
+export interface FinishedFiles {
+  results: RunResults;
+  summary: RetentionSummary;
 }
 
 /** A write of one file of a run directory failed (a full disk, an IO error); `file` says which. */
@@ -67,7 +80,10 @@ export const writeRunJson = (run: RunRecord, attempts: readonly AttemptRecord[])
  * Writes a finished run's run.json and artifact-manifest.json, then retention-summary.json last: its
  * presence means "finished and retained", so it goes only once the other two are durable.
  */
-export async function writeFinished(run: RunRecord, attempts: readonly AttemptRecord[]): Promise<RunResults> {
+export async function writeFinished(
+  run: RunRecord,
+  attempts: readonly AttemptRecord[],
+): Promise<FinishedFiles> {
   const status = terminalStatuses.find((terminal) => terminal === run.status);
   if (status === undefined) throw new Error(`a ${run.status} run has no retention summary`);
   let artifacts: ArtifactManifest['artifacts'];
@@ -109,5 +125,8 @@ export async function writeFinished(run: RunRecord, attempts: readonly AttemptRe
     artifactManifest: runFiles.manifest,
   };
   await writeRunFiles(run.runDir, [[runFiles.summary, summary]]);
-  return { summary: runFiles.summary, manifest: runFiles.manifest, reports: summary.reports };
+  return {
+    results: { summary: runFiles.summary, manifest: runFiles.manifest, reports: summary.reports },
+    summary,
+  };
 }

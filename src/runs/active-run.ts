@@ -3,7 +3,7 @@ import { background } from '../async/background.js';
 import { SerialQueue } from '../async/serial.js';
 import type { Logger } from '../log.js';
 import { runFiles } from '../run-dir/files.js';
-import { RunFileError, writeFinished, writeRunJson, type RunResults } from '../run-dir/write.js';
+import { RunFileError, writeRunJson, type RunResults } from '../run-dir/write.js';
 import type { RunEvent } from '../schema/run-event.js';
 import type { AttemptRecord, RunPlan } from '../schema/run-dir.js';
 import type { RunRecord, RunSpec, RunStatus } from '../schema/run.js';
@@ -13,6 +13,7 @@ import { EventLog } from './event-log.js';
 import { assertTransition } from './lifecycle.js';
 import type { OutputStream, RunningProcess } from './process.js';
 import type { ResolvedRetry } from './retry.js';
+import { writeRetained } from './write-retained.js';
 
 export type ErrorInfo = NonNullable<RunRecord['error']>;
 export type StopStatus = 'cancelled' | 'timed_out' | 'failed' | 'interrupted';
@@ -32,6 +33,8 @@ export interface ActiveRunParts {
 }
 
 export interface ActiveRunContext {
+  /** Real path of the runs directory, which the retained index names the run's directory within. */
+  runsDir: string;
   runs: RunTable;
   log: Logger;
   onEvent: (runId: string, event: RunEvent) => void;
@@ -262,7 +265,7 @@ export class ActiveRun {
     let final: RunRecord = { ...this.#record, ...patch, status, finishedAt: new Date().toISOString() };
     this.persist(async () => {
       try {
-        this.#results = await writeFinished(final, this.#attempts);
+        this.#results = await writeRetained(this.#context.runsDir, final, this.#attempts);
       } catch (error) {
         const file = error instanceof RunFileError ? error.file : `${runFiles.artifacts}/`;
         this.#context.onWriteFailed(this, file, error as Error);
@@ -301,7 +304,7 @@ export class ActiveRun {
     this.#record = verdict;
     let results: RunResults | null = null;
     this.persist(async () => {
-      results = await writeFinished(verdict, this.#attempts).catch((error: Error) => {
+      results = await writeRetained(this.#context.runsDir, verdict, this.#attempts).catch((error: Error) => {
         this.#context.log.warn('could not complete the directory of a run another node ended', {
           runId: this.runId,
           error,

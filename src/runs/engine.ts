@@ -301,6 +301,7 @@ export class RunEngine implements RunEventSource {
 
   #adopt(parts: ActiveRunParts): ActiveRun {
     const run = new ActiveRun(parts, {
+      runsDir: this.#options.runsDir,
       runs: this.#options.store.runs,
       log: this.#options.log,
       onEvent: (runId, event) => {

@@ -1,17 +1,17 @@
 // Crash recovery: taking over what a previous daemon left in the store and in the run directories.
 import { stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { readEvents, repairEventLog } from '../run-dir/events.js';
 import { runFiles } from '../run-dir/files.js';
 import { completePlan } from '../run-dir/plan.js';
 import { isProblem, RunDirReader } from '../run-dir/read.js';
-import { writeFinished } from '../run-dir/write.js';
 import type { RunRecord, RunStatus } from '../schema/run.js';
 import { isLeaseLost } from '../store/lease-lost.js';
 import type { RunTable, StoredRun } from '../store/store.js';
 import type { ActiveRun, ActiveRunParts } from './active-run.js';
 import { killAll, processesOfRun, terminateGroup } from './process-identity.js';
+import { relativeDir, writeRetained } from './write-retained.js';
 
 export interface RecoveryCounts {
   requeued: number;
@@ -35,8 +35,6 @@ export interface RecoveryHost {
   finishAs(run: ActiveRun, verdict: RunRecord): Promise<void>;
   onRetained(run: RunRecord): Promise<void>;
 }
-
-const relativeDir = (runsDir: string, runDir: string) => relative(runsDir, runDir).split(sep).join('/');
 
 /** An attempt's end in the event log of a run whose process ended with the daemon (or node) that ran it. */
 const interruptedEnd = (run: ActiveRun, attempt: number) => ({
@@ -169,7 +167,7 @@ async function complete(host: RecoveryHost, stored: StoredRun): Promise<boolean>
   const plan = completePlan(reader.plan(), dir);
   if (isProblem(plan) || plan.runId !== record.runId || reader.summary().state !== 'missing') return false;
   try {
-    const results = await writeFinished(record, stored.attempts);
+    const results = await writeRetained(host.runsDir, record, stored.attempts);
     await host.runs.recordResults(record.runId, results);
     await host.onRetained(record);
     return true;

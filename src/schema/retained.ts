@@ -21,10 +21,13 @@ export const retainedList = defineMethod({
   description:
     'Filters combine: status (any of), actionId, serviceId, labels (all of), since (finished at or after), ' +
     'until (finished before). Answered from an in-memory index of the run directories, which the daemon ' +
-    'builds at start-up and keeps current as runs finish and as other processes add or remove directories.',
+    'builds at start-up and keeps current as runs finish and as other processes add or remove directories. ' +
+    'In a cluster (a PostgreSQL store), merged with the finished runs of the other nodes, whose summaries ' +
+    'are in the database: every node lists every node\'s runs, also while a node is down, and a cursor ' +
+    'of one node is good on any other; skipped and incomplete count this node\'s directories.',
   params: RetainedListParams,
   result: RetainedListResult,
-  errors: ['list_cursor_invalid'],
+  errors: ['list_cursor_invalid', 'store_unavailable'],
   examples: [
     {
       name: 'the newest smoke runs',
@@ -38,10 +41,12 @@ export const retainedLatest = defineMethod({
   name: 'retained.latest',
   retrySafe: true,
   summary: 'The newest retained run that matches the filters, or null.',
-  description: 'Takes the filters of retained.list; incomplete directories are never the latest.',
+  description:
+    'Takes the filters of retained.list; incomplete directories are never the latest. In a cluster, the ' +
+    "latest of every node's runs, as retained.list lists them.",
   params: RetainedLatestParams,
   result: Nullable(RetainedRun),
-  errors: [],
+  errors: ['store_unavailable'],
   examples: [
     {
       name: 'the latest successful run',
@@ -153,7 +158,8 @@ export const retainedProblems = defineMethod({
     'symlinks or FIFOs in place of files, fields without a default of the wrong shape, directory names no run ' +
     'name can hold, two directories holding one run. Kept current by the same scans as retained.list, plus ' +
     'what the index rebuild at this start found. Such a directory is never fatal: it is left out, and ' +
-    'everything else is served.',
+    'everything else is served. In a cluster, each node answers for its own runs directory: ask the node ' +
+    'whose directories you mean (daemon.info lists them).',
   params: RetainedProblemsParams,
   result: RetainedProblemsResult,
   errors: ['list_cursor_invalid'],

@@ -44,6 +44,9 @@ const textMatch = (needle: string) => `(strpos(${fold('id')}, ${needle}) > 0
   OR EXISTS (SELECT 1 FROM jsonb_each_text(labels) l WHERE strpos(${fold("l.key || '=' || l.value")}, ${needle}) > 0)
   OR strpos(${fold("array_to_string(ARRAY(SELECT json_array_elements_text(record::json -> 'argv')), ' ')")}, ${needle}) > 0)`;
 
+/** The run as retained.list lists it, kept for the other nodes (postgres-retained.ts reads it). */
+const retainedColumn = (results: RunResults) => (results.retained ? JSON.stringify(results.retained) : null);
+
 /** `$1, $2, ...`: one placeholder for each of `count` values. */
 const positions = (count: number) => Array.from({ length: count }, (_, i) => `$${i + 1}`);
 
@@ -111,9 +114,17 @@ export class PostgresRunTable implements RunTable {
   // node ended it, so it can never change what the run's record says.
   async recordResults(runId: string, results: RunResults): Promise<void> {
     await this.#pool.query(
-      `UPDATE runs SET summary_path = $3, manifest_path = $4, reports = $5
+      `UPDATE runs SET summary_path = $3, manifest_path = $4, reports = $5, retained = $7
        WHERE id = $1 AND node_id = $2 AND summary_path IS NULL AND status <> ALL($6::text[])`,
-      [runId, this.#nodeId, results.summary, results.manifest, JSON.stringify(results.reports), UNFINISHED],
+      [
+        runId,
+        this.#nodeId,
+        results.summary,
+        results.manifest,
+        JSON.stringify(results.reports),
+        UNFINISHED,
+        retainedColumn(results),
+      ],
     );
   }
 
@@ -177,7 +188,11 @@ export class PostgresRunTable implements RunTable {
   }
 
   #columns(run: StoredRun) {
-    return { ...runColumns(run, this.#nodeId), attempts: JSON.stringify(run.attempts) };
+    return {
+      ...runColumns(run, this.#nodeId),
+      attempts: JSON.stringify(run.attempts),
+      retained: run.results ? retainedColumn(run.results) : null,
+    };
   }
 
   async #record(sql: string, params: unknown[]): Promise<RunRecord | undefined> {

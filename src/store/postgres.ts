@@ -11,6 +11,7 @@ import { DatabaseHealth, UNREACHABLE_CODES } from './postgres-health.js';
 import { migrate } from './postgres-migrations.js';
 import { NodeLock } from './postgres-node-lock.js';
 import { PostgresNodeTable } from './postgres-nodes.js';
+import { PostgresRetainedTable } from './postgres-retained.js';
 import { PostgresRunTable } from './postgres-runs.js';
 import type { PostgresTarget } from './postgres-url.js';
 import type { Store } from './store.js';
@@ -23,6 +24,7 @@ export class PostgresStore implements Store {
   readonly actions: PostgresDefinitionTable<Action>;
   readonly services: PostgresDefinitionTable<Service>;
   readonly nodes: PostgresNodeTable;
+  readonly retained: PostgresRetainedTable;
   readonly #pool: pg.Pool;
   readonly #lock: NodeLock;
 
@@ -33,6 +35,7 @@ export class PostgresStore implements Store {
     this.actions = new PostgresDefinitionTable<Action>(pool, 'actions');
     this.services = new PostgresDefinitionTable<Service>(pool, 'services');
     this.nodes = new PostgresNodeTable(pool, lock);
+    this.retained = new PostgresRetainedTable(pool, nodeId);
   }
 
   /**
