@@ -11,6 +11,7 @@ import { DatabaseHealth, UNREACHABLE_CODES } from './postgres-health.js';
 import { migrate } from './postgres-migrations.js';
 import { PostgresNodeTable } from './postgres-nodes.js';
 import { PostgresRunTable } from './postgres-runs.js';
+import { PostgresServiceLeaseTable } from './postgres-service-leases.js';
 import type { PostgresTarget } from './postgres-url.js';
 import type { Store } from './store.js';
 
@@ -22,6 +23,7 @@ export class PostgresStore implements Store {
   readonly actions: PostgresDefinitionTable<Action>;
   readonly services: PostgresDefinitionTable<Service>;
   readonly nodes: PostgresNodeTable;
+  readonly serviceLeases: PostgresServiceLeaseTable;
   readonly #pool: pg.Pool;
 
   private constructor(pool: pg.Pool, nodeId: string) {
@@ -30,6 +32,7 @@ export class PostgresStore implements Store {
     this.actions = new PostgresDefinitionTable<Action>(pool, 'actions');
     this.services = new PostgresDefinitionTable<Service>(pool, 'services');
     this.nodes = new PostgresNodeTable(pool);
+    this.serviceLeases = new PostgresServiceLeaseTable(pool);
   }
 
   /**
