@@ -639,7 +639,7 @@ export type ServiceState = "stopped" | "starting" | "running" | "degraded" | "fa
 export type ServiceStatus = {
   name: ServiceName;
   state: ServiceState;
-  /** In a cluster (the PostgreSQL store), the node that supervises the service and answered for it; absent on one daemon alone. */
+  /** In a cluster (the PostgreSQL store), the node that answered for the service: its supervisor, or, when no live node supervises it, the node asked. Absent on one daemon alone. */
   nodeId?: string;
   actions: Array<{
     action: ActionName;

@@ -214,6 +214,8 @@ async function startServing(
   const catalog = new Catalog(store);
   const supervision = store.serviceLeases && { leases: store.serviceLeases, nodeId };
   const services = new ServiceManager(engine, catalog, log, supervision);
+  // Before this node beats again, so that no takeover of its own starts a service while this cancels.
+  await services.startAfresh();
   if (loaded.declared) {
     const changes = await applyDeclared(loaded.declared, catalog, services);
     log.info('applied the config file', { file: loaded.declared.file, ...changes });

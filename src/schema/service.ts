@@ -81,8 +81,8 @@ export const ServiceStatus = Type.Object(
     nodeId: Type.Optional(
       Type.String({
         description:
-          'In a cluster (the PostgreSQL store), the node that supervises the service and answered for it; ' +
-          'absent on one daemon alone.',
+          'In a cluster (the PostgreSQL store), the node that answered for the service: its supervisor, ' +
+          'or, when no live node supervises it, the node asked. Absent on one daemon alone.',
       }),
     ),
     actions: Type.Array(

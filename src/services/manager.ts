@@ -8,8 +8,8 @@ import { isTerminal } from '../runs/lifecycle.js';
 import { retryDelayMs } from '../runs/retry.js';
 import type { RunStatus } from '../schema/run.js';
 import type { ServiceStatus } from '../schema/service.js';
-import type { ServiceLeaseTable } from '../store/store.js';
 import type { Catalog } from './catalog.js';
+import { ServiceLeases, type Supervision } from './leases.js';
 import { resolveServiceAction, type ResolvedServiceAction } from './policy.js';
 import { SupervisedElsewhere } from './supervised-elsewhere.js';
 
@@ -39,19 +39,19 @@ interface Generation {
   epoch: number | null;
 }
 
-/** How the nodes of a cluster share the services: the store's leases, and which node this is. */
-export interface Supervision {
-  leases: ServiceLeaseTable;
-  nodeId: string;
-}
-
 const FAILURES: readonly RunStatus[] = ['failed', 'timed_out', 'interrupted'];
+
+/** Why a node cancels its runs of a service it no longer supervises. */
+const movedAway = (service: string) => ({
+  reason: 'cancelled' as const,
+  message: `service ${service} is supervised afresh by a node of the cluster`,
+});
 
 export class ServiceManager {
   readonly #engine: RunEngine;
   readonly #catalog: Catalog;
   readonly #log: Logger;
-  readonly #supervision: Supervision | undefined;
+  readonly #leases: ServiceLeases;
   readonly #generations = new Map<string, Generation>();
   // start, stop, restart and delete of one service run one at a time, so two starts never make two sets of runs.
   readonly #serially = new KeyedSerialQueue<string>();
@@ -65,13 +65,13 @@ export class ServiceManager {
     this.#engine = engine;
     this.#catalog = catalog;
     this.#log = log;
-    this.#supervision = supervision;
+    this.#leases = new ServiceLeases(supervision);
   }
 
   start(name: string, replaceExistingJobs = true): Promise<ServiceStatus> {
     return this.#serially.run(name, async () => {
       await this.#definitionOf(name);
-      const epoch = await this.#claim(name, true);
+      const epoch = await this.#leases.claim(name, true);
       return this.#startNow(name, replaceExistingJobs, epoch);
     });
   }
@@ -79,7 +79,7 @@ export class ServiceManager {
   stop(name: string, removeJobs = false): Promise<ServiceStatus> {
     return this.#serially.run(name, async () => {
       await this.#catalog.getService(name);
-      await this.#claim(name, false);
+      await this.#leases.claim(name, false);
       return this.#stopNow(name, removeJobs);
     });
   }
@@ -133,7 +133,7 @@ export class ServiceManager {
   restart(name: string): Promise<ServiceStatus> {
     return this.#serially.run(name, async () => {
       await this.#definitionOf(name);
-      const epoch = await this.#claim(name, true);
+      const epoch = await this.#leases.claim(name, true);
       await this.#stopNow(name, false);
       return this.#startNow(name, true, epoch);
     });
@@ -142,7 +142,7 @@ export class ServiceManager {
   delete(name: string): Promise<boolean> {
     return this.#serially.run(name, async () => {
       await this.#catalog.getService(name);
-      await this.#answerHere(name);
+      await this.#leases.answerHere(name);
       await this.#retire(name);
       await this.#engine.cancelService(name);
       this.#generations.delete(name);
@@ -152,7 +152,7 @@ export class ServiceManager {
 
   async status(name: string): Promise<ServiceStatus> {
     await this.#catalog.getService(name);
-    await this.#answerHere(name);
+    await this.#leases.answerHere(name);
     return this.#status(name);
   }
 
@@ -162,10 +162,13 @@ export class ServiceManager {
    * and stay in the index, to be read.
    */
   async takeOver(): Promise<void> {
-    if (!this.#supervision || this.#closed) return;
-    const { leases, nodeId } = this.#supervision;
-    for (const { service, epoch } of await leases.takeOver(nodeId)) {
-      this.#log.warn('took over a service whose supervisor is gone', { service, nodeId, epoch });
+    if (this.#closed) return;
+    for (const { service, epoch } of await this.#leases.takeOver()) {
+      this.#log.warn('took over a service whose supervisor is gone', {
+        service,
+        nodeId: this.#leases.nodeId,
+        epoch,
+      });
       await this.#serially
         // Shutting down meanwhile: the lease goes back with the others once the runs have stopped.
         .run(service, async () => void (this.#closed || (await this.#startNow(service, false, epoch))))
@@ -181,57 +184,43 @@ export class ServiceManager {
    * and its runs here are cancelled, so that one node at a time runs it.
    */
   async checkLeases(): Promise<void> {
-    if (!this.#supervision) return;
-    const { leases, nodeId } = this.#supervision;
     const held = [...this.#generations]
       .filter(([, generation]) => !generation.stopped && generation.epoch !== null)
       .map(([service, generation]) => ({ service, epoch: generation.epoch!, generation }));
-    const lost = new Set(await leases.lost(nodeId, held));
+    const lost = await this.#leases.lost(held);
     for (const { service, epoch, generation } of held) {
       if (!lost.has(service)) continue;
       await this.#serially.run(service, async () => {
         // Started again or stopped meanwhile: that call settled the lease.
         if (this.#generations.get(service) !== generation || generation.stopped) return;
-        this.#log.warn('service lease lost', { service, nodeId, epoch });
+        this.#log.warn('service lease lost', { service, nodeId: this.#leases.nodeId, epoch });
         await this.#retire(service);
-        await this.#engine.cancelService(service, {
-          reason: 'cancelled',
-          message: `service ${service} is supervised by another node now`,
-        });
+        await this.#engine.cancelService(service, movedAway(service));
       });
     }
   }
 
-  /** In a cluster, at shutdown once the runs have stopped: another node takes the services at its next heartbeat. */
-  async releaseLeases(): Promise<void> {
-    if (this.#supervision) await this.#supervision.leases.release(this.#supervision.nodeId);
-  }
-
   /**
-   * Takes the service's lease for this node (a new epoch) and sets whether it is wanted running; throws
-   * SupervisedElsewhere when another live node holds it. Null on a store of one node.
+   * In a cluster, at start, before the queue opens: the leases a previous life of this node held go back
+   * (it supervises nothing yet), and the service runs it left queued are cancelled, so that each service
+   * wanted running is started once more, by one node's takeover, with fresh runs and none beside them.
    */
-  async #claim(name: string, isWanted: boolean): Promise<number | null> {
-    if (!this.#supervision) return null;
-    const { leases, nodeId } = this.#supervision;
-    const claim = await leases.claim(name, nodeId, isWanted);
-    if ('holder' in claim) throw new SupervisedElsewhere(name, claim.holder);
-    return claim.held.epoch;
+  async startAfresh(): Promise<void> {
+    if (this.#leases.nodeId === undefined) return;
+    await this.#leases.release();
+    for (const { spec } of await this.#catalog.listServices())
+      await this.#engine.cancelService(spec.name, movedAway(spec.name));
   }
 
-  /** Throws SupervisedElsewhere when another live node holds the service's lease: that node answers for it. */
-  async #answerHere(name: string): Promise<void> {
-    if (!this.#supervision) return;
-    const { leases, nodeId } = this.#supervision;
-    const holder = await leases.holder(name);
-    if (holder !== undefined && holder !== nodeId) throw new SupervisedElsewhere(name, holder);
+  /** In a cluster, at shutdown once the runs have stopped: another node takes the services at its next heartbeat. */
+  releaseLeases(): Promise<void> {
+    return this.#leases.release();
   }
 
   /** Whether this node still holds the generation's lease: asked before each restart, a fenced step. */
-  async #stillHeld(name: string, generation: Generation): Promise<boolean> {
-    if (!this.#supervision || generation.epoch === null) return true;
-    const { leases, nodeId } = this.#supervision;
-    return (await leases.lost(nodeId, [{ service: name, epoch: generation.epoch }])).length === 0;
+  async #isStillHeld(name: string, generation: Generation): Promise<boolean> {
+    if (generation.epoch === null) return true;
+    return !(await this.#leases.lost([{ service: name, epoch: generation.epoch }])).has(name);
   }
 
   /**
@@ -333,7 +322,7 @@ export class ServiceManager {
    * starts nothing; the lease check after its next heartbeat ends the generation.
    */
   async #relaunch(name: string, generation: Generation, slot: ActionSlot): Promise<void> {
-    if (await this.#stillHeld(name, generation)) return this.#launch(name, generation, slot);
+    if (await this.#isStillHeld(name, generation)) return this.#launch(name, generation, slot);
     slot.nextRestartAt = null;
     this.#log.warn('service lease lost; not restarting', { service: name, action: slot.policy.action });
   }
@@ -376,8 +365,13 @@ export class ServiceManager {
         };
       }),
     );
-    const supervisor = this.#supervision ? { nodeId: this.#supervision.nodeId } : {};
-    return { name, state: stateOf(generation, actions), ...supervisor, actions };
+    const { nodeId } = this.#leases;
+    return {
+      name,
+      state: stateOf(generation, actions),
+      ...(nodeId === undefined ? {} : { nodeId }),
+      actions,
+    };
   }
 }
 

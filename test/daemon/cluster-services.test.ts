@@ -282,3 +282,33 @@ t.test('two nodes starting together autostart a marked service once', { skip }, 
     'one run of the service',
   );
 });
+
+t.test(
+  'a supervisor killed and restarted before it is judged dead gives its services up, and one node supervises them again',
+  { skip },
+  async (t) => {
+    const { schema, url, a, idA, clientA, clientB } = await twoNodes(t);
+    await defineWeb(clientA);
+    await clientA.service.start({ name: 'web' });
+    const before = await runningRun(t, clientA, idA);
+
+    await a.stop('SIGKILL');
+    const again = await startDaemon(t, { home: a.home, args: ['--store', url] });
+    t.equal(await nodeIdOf(again), idA, 'the same node, alive again within the threshold');
+    const after = await eventually(async () => {
+      const status = await statusNow(clientB);
+      return status?.state === 'running' && status.actions[0]?.pid ? status : undefined;
+    }, TAKEOVER_DEADLINE_MS);
+    await runningRun(t, clientB, after.nodeId!);
+    t.not(after.actions[0]!.runId, before.actions[0]!.runId, 'started again, with a fresh run');
+    t.same(
+      (await runsOf(schema, 'web')).filter(isActive).map((run) => run.id),
+      [after.actions[0]!.runId],
+      'one run of the service',
+    );
+    t.match(await clientB.run.status({ runId: before.actions[0]!.runId! }), {
+      status: 'interrupted',
+      error: { reason: 'daemon_restart' },
+    });
+  },
+);
