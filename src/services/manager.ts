@@ -207,9 +207,10 @@ export class ServiceManager {
    */
   async startAfresh(): Promise<void> {
     if (this.#leases.nodeId === undefined) return;
-    await this.#leases.release();
     for (const { spec } of await this.#catalog.listServices())
       await this.#engine.cancelService(spec.name, movedAway(spec.name));
+    // Cancelled first, then handed back: a node that takes a service over at once finds nothing of it queued here.
+    await this.#leases.release();
   }
 
   /** In a cluster, at shutdown once the runs have stopped: another node takes the services at its next heartbeat. */

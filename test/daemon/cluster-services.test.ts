@@ -312,3 +312,42 @@ t.test(
     });
   },
 );
+
+t.test(
+  'a service run its supervisor left queued is cancelled when that node starts again, and never runs beside the new one',
+  { skip },
+  async (t) => {
+    const { schema, url } = freshSchema(t);
+    const args = ['--store', url, '--max-concurrent', '1'];
+    const a = await startDaemon(t, { args });
+    const b = await startDaemon(t, { args: ['--store', url] });
+    const idA = await nodeIdOf(a);
+    const [clientA, clientB] = await Promise.all([a.client(), b.client()]);
+    await defineWeb(clientA);
+    // The one slot of node a taken, so the service's run waits in its queue.
+    const { runId: blocker } = await clientA.run.start({ argv: ['sleep', '600'] });
+    await eventually(async () =>
+      (await clientA.run.status({ runId: blocker })).status === 'running' ? true : undefined,
+    );
+    const started = await clientA.service.start({ name: 'web' });
+    const queued = started.actions[0]!.runId!;
+    t.match(await clientA.run.status({ runId: queued }), { status: 'queued', nodeId: idA });
+
+    await a.stop('SIGKILL');
+    await startDaemon(t, { home: a.home, args });
+    const after = await eventually(async () => {
+      const status = await statusNow(clientB);
+      return status?.state === 'running' && status.actions[0]?.pid ? status : undefined;
+    }, TAKEOVER_DEADLINE_MS);
+    await runningRun(t, clientB, after.nodeId!);
+    t.match(await clientB.run.status({ runId: queued }), {
+      status: 'cancelled',
+      error: { message: /supervised afresh/ },
+    });
+    t.same(
+      (await runsOf(schema, 'web')).filter(isActive).map((run) => run.id),
+      [after.actions[0]!.runId],
+      'one run of the service, the new one',
+    );
+  },
+);
