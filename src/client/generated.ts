@@ -639,6 +639,8 @@ export type ServiceState = "stopped" | "starting" | "running" | "degraded" | "fa
 export type ServiceStatus = {
   name: ServiceName;
   state: ServiceState;
+  /** In a cluster (the PostgreSQL store), the node that answered for the service: its supervisor, or, when no live node supervises it, the node asked. Absent on one daemon alone. */
+  nodeId?: string;
   actions: Array<{
     action: ActionName;
     runId: RunId | null;
@@ -958,7 +960,7 @@ export class ConfigInvalidError extends RpcError {}
 /** daemon.reloadConfig on a daemon that has no config file to read again. (code 1502) */
 export class ConfigNotSetError extends RpcError {}
 
-/** A call about a run of another node of the cluster, which this node forwards there, while that node is dead or stopped, cannot be connected to within 3 s, does not answer, or lost the connection during the call. (code 1601) */
+/** A call about a run of another node of the cluster, or a service another node supervises, which this node forwards there, while that node is dead or stopped, cannot be connected to within 3 s, does not answer, or lost the connection during the call. (code 1601) */
 export class NodeUnavailableError extends RpcError {}
 
 /** run.start arrived after SIGINT/SIGTERM; retry against the next daemon. (code 1901) */

@@ -29,6 +29,7 @@ import { ServiceManager } from '../services/manager.js';
 import type { CallContext, MethodHandlers } from './methods/types.js';
 import { RpcDispatcher, type Handler } from './rpc.js';
 import { RunRouter } from './run-router.js';
+import { ServiceRouter } from './service-router.js';
 import { ConfigReloader } from './reload.js';
 import { Resources } from './resources.js';
 import { startServer } from './server.js';
@@ -211,7 +212,10 @@ async function startServing(
     return { url: `${origin}/login/${code}`, expiresAt: new Date(expiresAt).toISOString() };
   };
   const catalog = new Catalog(store);
-  const services = new ServiceManager(engine, catalog, log);
+  const supervision = store.serviceLeases && { leases: store.serviceLeases, nodeId };
+  const services = new ServiceManager(engine, catalog, log, supervision);
+  // Before this node beats again, so that no takeover of its own starts a service while this cancels.
+  await services.startAfresh();
   if (loaded.declared) {
     const changes = await applyDeclared(loaded.declared, catalog, services);
     log.info('applied the config file', { file: loaded.declared.file, ...changes });
@@ -238,7 +242,7 @@ async function startServing(
     ...runHandlers(engine, router),
     ...retainedHandlers(retained, router, store.retained),
     ...actionHandlers(catalog),
-    ...serviceHandlers(catalog, services),
+    ...serviceHandlers(catalog, services, new ServiceRouter(peers)),
     'rpc.discover': async () => JSON.parse(openrpc()),
   };
   const dispatcher = new RpcDispatcher<CallContext>(
@@ -274,7 +278,7 @@ async function startServing(
   );
   url = server.url;
   const node = { nodeId, url: config.advertiseUrl ?? url, version, startedAt };
-  const duties = clusterDuties(store.nodes, engine, nodeId, log);
+  const duties = clusterDuties(store.nodes, engine, services, nodeId, log);
   joined(resources.add('node', await joinCluster(store.nodes, node, log, duties), (node) => node.close()));
   const daemonJson = join(stateDir, DAEMON_FILE);
   await writeJsonAtomic(daemonJson, { url, ...daemonIdentity(), version, startedAt });
@@ -283,6 +287,8 @@ async function startServing(
   // while clients are still connected to see them end; services stop first, so no restart policy
   // answers those cancels.
   engine.startQueue();
+  // Handed back once the runs have stopped, so that the node that takes a service over finds none running.
+  resources.add('service leases', services, (services) => services.releaseLeases());
   resources.add('runs', engine, (engine) => engine.close());
   resources.add('services', services, (services) => services.close());
   log.info('daemon started', { url, runsDir, stateDir, pid: process.pid, nodeId });

@@ -13,6 +13,7 @@ import { errorRegistry, RunyardError, type ErrorReason } from '../schema/errors.
 import { withOutputBytes } from '../run-dir/output-bytes.js';
 import type { RunEvent } from '../schema/run-event.js';
 import { FORWARDED_BY_HEADER, PROTOCOL } from '../schema/transport.js';
+import { nodeUnavailable, type Owner, type RunOwner } from './node-unavailable.js';
 
 // A peer that takes longer than this to accept a connection is as good as down to a client waiting on it.
 const CONNECT_DEADLINE_MS = 3_000;
@@ -21,12 +22,6 @@ const CONNECT_DEADLINE_MS = 3_000;
 const PING_INTERVAL_MS = 10_000;
 // Under the SDK's own 30 s call timeout, so that a client of this node hears node_unavailable, not silence.
 const ANSWER_DEADLINE_MS = 20_000;
-
-/** A run of another node, as a forwarded call names it. */
-export interface Owner {
-  runId: string;
-  nodeId: string;
-}
 
 /** Where a relayed subscription's events go. */
 export interface RelaySink {
@@ -70,7 +65,7 @@ export class Peers {
   }
 
   /** Subscribes to the run's events at its node and relays them to `sink` until stopped or lost. */
-  async subscribe(owner: Owner, params: object, sink: RelaySink): Promise<Relay> {
+  async subscribe(owner: RunOwner, params: object, sink: RelaySink): Promise<Relay> {
     const peer = await this.#peer(owner);
     return peer.subscribe(owner, params, sink);
   }
@@ -86,12 +81,10 @@ export class Peers {
     const known = this.#peers.get(owner.nodeId);
     if (known?.isConnected) return known;
     const node = (await this.#nodes()).find((node) => node.nodeId === owner.nodeId);
-    const unavailable = (url: string, cause: string) =>
-      new RunyardError('node_unavailable', { runId: owner.runId, nodeId: owner.nodeId, url, cause });
-    if (this.#isClosed) throw unavailable(node?.url ?? 'unknown', 'this node is shutting down');
-    if (!node) throw unavailable('unknown', 'the cluster has no such node');
+    if (this.#isClosed) throw nodeUnavailable(owner, node?.url ?? 'unknown', 'this node is shutting down');
+    if (!node) throw nodeUnavailable(owner, 'unknown', 'the cluster has no such node');
     if (node.state !== 'alive')
-      throw unavailable(node.url, `it is ${node.state} (last heartbeat ${node.lastHeartbeatAt})`);
+      throw nodeUnavailable(owner, node.url, `it is ${node.state} (last heartbeat ${node.lastHeartbeatAt})`);
     if (known && !known.isClosed && known.url === node.url) return known;
     // A node restarted at another URL: its old connection, if any, is of no use.
     if (known) background(known.close(), this.#log, 'closing a peer connection failed', { url: known.url });
@@ -146,7 +139,7 @@ class Peer {
     }
   }
 
-  async subscribe(owner: Owner, params: object, sink: RelaySink): Promise<Relay> {
+  async subscribe(owner: RunOwner, params: object, sink: RelaySink): Promise<Relay> {
     const connection = await this.#connection(owner);
     let answer: { subscriptionId: string; nextSeq: number };
     this.#subscribing++;
@@ -269,12 +262,7 @@ class Peer {
             ? error.message
             : undefined;
     if (cause === undefined) return error;
-    return new RunyardError('node_unavailable', {
-      runId: owner.runId,
-      nodeId: owner.nodeId,
-      url: this.url,
-      cause,
-    });
+    return nodeUnavailable(owner, this.url, cause);
   }
 }
 

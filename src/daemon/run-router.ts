@@ -5,7 +5,8 @@ import { isTerminal } from '../runs/lifecycle.js';
 import { RunyardError } from '../schema/errors.js';
 import type { RunRecord } from '../schema/run.js';
 import type { CallContext } from './methods/types.js';
-import type { CallLimits, Owner, Peers } from './peers.js';
+import type { RunOwner } from './node-unavailable.js';
+import type { CallLimits, Peers } from './peers.js';
 import type { SubscriptionHub } from './subscriptions.js';
 
 // A wait whose owner is unreachable reads the run from the database this often: one query a second per
@@ -127,7 +128,7 @@ export class RunRouter {
    * record says, so that no call travels on; a run unknown here is left to the local answer (run_not_found,
    * or a retained run directory named by its path).
    */
-  async #ownerOf(runId: string, call: CallContext): Promise<Owner | undefined> {
+  async #ownerOf(runId: string, call: CallContext): Promise<RunOwner | undefined> {
     if (!this.#peers || call.isForwarded) return undefined;
     let run: RunRecord;
     try {

@@ -185,11 +185,19 @@ export const errorRegistry = {
   },
   node_unavailable: {
     code: 1601,
-    message: 'run {runId} is on node {nodeId} ({url}), which is not reachable: {cause}',
-    data: Type.Object({ runId: Type.String(), nodeId: Type.String(), url: Type.String(), cause: Type.String() }),
+    message: '{subject} is on node {nodeId} ({url}), which is not reachable: {cause}',
+    data: Type.Object({
+      subject: Type.String({ description: '"run RUN_ID" or "service NAME": what the call was about.' }),
+      runId: Type.Optional(Type.String()),
+      service: Type.Optional(Type.String()),
+      nodeId: Type.String(),
+      url: Type.String(),
+      cause: Type.String(),
+    }),
     description:
-      "A call about a run of another node of the cluster, which this node forwards there, while that node is " +
-      'dead or stopped, cannot be connected to within 3 s, does not answer, or lost the connection during the call.',
+      'A call about a run of another node of the cluster, or a service another node supervises, which this ' +
+      'node forwards there, while that node is dead or stopped, cannot be connected to within 3 s, does not ' +
+      'answer, or lost the connection during the call.',
   },
   daemon_shutting_down: {
     code: 1901,

@@ -78,6 +78,13 @@ export const ServiceStatus = Type.Object(
   {
     name: ServiceName,
     state: ServiceState,
+    nodeId: Type.Optional(
+      Type.String({
+        description:
+          'In a cluster (the PostgreSQL store), the node that answered for the service: its supervisor, ' +
+          'or, when no live node supervises it, the node asked. Absent on one daemon alone.',
+      }),
+    ),
     actions: Type.Array(
       Type.Object(
         {
@@ -186,7 +193,7 @@ export const serviceDelete = defineMethod({
   summary: 'Stop a service (cancelling its active runs) and delete it. Its runs stay, with their serviceId.',
   params: NameRef,
   result: Type.Object({ deleted: Type.Boolean() }, { additionalProperties: false }),
-  errors: ['service_not_found', 'store_unavailable'],
+  errors: ['service_not_found', 'store_unavailable', 'node_unavailable'],
   retrySafe: true,
   examples: [{ name: 'delete web', params: { name: 'web' }, result: { deleted: true } }],
 });
@@ -209,7 +216,7 @@ export const serviceStart = defineMethod({
     { additionalProperties: false },
   ),
   result: ServiceStatus,
-  errors: ['service_not_found', 'action_not_found', 'store_unavailable'],
+  errors: ['service_not_found', 'action_not_found', 'store_unavailable', 'node_unavailable'],
   examples: [{ name: 'start web', params: { name: 'web', replaceExistingJobs: true }, result: webRunning }],
 });
 
@@ -229,7 +236,7 @@ export const serviceStop = defineMethod({
     { additionalProperties: false },
   ),
   result: ServiceStatus,
-  errors: ['service_not_found'],
+  errors: ['service_not_found', 'node_unavailable'],
   retrySafe: true,
   examples: [
     {
@@ -249,7 +256,7 @@ export const serviceRestart = defineMethod({
   summary: 'Stop the service, then start it with replaceExistingJobs.',
   params: NameRef,
   result: ServiceStatus,
-  errors: ['service_not_found', 'action_not_found', 'store_unavailable'],
+  errors: ['service_not_found', 'action_not_found', 'store_unavailable', 'node_unavailable'],
   examples: [{ name: 'restart web', params: { name: 'web' }, result: webRunning }],
 });
 
@@ -258,7 +265,7 @@ export const serviceStatus = defineMethod({
   summary: "The service's state and, per action, its current run, uptime, restarts and last failure.",
   params: NameRef,
   result: ServiceStatus,
-  errors: ['service_not_found'],
+  errors: ['service_not_found', 'node_unavailable'],
   retrySafe: true,
   examples: [{ name: 'web is running', params: { name: 'web' }, result: webRunning }],
 });

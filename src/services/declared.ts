@@ -7,6 +7,7 @@ import { RunyardError } from '../schema/errors.js';
 import type { ServiceSpec } from '../schema/service.js';
 import type { Catalog } from './catalog.js';
 import type { ServiceManager } from './manager.js';
+import { SupervisedElsewhere } from './supervised-elsewhere.js';
 
 export interface Declared {
   /** The file, for the error's message. */
@@ -54,11 +55,35 @@ export async function applyDeclared(
   for (const spec of [...actions.added, ...actions.updated]) await catalog.setAction(spec, 'config');
   for (const spec of [...servicePlan.added, ...servicePlan.updated]) await catalog.setService(spec, 'config');
   // As supervisorctl's update does: a running service whose definition changed restarts with the new one.
-  for (const { name } of servicePlan.updated)
-    if ((await services.status(name)).state !== 'stopped') await services.restart(name);
-  for (const name of servicePlan.removed) await services.delete(name);
+  for (const { name } of servicePlan.updated) await restartIfActive(services, name);
+  for (const name of servicePlan.removed) await deleteService(services, catalog, name);
   for (const name of actions.removed) await catalog.deleteAction(name);
   return { actions: changes(actions), services: changes(servicePlan) };
+}
+
+/**
+ * In a cluster, a service another node supervises is that node's to restart (its reload of the file, or
+ * service.restart through any node): this node does not supervise it, so it has nothing to restart.
+ */
+async function restartIfActive(services: ServiceManager, name: string): Promise<void> {
+  try {
+    if ((await services.status(name)).state !== 'stopped') await services.restart(name);
+  } catch (error) {
+    if (!(error instanceof SupervisedElsewhere)) throw error;
+  }
+}
+
+/**
+ * In a cluster, a service another node supervises is deleted from the catalog, and with it its lease:
+ * its supervisor finds the lease gone after its next heartbeat and stops it.
+ */
+async function deleteService(services: ServiceManager, catalog: Catalog, name: string): Promise<void> {
+  try {
+    await services.delete(name);
+  } catch (error) {
+    if (!(error instanceof SupervisedElsewhere)) throw error;
+    await catalog.deleteService(name);
+  }
 }
 
 type Definition<S> = { spec: S; source: 'rpc' | 'config' };

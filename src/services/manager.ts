@@ -1,4 +1,5 @@
-// Services at run time: one run per action, restart policies with backoff and a start limit, clean restarts.
+// Services at run time: one run per action, restart policies with backoff and a start limit, clean restarts;
+// in a cluster, only for the services whose lease this node holds.
 import { background } from '../async/background.js';
 import { KeyedSerialQueue } from '../async/serial.js';
 import type { Logger } from '../log.js';
@@ -8,7 +9,9 @@ import { retryDelayMs } from '../runs/retry.js';
 import type { RunStatus } from '../schema/run.js';
 import type { ServiceStatus } from '../schema/service.js';
 import type { Catalog } from './catalog.js';
+import { ServiceLeases, type Supervision } from './leases.js';
 import { resolveServiceAction, type ResolvedServiceAction } from './policy.js';
+import { SupervisedElsewhere } from './supervised-elsewhere.js';
 
 type LastFailure = ServiceStatus['actions'][number]['lastFailure'];
 
@@ -32,36 +35,64 @@ interface Generation {
   starting: boolean;
   failed: boolean;
   stopped: boolean;
+  /** The epoch of this node's lease of the service; null on a store of one node, which has no leases. */
+  epoch: number | null;
 }
 
 const FAILURES: readonly RunStatus[] = ['failed', 'timed_out', 'interrupted'];
+
+/** Why a node cancels its runs of a service it no longer supervises. */
+const movedAway = (service: string) => ({
+  reason: 'cancelled' as const,
+  message: `service ${service} is supervised afresh by a node of the cluster`,
+});
 
 export class ServiceManager {
   readonly #engine: RunEngine;
   readonly #catalog: Catalog;
   readonly #log: Logger;
+  readonly #leases: ServiceLeases;
   readonly #generations = new Map<string, Generation>();
   // start, stop, restart and delete of one service run one at a time, so two starts never make two sets of runs.
   readonly #serially = new KeyedSerialQueue<string>();
   #closed = false;
 
-  constructor(engine: RunEngine, catalog: Catalog, log: Logger) {
+  /**
+   * Without `supervision` (SQLite, memory) this daemon supervises every service. With it, a call about a
+   * service whose lease another live node holds throws SupervisedElsewhere, for the daemon to forward.
+   */
+  constructor(engine: RunEngine, catalog: Catalog, log: Logger, supervision?: Supervision) {
     this.#engine = engine;
     this.#catalog = catalog;
     this.#log = log;
+    this.#leases = new ServiceLeases(supervision);
   }
 
   start(name: string, replaceExistingJobs = true): Promise<ServiceStatus> {
-    return this.#serially.run(name, () => this.#startNow(name, replaceExistingJobs));
+    return this.#serially.run(name, async () => {
+      await this.#definitionOf(name);
+      const epoch = await this.#leases.claim(name, true);
+      return this.#startNow(name, replaceExistingJobs, epoch);
+    });
   }
 
   stop(name: string, removeJobs = false): Promise<ServiceStatus> {
-    return this.#serially.run(name, () => this.#stopNow(name, removeJobs));
+    return this.#serially.run(name, async () => {
+      await this.#catalog.getService(name);
+      await this.#leases.claim(name, false);
+      return this.#stopNow(name, removeJobs);
+    });
   }
 
-  async #startNow(name: string, replaceExistingJobs: boolean): Promise<ServiceStatus> {
+  /** The service, once it and every action it names are found. */
+  async #definitionOf(name: string) {
     const service = await this.#catalog.getService(name);
     for (const { action } of service.spec.actions) await this.#catalog.getAction(action);
+    return service;
+  }
+
+  async #startNow(name: string, replaceExistingJobs: boolean, epoch: number | null): Promise<ServiceStatus> {
+    const service = await this.#definitionOf(name);
     await this.#retire(name);
     const generation: Generation = {
       slots: service.spec.actions.map((policy) => ({
@@ -75,6 +106,7 @@ export class ServiceManager {
       starting: true,
       failed: false,
       stopped: false,
+      epoch,
     };
     this.#generations.set(name, generation);
     try {
@@ -100,14 +132,17 @@ export class ServiceManager {
   /** Stop, then start with replacement, as one step: no other start of the service gets in between. */
   restart(name: string): Promise<ServiceStatus> {
     return this.#serially.run(name, async () => {
+      await this.#definitionOf(name);
+      const epoch = await this.#leases.claim(name, true);
       await this.#stopNow(name, false);
-      return this.#startNow(name, true);
+      return this.#startNow(name, true, epoch);
     });
   }
 
   delete(name: string): Promise<boolean> {
     return this.#serially.run(name, async () => {
       await this.#catalog.getService(name);
+      await this.#leases.answerHere(name);
       await this.#retire(name);
       await this.#engine.cancelService(name);
       this.#generations.delete(name);
@@ -117,7 +152,76 @@ export class ServiceManager {
 
   async status(name: string): Promise<ServiceStatus> {
     await this.#catalog.getService(name);
+    await this.#leases.answerHere(name);
     return this.#status(name);
+  }
+
+  /**
+   * In a cluster, after each heartbeat: takes the leases of services wanted running whose supervisor is
+   * gone, and starts them here. Their old runs are not replaced: the dead node's were ended by failover
+   * and stay in the index, to be read.
+   */
+  async takeOver(): Promise<void> {
+    if (this.#closed) return;
+    for (const { service, epoch } of await this.#leases.takeOver()) {
+      this.#log.warn('took over a service whose supervisor is gone', {
+        service,
+        nodeId: this.#leases.nodeId,
+        epoch,
+      });
+      await this.#serially
+        // Shutting down meanwhile: the lease goes back with the others once the runs have stopped.
+        .run(service, async () => void (this.#closed || (await this.#startNow(service, false, epoch))))
+        .catch((error: unknown) =>
+          this.#log.error('could not start a service taken over', { service, error }),
+        );
+    }
+  }
+
+  /**
+   * In a cluster, after each heartbeat: a service whose lease this node lost (it was paused or cut off
+   * past the dead-node threshold, and another node took the service over) is no longer supervised here,
+   * and its runs here are cancelled, so that one node at a time runs it.
+   */
+  async checkLeases(): Promise<void> {
+    const held = [...this.#generations]
+      .filter(([, generation]) => !generation.stopped && generation.epoch !== null)
+      .map(([service, generation]) => ({ service, epoch: generation.epoch!, generation }));
+    const lost = await this.#leases.lost(held);
+    for (const { service, epoch, generation } of held) {
+      if (!lost.has(service)) continue;
+      await this.#serially.run(service, async () => {
+        // Started again or stopped meanwhile: that call settled the lease.
+        if (this.#generations.get(service) !== generation || generation.stopped) return;
+        this.#log.warn('service lease lost', { service, nodeId: this.#leases.nodeId, epoch });
+        await this.#retire(service);
+        await this.#engine.cancelService(service, movedAway(service));
+      });
+    }
+  }
+
+  /**
+   * In a cluster, at start, before the queue opens: the leases a previous life of this node held go back
+   * (it supervises nothing yet), and the service runs it left queued are cancelled, so that each service
+   * wanted running is started once more, by one node's takeover, with fresh runs and none beside them.
+   */
+  async startAfresh(): Promise<void> {
+    if (this.#leases.nodeId === undefined) return;
+    for (const { spec } of await this.#catalog.listServices())
+      await this.#engine.cancelService(spec.name, movedAway(spec.name));
+    // Cancelled first, then handed back: a node that takes a service over at once finds nothing of it queued here.
+    await this.#leases.release();
+  }
+
+  /** In a cluster, at shutdown once the runs have stopped: another node takes the services at its next heartbeat. */
+  releaseLeases(): Promise<void> {
+    return this.#leases.release();
+  }
+
+  /** Whether this node still holds the generation's lease: asked before each restart, a fenced step. */
+  async #isStillHeld(name: string, generation: Generation): Promise<boolean> {
+    if (generation.epoch === null) return true;
+    return !(await this.#leases.lost([{ service: name, epoch: generation.epoch }])).has(name);
   }
 
   /**
@@ -132,6 +236,14 @@ export class ServiceManager {
         await this.start(spec.name);
         started.push(spec.name);
       } catch (error) {
+        // In a cluster the first node to start it supervises it; the others leave it to that one.
+        if (error instanceof SupervisedElsewhere) {
+          this.#log.info('a service marked autostart is supervised by another node', {
+            service: spec.name,
+            nodeId: error.nodeId,
+          });
+          continue;
+        }
         this.#log.error('could not autostart a service', { service: spec.name, error });
       }
     }
@@ -192,7 +304,7 @@ export class ServiceManager {
     slot.timer = setTimeout(() => {
       slot.timer = undefined;
       if (generation.stopped) return;
-      slot.launching = this.#launch(name, generation, slot)
+      slot.launching = this.#relaunch(name, generation, slot)
         .catch((error: unknown) => {
           slot.nextRestartAt = null;
           this.#log.error('could not restart a service action', {
@@ -203,6 +315,17 @@ export class ServiceManager {
         })
         .finally(() => (slot.launching = undefined));
     }, delay);
+  }
+
+  /**
+   * A restart, once this node is found to hold the lease still: a supervisor paused past the dead-node
+   * threshold may resume to a timer due, while another node supervises the service. One that lost it
+   * starts nothing; the lease check after its next heartbeat ends the generation.
+   */
+  async #relaunch(name: string, generation: Generation, slot: ActionSlot): Promise<void> {
+    if (await this.#isStillHeld(name, generation)) return this.#launch(name, generation, slot);
+    slot.nextRestartAt = null;
+    this.#log.warn('service lease lost; not restarting', { service: name, action: slot.policy.action });
   }
 
   /**
@@ -243,7 +366,13 @@ export class ServiceManager {
         };
       }),
     );
-    return { name, state: stateOf(generation, actions), actions };
+    const { nodeId } = this.#leases;
+    return {
+      name,
+      state: stateOf(generation, actions),
+      ...(nodeId === undefined ? {} : { nodeId }),
+      actions,
+    };
   }
 }
 

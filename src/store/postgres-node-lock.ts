@@ -5,6 +5,7 @@
 import pg from 'pg';
 import { background } from '../async/background.js';
 import type { Logger } from '../log.js';
+import { NODE_DEAD_AFTER_S } from '../schema/daemon.js';
 
 // How long after a failure the node tries again to connect and take its lock.
 const RETRY_MS = 1_000;
@@ -43,9 +44,13 @@ export class NodeLock {
     this.#takeSoon(0);
   }
 
-  /** How long the lock has been held without a break; 0 while it is not held. */
-  heldForMs(): number {
-    return this.#heldSince === undefined ? 0 : performance.now() - this.#heldSince;
+  /**
+   * Whether this node may judge others by their locks (postgres-liveness.ts): it has held its own for
+   * NODE_DEAD_AFTER_S without a break, long enough for every live node to have taken its lock again
+   * after a database restart.
+   */
+  judgesByLock(): boolean {
+    return this.#heldSince !== undefined && performance.now() - this.#heldSince >= NODE_DEAD_AFTER_S * 1_000;
   }
 
   /** Releases the lock (its connection closes) and takes it no more. */

@@ -1,7 +1,7 @@
 // The PostgreSQL node table: one row a node of the cluster, its heartbeat written and judged with now(),
 // the database's clock, the one clock every node shares.
 import type pg from 'pg';
-import { NODE_DEAD_AFTER_S, type ClusterNode, type NodeState } from '../schema/daemon.js';
+import type { ClusterNode, NodeState } from '../schema/daemon.js';
 import { failOver } from './postgres-failover.js';
 import { nodeIsDead } from './postgres-liveness.js';
 import type { NodeLock } from './postgres-node-lock.js';
@@ -66,7 +66,7 @@ export class PostgresNodeTable implements NodeTable {
               WHEN ${nodeIsDead('nodes', '$1')} THEN 'dead'
               ELSE 'alive' END AS state
        FROM nodes ORDER BY id`,
-      [this.#judgesByLock()],
+      [this.#lock.judgesByLock()],
     );
     return rows.map((row) => ({
       nodeId: row.id,
@@ -79,11 +79,6 @@ export class PostgresNodeTable implements NodeTable {
   }
 
   failOver(nodeId: string): Promise<FailedOverRun[]> {
-    return failOver(this.#pool, nodeId, this.#judgesByLock());
-  }
-
-  /** Whether this node may judge others by their locks: it has held its own for NODE_DEAD_AFTER_S (postgres-liveness.ts). */
-  #judgesByLock(): boolean {
-    return this.#lock.heldForMs() >= NODE_DEAD_AFTER_S * 1_000;
+    return failOver(this.#pool, nodeId, this.#lock.judgesByLock());
   }
 }

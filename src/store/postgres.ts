@@ -13,6 +13,7 @@ import { NodeLock } from './postgres-node-lock.js';
 import { PostgresNodeTable } from './postgres-nodes.js';
 import { PostgresRetainedTable } from './postgres-retained.js';
 import { PostgresRunTable } from './postgres-runs.js';
+import { PostgresServiceLeaseTable } from './postgres-service-leases.js';
 import type { PostgresTarget } from './postgres-url.js';
 import type { Store } from './store.js';
 
@@ -25,6 +26,7 @@ export class PostgresStore implements Store {
   readonly services: PostgresDefinitionTable<Service>;
   readonly nodes: PostgresNodeTable;
   readonly retained: PostgresRetainedTable;
+  readonly serviceLeases: PostgresServiceLeaseTable;
   readonly #pool: pg.Pool;
   readonly #lock: NodeLock;
 
@@ -36,6 +38,7 @@ export class PostgresStore implements Store {
     this.services = new PostgresDefinitionTable<Service>(pool, 'services');
     this.nodes = new PostgresNodeTable(pool, lock);
     this.retained = new PostgresRetainedTable(pool, nodeId);
+    this.serviceLeases = new PostgresServiceLeaseTable(pool, lock);
   }
 
   /**

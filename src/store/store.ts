@@ -56,6 +56,8 @@ export interface Store {
   nodes?: NodeTable;
   /** The other nodes' retained runs: only a store that several daemons share has them. */
   retained?: RetainedTable;
+  /** Which node supervises each service: only a store that several daemons share has them. */
+  serviceLeases?: ServiceLeaseTable;
   close(): Promise<void>;
 }
 
@@ -84,6 +86,38 @@ export interface NodeTable {
   failOver(nodeId: string): Promise<FailedOverRun[]>;
   /** The cluster's token: `candidate` when the cluster had none yet, else the one it has. */
   settleToken(candidate: string): Promise<string>;
+}
+
+/** A service lease a node holds: the service, and the epoch it took it at. */
+export interface HeldLease {
+  service: string;
+  epoch: number;
+}
+
+/** What a claim of a service's lease gives: the lease, or the live node that holds it. */
+export type LeaseClaim = { held: HeldLease } | { holder: string };
+
+/**
+ * The supervisors of a cluster's services, one node a service at a time, judged live or gone by the
+ * database's clock as the node table judges nodes. Every change of supervisor raises the lease's epoch.
+ */
+export interface ServiceLeaseTable {
+  /**
+   * Takes the lease for `nodeId`, at a new epoch, and sets whether the service is wanted running, unless
+   * another live node holds it: then that node is returned, and nothing changes.
+   */
+  claim(service: string, nodeId: string, isWanted: boolean): Promise<LeaseClaim>;
+  /** The live node that holds the service's lease, if any. */
+  holder(service: string): Promise<string | undefined>;
+  /** Of these leases, the services `nodeId` no longer holds at that epoch. */
+  lost(nodeId: string, held: readonly HeldLease[]): Promise<string[]>;
+  /**
+   * Takes for `nodeId` the leases of the services wanted running whose supervisor is dead, stopped or
+   * none, each by one node however many call this at once, and none whose runs still run on a live node.
+   */
+  takeOver(nodeId: string): Promise<HeldLease[]>;
+  /** Hands back every lease `nodeId` holds (a clean shutdown): the services stay wanted, for another node. */
+  release(nodeId: string): Promise<void>;
 }
 
 /** A run that failover ended: whose it was, and when that node last beat. */
