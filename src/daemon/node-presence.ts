@@ -7,6 +7,9 @@ import { NODE_DEAD_AFTER_S, type ClusterNode } from '../schema/daemon.js';
 import type { NodeAdvert, NodeTable } from '../store/store.js';
 
 const HEARTBEAT_INTERVAL_MS = 2_000;
+// While heartbeats fail: the database back is found within half a second, not up to a whole interval
+// later, which the others would count against this node's 10 s.
+const HEARTBEAT_RETRY_MS = 500;
 // How often the node asks itself whether it has gone without a heartbeat for too long: the others end
 // its runs NODE_DEAD_AFTER_S after its last one, so it stops them itself at most 1 s later.
 const CUT_OFF_CHECK_MS = 1_000;
@@ -114,11 +117,14 @@ class Heartbeat implements NodePresence {
 
   #schedule(): void {
     // A timeout after each beat, not an interval: beats never overlap when the database is slow.
-    this.#timer = setTimeout(() => {
-      this.#beating = this.#beat().finally(() => {
-        if (!this.#isClosed) this.#schedule();
-      });
-    }, HEARTBEAT_INTERVAL_MS);
+    this.#timer = setTimeout(
+      () => {
+        this.#beating = this.#beat().finally(() => {
+          if (!this.#isClosed) this.#schedule();
+        });
+      },
+      this.#isLost ? HEARTBEAT_RETRY_MS : HEARTBEAT_INTERVAL_MS,
+    );
     this.#timer.unref();
   }
 

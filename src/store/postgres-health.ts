@@ -1,7 +1,8 @@
 // Whether the database answers, as the store's own queries find out. A query that fails for want of a
 // connection marks the database lost: for a backoff that doubles from 0.25 s to 8 s the queries after it
 // fail at once with store_unavailable instead of each waiting out a connect of its own, then one is let
-// through to try again; the first that succeeds marks it back. Each change is logged once, not per query.
+// through to try again; the heartbeat always goes through. The first that succeeds marks it back. Each
+// change is logged once, not per query.
 import type pg from 'pg';
 import type { Logger } from '../log.js';
 import { RunyardError } from '../schema/errors.js';
@@ -38,6 +39,9 @@ const isConnectionError = (error: unknown): boolean => {
   );
 };
 
+/** One query that goes to the database even while it is lost (DatabaseHealth.probe). */
+export type ProbeQuery = (text: string, values: unknown[]) => Promise<pg.QueryResult>;
+
 interface Outage {
   since: number;
   retryAt: number;
@@ -65,6 +69,19 @@ export class DatabaseHealth {
     const outage = this.#outage;
     if (outage && performance.now() < outage.retryAt) throw this.#unavailable(outage.cause);
     if (outage) outage.retryAt = performance.now() + outage.backoffMs; // one try at a time while lost
+    return this.#attempt(work);
+  }
+
+  /**
+   * Runs `work` now, lost or not, and marks the database back when it is answered. For the heartbeat:
+   * were it held back by the backoff, a database away for 5 s would be found back only at the try due
+   * 7.75 s after it went, by when the other nodes may judge this one dead (10 s without a heartbeat).
+   */
+  probe<T>(work: () => Promise<T>): Promise<T> {
+    return this.#attempt(work);
+  }
+
+  async #attempt<T>(work: () => Promise<T>): Promise<T> {
     try {
       const result = await work();
       this.#back();
@@ -79,8 +96,11 @@ export class DatabaseHealth {
     }
   }
 
-  /** `pool` with every query and every connection taken for a transaction going through guard(). */
-  wrap(pool: pg.Pool): pg.Pool {
+  /**
+   * `pool` with every query and every connection taken for a transaction going through guard(), and a
+   * query that goes through probe() instead.
+   */
+  wrap(pool: pg.Pool): { pool: pg.Pool; probe: ProbeQuery } {
     const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
     const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient>;
     // The promise forms, which the store uses. pg's own query() takes its connection through connect()
@@ -88,7 +108,9 @@ export class DatabaseHealth {
     pool.query = ((...args: unknown[]) => this.guard(() => query(...args))) as typeof pool.query;
     pool.connect = ((callback?: unknown) =>
       callback === undefined ? this.guard(() => connect()) : connect(callback)) as typeof pool.connect;
-    return pool;
+    const probe: ProbeQuery = (text, values) =>
+      this.probe(() => query(text, values) as Promise<pg.QueryResult>);
+    return { pool, probe };
   }
 
   #lost(error: Error): void {

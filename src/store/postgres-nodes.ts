@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { ClusterNode, NodeState } from '../schema/daemon.js';
 import { failOver } from './postgres-failover.js';
 import { nodeIsDead } from './postgres-liveness.js';
+import type { ProbeQuery } from './postgres-health.js';
 import type { NodeLock } from './postgres-node-lock.js';
 import type { FailedOverRun, NodeAdvert, NodeTable } from './store.js';
 
@@ -18,10 +19,13 @@ interface NodeRow {
 
 export class PostgresNodeTable implements NodeTable {
   readonly #pool: pg.Pool;
+  readonly #probe: ProbeQuery;
   readonly #lock: NodeLock;
 
-  constructor(pool: pg.Pool, lock: NodeLock) {
+  /** `probe`: the heartbeat's way to the database, which no backoff holds back (postgres-health.ts). */
+  constructor(pool: pg.Pool, probe: ProbeQuery, lock: NodeLock) {
     this.#pool = pool;
+    this.#probe = probe;
     this.#lock = lock;
   }
 
@@ -36,9 +40,7 @@ export class PostgresNodeTable implements NodeTable {
   }
 
   async heartbeat(nodeId: string): Promise<boolean> {
-    const { rowCount } = await this.#pool.query('UPDATE nodes SET heartbeat_at = now() WHERE id = $1', [
-      nodeId,
-    ]);
+    const { rowCount } = await this.#probe('UPDATE nodes SET heartbeat_at = now() WHERE id = $1', [nodeId]);
     return rowCount === 1;
   }
 

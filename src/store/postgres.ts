@@ -7,7 +7,7 @@ import type { Action } from '../schema/action.js';
 import type { Service } from '../schema/service.js';
 import { StartFailure } from '../schema/start-failure.js';
 import { PostgresDefinitionTable } from './postgres-definitions.js';
-import { DatabaseHealth, UNREACHABLE_CODES } from './postgres-health.js';
+import { DatabaseHealth, UNREACHABLE_CODES, type ProbeQuery } from './postgres-health.js';
 import { migrate } from './postgres-migrations.js';
 import { NodeLock } from './postgres-node-lock.js';
 import { PostgresNodeTable } from './postgres-nodes.js';
@@ -30,13 +30,13 @@ export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
   readonly #lock: NodeLock;
 
-  private constructor(pool: pg.Pool, lock: NodeLock, nodeId: string) {
+  private constructor(pool: pg.Pool, probe: ProbeQuery, lock: NodeLock, nodeId: string) {
     this.#pool = pool;
     this.#lock = lock;
     this.runs = new PostgresRunTable(pool, nodeId);
     this.actions = new PostgresDefinitionTable<Action>(pool, 'actions');
     this.services = new PostgresDefinitionTable<Service>(pool, 'services');
-    this.nodes = new PostgresNodeTable(pool, lock);
+    this.nodes = new PostgresNodeTable(pool, probe, lock);
     this.retained = new PostgresRetainedTable(pool, nodeId);
     this.serviceLeases = new PostgresServiceLeaseTable(pool, lock);
   }
@@ -70,7 +70,8 @@ export class PostgresStore implements Store {
     }
     // From here on a database that stops answering makes calls fail fast with store_unavailable.
     const lock = new NodeLock({ ...connection, application_name: NODE_LOCK_APPLICATION }, nodeId, log);
-    return new PostgresStore(new DatabaseHealth(serverOf(target), log).wrap(pool), lock, nodeId);
+    const guarded = new DatabaseHealth(serverOf(target), log).wrap(pool);
+    return new PostgresStore(guarded.pool, guarded.probe, lock, nodeId);
   }
 
   async close(): Promise<void> {
