@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { RunRecord, RunyardClient } from 'runyard/client';
+import { judgeByLock, nodeIdOf } from '../helpers/cluster.js';
 import { databaseProxy } from '../helpers/database-proxy.js';
 import { processGone, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { eventually } from '../helpers/poll.js';
@@ -15,9 +16,6 @@ const skip = await skipWithoutPostgres();
 // Dead at most 10 s after the last heartbeat, ended within a reaper's beat of that: room to spare on a
 // loaded machine.
 const FAILOVER_DEADLINE_MS = 60_000;
-
-const nodeIdOf = async (daemon: TestDaemon) =>
-  (await readFile(join(daemon.stateDir, 'node-id'), 'utf8')).trim();
 
 interface RunRow {
   status: string;
@@ -56,22 +54,6 @@ const statusWhen = (client: RunyardClient, runId: string, check: (run: RunRecord
   eventually(async () => {
     const run = await client.run.status({ runId });
     return check(run) ? run : undefined;
-  }, FAILOVER_DEADLINE_MS);
-
-/**
- * Until each of these nodes has held its node lock for 10 s, after which it judges others by theirs
- * (docs/cluster.md, "Node lock"); read from the server's side, a second to spare.
- */
-const judgeByLock = (nodeIds: string[]) =>
-  eventually(async () => {
-    const [{ judges }] = await sql<{ judges: number }>(
-      `SELECT count(*)::int AS judges FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-         AND l.objid IN (SELECT hashtext(id)::oid FROM unnest($1::text[]) AS id)
-         AND a.backend_start < now() - interval '11 seconds'`,
-      [nodeIds],
-    );
-    return judges === nodeIds.length ? true : undefined;
   }, FAILOVER_DEADLINE_MS);
 
 const isNodeLost = (run: RunRecord) => run.status === 'interrupted' && run.error?.reason === 'node_lost';
@@ -121,7 +103,7 @@ t.test(
     const clientB = await b.client();
     const long = await startLongRun(t, clientB, schema);
     const queued = await clientB.run.start({ argv: ['true'] });
-    await judgeByLock([await nodeIdOf(a), await nodeIdOf(c)]);
+    await judgeByLock([await nodeIdOf(a), await nodeIdOf(c)], FAILOVER_DEADLINE_MS);
 
     await b.stop('SIGKILL');
     const killedAt = Date.now();

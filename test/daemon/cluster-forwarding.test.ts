@@ -6,16 +6,14 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { connect, NodeUnavailableError, type FollowedEvent } from 'runyard/client';
+import { nodeIdOf } from '../helpers/cluster.js';
 import { runCli } from '../helpers/cli.js';
-import { processGone, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { processGone, startDaemon } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/fs.js';
 import { eventually } from '../helpers/poll.js';
 import { freshSchema, skipWithoutPostgres, sql } from '../helpers/postgres.js';
 
 const skip = await skipWithoutPostgres();
-
-const nodeIdOf = async (daemon: TestDaemon) =>
-  (await readFile(join(daemon.stateDir, 'node-id'), 'utf8')).trim();
 
 /** Two nodes on a fresh schema, and a client of the first. */
 async function twoNodes(t: Test) {

@@ -5,18 +5,16 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import type { ClusterNode, RunyardClient } from 'runyard/client';
+import { nodeIdOf } from '../helpers/cluster.js';
 import { runCli } from '../helpers/cli.js';
 import { databaseProxy } from '../helpers/database-proxy.js';
-import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { startDaemon } from '../helpers/daemon.js';
 import { eventually } from '../helpers/poll.js';
 import { freshSchema, PG_HOST, PG_PORT, skipWithoutPostgres, sql } from '../helpers/postgres.js';
 
 const skip = await skipWithoutPostgres();
 // A node is dead 10 s after its last heartbeat; polled with room to spare on a loaded machine.
 const DEAD_DEADLINE_MS = 60_000;
-
-const nodeIdOf = async (daemon: TestDaemon) =>
-  (await readFile(join(daemon.stateDir, 'node-id'), 'utf8')).trim();
 
 /** The nodes `client`'s daemon lists, once `check` accepts them. */
 const nodesWhen = (client: RunyardClient, check: (nodes: ClusterNode[]) => boolean, deadlineMs?: number) =>

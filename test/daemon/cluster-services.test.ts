@@ -2,20 +2,16 @@
 // lease), calls through any other node are forwarded to it, and when it dies, is paused past the dead-node
 // threshold or shuts down, another node supervises the service and its runs run again, one set at a time.
 // Polled by outcome with generous deadlines, never timed.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { NodeUnavailableError, type RunyardClient, type ServiceStatus } from 'runyard/client';
-import { processGone, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { nodeIdOf } from '../helpers/cluster.js';
+import { processGone, startDaemon } from '../helpers/daemon.js';
 import { eventually } from '../helpers/poll.js';
 import { freshSchema, skipWithoutPostgres, sql } from '../helpers/postgres.js';
 
 const skip = await skipWithoutPostgres();
 // Dead 10 s after the last heartbeat, taken over at a live node's next beat: room to spare on a loaded machine.
 const TAKEOVER_DEADLINE_MS = 60_000;
-
-const nodeIdOf = async (daemon: TestDaemon) =>
-  (await readFile(join(daemon.stateDir, 'node-id'), 'utf8')).trim();
 
 interface RunRow {
   id: string;
