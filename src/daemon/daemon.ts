@@ -6,6 +6,8 @@ import { background } from '../async/background.js';
 import { writeJsonAtomic } from '../fs/atomic.js';
 import type { LevelledLogger, LogFormat, LogLevel } from '../log.js';
 import { RunEngine } from '../runs/engine.js';
+import { relativeDir } from '../runs/write-retained.js';
+import type { RetentionSummary } from '../schema/run-dir.js';
 import type { ConfigReload, DaemonInfo } from '../schema/daemon.js';
 import { rpcDiscover } from '../schema/discover.js';
 import { methods } from '../schema/index.js';
@@ -20,6 +22,7 @@ import { daemonHandlers } from './methods/daemon.js';
 import { runHandlers } from './methods/run.js';
 import { retainedHandlers } from './methods/retained.js';
 import { RetainedIndex } from '../retained/retained-index.js';
+import { retainedRunOf } from '../retained/retained-run.js';
 import { RunDirProblems } from '../run-dir/problems.js';
 import { actionHandlers } from './methods/action.js';
 import { serviceHandlers } from './methods/service.js';
@@ -151,6 +154,11 @@ async function startServing(
     nodeId,
     log,
     onFinished: (run) => retained.addRunDir(run.runDir),
+    // Only a store that lists this node's runs to the others needs them as the index lists them.
+    ...(store.retained && {
+      retainedOf: (runDir: string, summary: RetentionSummary) =>
+        retainedRunOf(retained.runsDir, relativeDir(retained.runsDir, runDir), summary),
+    }),
     // A run a service start replaced left the index, not the disk: its logs and events stay readable.
     runDirOfForgotten: (runId) => {
       const run = retained.find(runId);

@@ -6,7 +6,7 @@ import type {
   RetainedListResult,
 } from '../schema/retained-list.js';
 import type { RetainedRun } from '../schema/retained-run.js';
-import type { RetainedQuery, RetainedTable } from '../store/store.js';
+import type { RetainedQuery, RetainedTable } from '../schema/retained-list.js';
 import type { RetainedIndex } from './retained-index.js';
 import {
   compareRuns,

@@ -13,7 +13,7 @@ import { EventLog } from './event-log.js';
 import { assertTransition } from './lifecycle.js';
 import type { OutputStream, RunningProcess } from './process.js';
 import type { ResolvedRetry } from './retry.js';
-import { writeRetained } from './write-retained.js';
+import { writeRetained, type RetainedOf } from './write-retained.js';
 
 export type ErrorInfo = NonNullable<RunRecord['error']>;
 export type StopStatus = 'cancelled' | 'timed_out' | 'failed' | 'interrupted';
@@ -33,8 +33,8 @@ export interface ActiveRunParts {
 }
 
 export interface ActiveRunContext {
-  /** Real path of the runs directory, which the retained index names the run's directory within. */
-  runsDir: string;
+  /** How a finished run is listed, for a store that keeps that for other nodes (write-retained.ts). */
+  retainedOf?: RetainedOf;
   runs: RunTable;
   log: Logger;
   onEvent: (runId: string, event: RunEvent) => void;
@@ -265,7 +265,7 @@ export class ActiveRun {
     let final: RunRecord = { ...this.#record, ...patch, status, finishedAt: new Date().toISOString() };
     this.persist(async () => {
       try {
-        this.#results = await writeRetained(this.#context.runsDir, final, this.#attempts);
+        this.#results = await writeRetained(this.#context.retainedOf, final, this.#attempts);
       } catch (error) {
         const file = error instanceof RunFileError ? error.file : `${runFiles.artifacts}/`;
         this.#context.onWriteFailed(this, file, error as Error);
@@ -304,13 +304,15 @@ export class ActiveRun {
     this.#record = verdict;
     let results: RunResults | null = null;
     this.persist(async () => {
-      results = await writeRetained(this.#context.runsDir, verdict, this.#attempts).catch((error: Error) => {
-        this.#context.log.warn('could not complete the directory of a run another node ended', {
-          runId: this.runId,
-          error,
-        });
-        return null;
-      });
+      results = await writeRetained(this.#context.retainedOf, verdict, this.#attempts).catch(
+        (error: Error) => {
+          this.#context.log.warn('could not complete the directory of a run another node ended', {
+            runId: this.runId,
+            error,
+          });
+          return null;
+        },
+      );
     });
     await this.settled();
     await this.#appendEnd(verdict);

@@ -29,6 +29,7 @@ import type { OutputStream } from './process.js';
 import { recoverRuns, type RecoveryCounts } from './recovery.js';
 import { logRunStatus } from './run-log.js';
 import { Supervisor } from './supervisor.js';
+import type { RetainedOf } from './write-retained.js';
 
 export interface EngineOptions {
   runsDir: string;
@@ -43,6 +44,8 @@ export interface EngineOptions {
   baseEnv?: () => NodeJS.ProcessEnv;
   /** Awaited for each finished run once its directory is complete, before anyone sees it finished. */
   onFinished?: (run: RunRecord) => Promise<void>;
+  /** How a finished run is listed, where the store keeps that for other nodes (write-retained.ts). */
+  retainedOf?: RetainedOf;
   /**
    * The directory of a finished run the index no longer holds (a service start replaced it), so its
    * logs and events stay readable; undefined when there is none.
@@ -227,9 +230,10 @@ export class RunEngine implements RunEventSource {
 
   /** Takes over what a previous daemon left (see recoverRuns). Call once, before `startQueue`. */
   recover(): Promise<RecoveryCounts> {
-    const { runsDir, store, log } = this.#options;
+    const { runsDir, retainedOf, store, log } = this.#options;
     return recoverRuns({
       runsDir,
+      retainedOf,
       runs: store.runs,
       log,
       adopt: (parts) =>
@@ -301,7 +305,7 @@ export class RunEngine implements RunEventSource {
 
   #adopt(parts: ActiveRunParts): ActiveRun {
     const run = new ActiveRun(parts, {
-      runsDir: this.#options.runsDir,
+      retainedOf: this.#options.retainedOf,
       runs: this.#options.store.runs,
       log: this.#options.log,
       onEvent: (runId, event) => {

@@ -11,7 +11,7 @@ import { isLeaseLost } from '../store/lease-lost.js';
 import type { RunTable, StoredRun } from '../store/store.js';
 import type { ActiveRun, ActiveRunParts } from './active-run.js';
 import { killAll, processesOfRun, terminateGroup } from './process-identity.js';
-import { relativeDir, writeRetained } from './write-retained.js';
+import { relativeDir, writeRetained, type RetainedOf } from './write-retained.js';
 
 export interface RecoveryCounts {
   requeued: number;
@@ -25,6 +25,7 @@ export interface RecoveryCounts {
 /** What recovery needs from the engine around it. */
 export interface RecoveryHost {
   runsDir: string;
+  retainedOf?: RetainedOf;
   runs: RunTable;
   log: Logger;
   /** Makes a run active again from what the store and its directory hold. */
@@ -167,7 +168,7 @@ async function complete(host: RecoveryHost, stored: StoredRun): Promise<boolean>
   const plan = completePlan(reader.plan(), dir);
   if (isProblem(plan) || plan.runId !== record.runId || reader.summary().state !== 'missing') return false;
   try {
-    const results = await writeRetained(host.runsDir, record, stored.attempts);
+    const results = await writeRetained(host.retainedOf, record, stored.attempts);
     await host.runs.recordResults(record.runId, results);
     await host.onRetained(record);
     return true;

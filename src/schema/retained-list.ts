@@ -78,3 +78,32 @@ export const RetainedProblemsResult = Type.Object(
   { $id: 'RetainedProblemsResult', additionalProperties: false },
 );
 export type RetainedProblemsResult = Static<typeof RetainedProblemsResult>;
+
+// Not on the wire: what a node asks of the store for the other nodes' runs, which retained.list merges
+// with its own index (src/retained/list.ts); here, below both, as the store and the index are siblings.
+
+/** A page of retained runs: the filters of retained.list, and where in its order the page begins. */
+export interface RetainedQuery {
+  status?: readonly RetainedStatus[];
+  labels?: Readonly<Record<string, string>>;
+  /** null: runs of no action. */
+  actionId?: string | null;
+  serviceId?: string | null;
+  /** Finished at or after (an ISO 8601 time in UTC, as toISOString writes it). */
+  since?: string;
+  /** Finished before. */
+  until?: string;
+  /** Runs strictly after this one in list order (finish time, then run id, newest first). */
+  after?: { key: string; runId: string };
+  limit: number;
+}
+
+/**
+ * The finished runs of the other nodes of a cluster, as each node's retained index lists its own (the
+ * summary it recorded with the run's results, RunResults.retained): so any node lists them all, even
+ * while their nodes are down. A node's own runs are not here: its retained index has them.
+ */
+export interface RetainedTable {
+  /** The ones that match, in retained.list's order from just after `after`; at most `limit`. */
+  list(query: RetainedQuery): Promise<RetainedRun[]>;
+}

@@ -1,7 +1,7 @@
 // The other nodes' retained runs in PostgreSQL: a page of retained.list from the `retained` column of runs.
 import type pg from 'pg';
 import type { RetainedRun } from '../schema/retained-run.js';
-import type { RetainedQuery, RetainedTable } from './store.js';
+import type { RetainedQuery, RetainedTable } from '../schema/retained-list.js';
 
 export class PostgresRetainedTable implements RetainedTable {
   readonly #pool: pg.Pool;

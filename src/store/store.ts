@@ -4,7 +4,7 @@ import type { LeaseLostError } from './lease-lost.js';
 import type { AttemptRecord } from '../schema/run-dir.js';
 import type { Action } from '../schema/action.js';
 import type { ClusterNode } from '../schema/daemon.js';
-import type { RetainedRun, RetainedStatus } from '../schema/retained-run.js';
+import type { RetainedTable } from '../schema/retained-list.js';
 import type { RunRecord, RunSpec, RunStatus } from '../schema/run.js';
 import type { Service } from '../schema/service.js';
 
@@ -164,32 +164,6 @@ export interface RunTable {
   listPrunable(query: PruneQuery): Promise<RunRecord[]>;
   /** Removes runs from the index (never their directories); returns how many were removed. */
   delete(runIds: readonly string[]): Promise<number>;
-}
-
-/** A page of retained runs: the filters of retained.list, and where in its order the page begins. */
-export interface RetainedQuery {
-  status?: readonly RetainedStatus[];
-  labels?: Readonly<Record<string, string>>;
-  /** null: runs of no action. */
-  actionId?: string | null;
-  serviceId?: string | null;
-  /** Finished at or after (an ISO 8601 time in UTC, as toISOString writes it). */
-  since?: string;
-  /** Finished before. */
-  until?: string;
-  /** Runs strictly after this one in list order (finish time, then run id, newest first). */
-  after?: { key: string; runId: string };
-  limit: number;
-}
-
-/**
- * The finished runs of the other nodes of a cluster, as each node's retained index lists its own (the
- * summary it recorded with the run's results, RunResults.retained): so any node lists them all, even
- * while their nodes are down. A node's own runs are not here: its retained index has them.
- */
-export interface RetainedTable {
-  /** The ones that match, in retained.list's order from just after `after`; at most `limit`. */
-  list(query: RetainedQuery): Promise<RetainedRun[]>;
 }
 
 /** What actions and services share: a named spec, where it came from, and when it was set. */

@@ -5,7 +5,8 @@ import type { RetainedRun } from '../../src/schema/retained-run.js';
 import type { RunRecord } from '../../src/schema/run.js';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { parsePostgresUrl } from '../../src/store/postgres-url.js';
-import type { RetainedQuery, StoredRun } from '../../src/store/store.js';
+import type { RetainedQuery } from '../../src/schema/retained-list.js';
+import type { StoredRun } from '../../src/store/store.js';
 import { freshSchema, silentLog, skipWithoutPostgres, sql } from '../helpers/postgres.js';
 
 const skip = await skipWithoutPostgres();

@@ -6,7 +6,7 @@ import { listProblems } from '../../retained/list-problems.js';
 import { readArtifact } from '../../retained/read-artifact.js';
 import { artifactManifestOf, reportsOf } from '../../retained/reports.js';
 import type { RetainedIndex } from '../../retained/retained-index.js';
-import type { RetainedTable } from '../../store/store.js';
+import type { RetainedTable } from '../../schema/retained-list.js';
 import type { RunRouter } from '../run-router.js';
 import type { GroupHandlers } from './types.js';
 
