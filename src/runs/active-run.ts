@@ -206,10 +206,10 @@ export class ActiveRun {
   }
 
   /** The index's copy of this run, as it is now; nothing once another node has ended the run. */
-  async indexNow(record = this.#record): Promise<void> {
+  async indexNow(record = this.#record, results = this.#results): Promise<void> {
     if (this.leaseLost) return;
     try {
-      await this.#context.runs.update(this.storedRun(record));
+      await this.#context.runs.update(this.storedRun(record, results));
     } catch (error) {
       if (!isLeaseLost(error)) throw error;
       this.loseLease(error);
@@ -240,23 +240,24 @@ export class ActiveRun {
    * What the store keeps of the run. Env values only while it is queued: a restarted daemon needs
    * them to start it, and nothing needs them once it has started (retries take them from memory).
    */
-  storedRun(record = this.#record): StoredRun {
+  storedRun(record = this.#record, results = this.#results): StoredRun {
     return {
       record,
       request: record.status === 'queued' ? this.request : withoutEnvValues(this.request),
       attempts: [...this.#attempts],
       process: this.processIdentity,
-      results: this.#results,
+      results,
     };
   }
 
   /**
    * The first step of a run's end: writes the final run.json and the retention files, and makes the
    * record final. A run whose files could not all be written (a full disk) ends failed with io_error,
-   * unless it was cancelled. The engine then indexes the record (indexFinished) and only then appends
-   * the terminal events (endEvents): a node that loses the run in between has written nothing yet
-   * that cannot be written again as the database says, and whoever sees it finished finds its
-   * directory complete.
+   * unless it was cancelled. The engine then indexes the record (indexFinished), then appends the
+   * terminal events (endEvents), and only then records where the files are (recordResults): a node
+   * that loses the run before the index write has written nothing yet that cannot be written again as
+   * the database says, and one that dies after it leaves a finished run whose results are not
+   * recorded, which its recovery gives the terminal events it may lack (recovery.ts).
    */
   async completeDirectory(status: RunStatus, patch: Partial<RunRecord>): Promise<RunRecord> {
     this.clearTimers();
@@ -284,7 +285,7 @@ export class ActiveRun {
    */
   async indexFinished(): Promise<boolean> {
     await this.settled();
-    await this.indexNow();
+    await this.indexNow(this.#record, null);
     return this.leaseLost === undefined;
   }
 
@@ -320,7 +321,7 @@ export class ActiveRun {
     return verdict;
   }
 
-  /** Records in the index where the retention files of a run another node ended are (see finishAs). */
+  /** Records in the index where the retention files of a finished run are, last (see completeDirectory and finishAs). */
   async recordResults(): Promise<void> {
     if (this.#results) await this.#context.runs.recordResults(this.runId, this.#results);
   }

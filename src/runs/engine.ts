@@ -367,6 +367,7 @@ export class RunEngine implements RunEventSource {
     // database says, and no terminal event has been written yet.
     if (!indexed) return this.#finishAs(active, undefined, final);
     await active.endEvents();
+    if (!(await this.#recorded(active))) return this.#abandon(active);
     await this.#published(active, final);
   }
 
@@ -389,9 +390,14 @@ export class RunEngine implements RunEventSource {
         ? read.verdict
         : { ...active.record, ...ownEnd, finishedAt: new Date().toISOString() };
     await active.finishAs(final);
-    const recorded = await this.#whenAnswered(active, async () => (await active.recordResults(), true), true);
-    if (recorded === undefined) return this.#abandon(active);
+    if (!(await this.#recorded(active))) return this.#abandon(active);
     await this.#published(active, final);
+  }
+
+  /** Records where the run's files are, asked again until answered; false when the daemon began to shut down. */
+  async #recorded(active: ActiveRun): Promise<boolean> {
+    const recorded = await this.#whenAnswered(active, async () => (await active.recordResults(), true), true);
+    return recorded !== undefined;
   }
 
   /**

@@ -166,7 +166,10 @@ async function complete(host: RecoveryHost, stored: StoredRun): Promise<boolean>
   const dir = relativeDir(host.runsDir, record.runDir);
   const reader = new RunDirReader(host.runsDir, dir);
   const plan = completePlan(reader.plan(), dir);
-  if (isProblem(plan) || plan.runId !== record.runId || reader.summary().state !== 'missing') return false;
+  if (isProblem(plan) || plan.runId !== record.runId) return false;
+  // The files were written before the index had the end: the node died after that write and before its
+  // results were recorded, perhaps before the terminal events too.
+  if (reader.summary().state !== 'missing') return endAsRecorded(host, stored);
   try {
     const results = await writeRetained(host.retainedOf, record, stored.attempts);
     await host.runs.recordResults(record.runId, results);
@@ -180,15 +183,25 @@ async function complete(host: RecoveryHost, stored: StoredRun): Promise<boolean>
 
 /**
  * A run of this node that another node ended (node_lost) while this one was down or paused: what is
- * left of its processes is killed, and its directory gets the end the database holds (run.json, the
- * terminal events once, retention-summary.json), without any change to its status in the index.
+ * left of its processes is killed, and its directory gets the end the database holds.
  */
 async function completeTakenOver(host: RecoveryHost, stored: StoredRun): Promise<boolean> {
-  const { record } = stored;
   if (stored.process) await terminateGroup(stored.process, 0);
-  killAll(processesOfRun(record.runId));
+  killAll(processesOfRun(stored.record.runId));
+  // The attempt was running when the node was lost: its log gets the end its process never had.
+  return endAsRecorded(host, stored, stored.process !== null);
+}
+
+/**
+ * Gives the directory of a finished run the end the index holds, without any change to its status
+ * there: run.json and retention-summary.json as the record says, the terminal events once (none when
+ * events.jsonl already ends), then where the files are, recorded in the index. With `endsAttempt`, an
+ * event log that does not end gets its last attempt's end first.
+ */
+async function endAsRecorded(host: RecoveryHost, stored: StoredRun, endsAttempt = false): Promise<boolean> {
+  const { record } = stored;
   const run = await revive(host, stored).catch((error: Error) => {
-    host.log.warn('could not complete the directory of a run another node ended', {
+    host.log.warn('could not complete the directory of a finished run', {
       runId: record.runId,
       error: error.message,
     });
@@ -198,8 +211,7 @@ async function completeTakenOver(host: RecoveryHost, stored: StoredRun): Promise
   const { events } = await readEvents(host.runsDir, record.runDir, run.events.lastSeq, 1);
   if (events[0]?.type === 'end') {
     run.markEnded();
-  } else if (stored.process) {
-    // The attempt was running when the node was lost: its log gets the end its process never had.
+  } else if (endsAttempt) {
     const attempt = stored.attempts.at(-1);
     if (attempt) run.events.append(interruptedEnd(run, attempt.attempt));
   }

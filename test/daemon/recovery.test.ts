@@ -275,3 +275,57 @@ t.test('a database written by a newer runyard stops the daemon with both version
   t.match((error as Error).message, /schema version 999/);
   t.match((error as Error).message, /up to version \d+/);
 });
+
+t.test(
+  'a daemon killed after the index had a run end and before its end events: the restart writes them once and records the results',
+  async (t) => {
+    const first = await startDaemon(t);
+    const client = await first.client();
+    const cutShort = await client.run.wait({ runId: (await client.run.start({ argv: ['true'] })).runId });
+    const complete = await client.run.wait({ runId: (await client.run.start({ argv: ['true'] })).runId });
+    await first.stop('SIGKILL');
+
+    // As a kill at each point leaves them: both ended in the index with no results recorded, one with
+    // its terminal status and end not yet in events.jsonl, the other with them written.
+    const eventsFile = join(cutShort.runDir, 'events.jsonl');
+    const lines = (await readFile(eventsFile, 'utf8')).trim().split('\n');
+    const kept = lines.filter((line) => !/"type":"end"|"status":"succeeded"/.test(line));
+    t.equal(kept.length, lines.length - 2, 'the terminal status and the end taken out');
+    await writeFile(eventsFile, kept.map((line) => `${line}\n`).join(''));
+    const untouched = await readFile(join(complete.runDir, 'events.jsonl'), 'utf8');
+    const Database = (await import('better-sqlite3')).default;
+    const dbFile = join(first.stateDir, 'runyard.db');
+    const db = new Database(dbFile);
+    db.prepare('UPDATE runs SET summary_path = NULL, manifest_path = NULL, reports = NULL').run();
+    db.close();
+
+    const second = await startDaemon(t, { home: first.home });
+    const again = await second.client();
+    t.match(second.log(), /"completed":2/, 'both completed by the recovery');
+    const ends = (await readFile(eventsFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; status?: string });
+    t.same(
+      ends.slice(-2).map(({ type, status }) => ({ type, status })),
+      [
+        { type: 'status', status: 'succeeded' },
+        { type: 'end', status: 'succeeded' },
+      ],
+      'the end the index holds, written last',
+    );
+    t.equal(ends.filter((event) => event.status === 'succeeded').length, 2, 'once: one status, one end');
+    t.equal(
+      await readFile(join(complete.runDir, 'events.jsonl'), 'utf8'),
+      untouched,
+      'a log that already ended is left as it was',
+    );
+    for (const run of [cutShort, complete])
+      t.match(await again.run.status({ runId: run.runId }), { status: 'succeeded', exitCode: 0 });
+    await second.stop();
+    const reopened = new Database(dbFile, { readonly: true });
+    const recorded = reopened.prepare('SELECT count(*) AS n FROM runs WHERE summary_path IS NOT NULL').get();
+    reopened.close();
+    t.same(recorded, { n: 2 }, 'and the index records where their files are');
+  },
+);
