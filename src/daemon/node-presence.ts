@@ -110,7 +110,7 @@ class Heartbeat implements NodePresence {
     clearInterval(this.#cutOffTimer);
     await this.#beating;
     await this.#table.stop(this.#node.nodeId).catch((error: unknown) => {
-      // The others judge it dead 10 s later instead.
+      // The others judge it dead instead, once its node lock goes with its process (or 10 s on).
       this.#log.warn('marking the node stopped failed', { nodeId: this.#node.nodeId, error });
     });
   }
