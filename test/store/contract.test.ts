@@ -8,7 +8,8 @@ import { MemoryStore } from '../../src/store/memory.js';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { parsePostgresUrl } from '../../src/store/postgres-url.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import type { RunQuery, Store, StoredRun } from '../../src/store/store.js';
+import type { RunQuery, Store } from '../../src/store/store.js';
+import { nextRunId, storedRun as makeStoredRun } from '../helpers/stored-run.js';
 import { freshSchema, silentLog, skipWithoutPostgres } from '../helpers/postgres.js';
 
 const backends: Record<string, (t: Test) => Promise<Store>> = {
@@ -30,45 +31,9 @@ const backends: Record<string, (t: Test) => Promise<Store>> = {
 };
 const skip: Record<string, false | string> = { postgres: await skipWithoutPostgres() };
 
-let counter = 0;
-/** A run id that sorts after every earlier one, like the engine's ULIDs. */
-const nextId = () => `01JD6W4ZK3Q8V5N2M7XK${String(++counter).padStart(6, '0')}`;
-
-function storedRun(overrides: Partial<RunRecord> = {}): StoredRun {
-  const runId = overrides.runId ?? nextId();
-  const finished = !['queued', 'running', 'retrying'].includes(overrides.status ?? 'succeeded');
-  return {
-    record: {
-      runId,
-      status: 'succeeded',
-      argv: ['true'],
-      cwd: `/runs/${runId}`,
-      runDir: `/runs/${runId}`,
-      labels: {},
-      actionId: null,
-      serviceId: null,
-      idempotencyKey: null,
-      priority: 0,
-      timeoutMs: null,
-      attempt: 1,
-      maxAttempts: 1,
-      nextAttemptAt: null,
-      queuePosition: null,
-      progress: null,
-      createdAt: '2026-11-23T10:00:00.000Z',
-      startedAt: '2026-11-23T10:00:00.001Z',
-      finishedAt: finished ? '2026-11-23T10:00:01.000Z' : null,
-      exitCode: finished ? 0 : null,
-      signal: null,
-      error: null,
-      ...overrides,
-    },
-    request: { argv: ['true'], env: { SECRET: 'value' } },
-    attempts: [],
-    process: null,
-    results: null,
-  };
-}
+/** A run with an env value, which the store keeps while it is queued and forgets once it starts. */
+const storedRun = (overrides: Partial<RunRecord> = {}) =>
+  makeStoredRun(overrides, { request: { argv: ['true'], env: { SECRET: 'value' } } });
 
 const ids = (runs: RunRecord[]) => runs.map((run) => run.runId);
 
@@ -82,7 +47,7 @@ for (const [name, open] of Object.entries(backends)) {
       });
       await store.runs.insert(run);
       t.same(await store.runs.get(run.record.runId), run.record);
-      t.equal(await store.runs.get(nextId()), undefined);
+      t.equal(await store.runs.get(nextRunId()), undefined);
     });
 
     t.test('inserting a run id twice fails and keeps the first', async (t) => {
@@ -323,7 +288,7 @@ for (const [name, open] of Object.entries(backends)) {
       const kept = storedRun();
       await store.runs.insert(run);
       await store.runs.insert(kept);
-      t.equal(await store.runs.delete([run.record.runId, nextId()]), 1);
+      t.equal(await store.runs.delete([run.record.runId, nextRunId()]), 1);
       t.equal(await store.runs.get(run.record.runId), undefined);
       t.equal(await store.runs.findByIdempotencyKey('once'), undefined);
       t.same(ids(await store.runs.list({ limit: 10 })), [kept.record.runId]);

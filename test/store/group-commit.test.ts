@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import type { StoredRun } from '../../src/store/store.js';
+import { storedRun } from '../helpers/stored-run.js';
 
 async function openStore(t: Test) {
   const dir = await mkdtemp(join(tmpdir(), 'runyard-group-commit-'));
@@ -12,40 +12,9 @@ async function openStore(t: Test) {
   return { path: join(dir, 'runyard.db'), store: new SqliteStore(join(dir, 'runyard.db'), 'node-1') };
 }
 
-let counter = 0;
-function queuedRun(): StoredRun {
-  const runId = `01JD6W4ZK3Q8V5N2M7XK${String(++counter).padStart(6, '0')}`;
-  return {
-    record: {
-      runId,
-      status: 'queued',
-      argv: ['true'],
-      cwd: `/runs/${runId}`,
-      runDir: `/runs/${runId}`,
-      labels: { shard: String(counter) },
-      actionId: null,
-      serviceId: null,
-      idempotencyKey: null,
-      priority: 0,
-      timeoutMs: null,
-      attempt: 0,
-      maxAttempts: 1,
-      nextAttemptAt: null,
-      queuePosition: null,
-      progress: null,
-      createdAt: '2026-12-03T10:00:00.000Z',
-      startedAt: null,
-      finishedAt: null,
-      exitCode: null,
-      signal: null,
-      error: null,
-    },
-    request: { argv: ['true'] },
-    attempts: [],
-    process: null,
-    results: null,
-  };
-}
+let shard = 0;
+const queuedRun = () =>
+  storedRun({ status: 'queued', labels: { shard: String(++shard) }, createdAt: '2026-12-03T10:00:00.000Z' });
 
 t.test('a read sees every write asked for before it, committed or not yet', async (t) => {
   const { store } = await openStore(t);

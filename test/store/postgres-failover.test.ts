@@ -6,57 +6,28 @@ import { LeaseLostError } from '../../src/store/lease-lost.js';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { parsePostgresUrl } from '../../src/store/postgres-url.js';
 import type { StoredRun } from '../../src/store/store.js';
+import { storedRun as makeStoredRun } from '../helpers/stored-run.js';
 import { eventually } from '../helpers/poll.js';
 import { freshSchema, silentLog, skipWithoutPostgres, sql } from '../helpers/postgres.js';
 
 const skip = await skipWithoutPostgres();
 
-let counter = 0;
+/** A run of `sleep 600`: running in its first attempt, or not started yet. */
 function storedRun(status: RunRecord['status']): StoredRun {
-  const runId = `01JD6W4ZK3Q8V5N2M7XK${String(++counter).padStart(6, '0')}`;
   const isRunning = status === 'running';
-  return {
-    record: {
-      runId,
-      status,
-      argv: ['sleep', '600'],
-      cwd: `/runs/${runId}`,
-      runDir: `/runs/${runId}`,
-      labels: {},
-      actionId: null,
-      serviceId: null,
-      idempotencyKey: null,
-      priority: 0,
-      timeoutMs: null,
-      attempt: isRunning ? 1 : 0,
-      maxAttempts: 1,
-      nextAttemptAt: null,
-      queuePosition: null,
-      progress: null,
-      createdAt: '2026-11-23T10:00:00.000Z',
-      startedAt: isRunning ? '2026-11-23T10:00:00.001Z' : null,
-      finishedAt: null,
-      exitCode: null,
-      signal: null,
-      error: null,
-    },
-    request: { argv: ['sleep', '600'] },
-    attempts: isRunning
-      ? [
-          {
-            attempt: 1,
-            pid: 4242,
-            startedAt: '2026-11-23T10:00:00.001Z',
-            finishedAt: null,
-            exitCode: null,
-            signal: null,
-            outcome: null,
-          },
-        ]
-      : [],
-    process: isRunning ? { pid: 4242, startTime: '123' } : null,
-    results: null,
+  const attempt = {
+    attempt: 1,
+    pid: 4242,
+    startedAt: '2026-11-23T10:00:00.001Z',
+    finishedAt: null,
+    exitCode: null,
+    signal: null,
+    outcome: null,
   };
+  return makeStoredRun(
+    { status, argv: ['sleep', '600'] },
+    { attempts: isRunning ? [attempt] : [], process: isRunning ? { pid: 4242, startTime: '123' } : null },
+  );
 }
 
 async function openNode(t: Test, url: string, nodeId: string): Promise<PostgresStore> {

@@ -2,11 +2,11 @@
 // every other node reads them back a filtered page at a time, in retained.list's order, its own runs left out.
 import t, { type Test } from 'tap';
 import type { RetainedRun } from '../../src/schema/retained-run.js';
-import type { RunRecord } from '../../src/schema/run.js';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { parsePostgresUrl } from '../../src/store/postgres-url.js';
 import type { RetainedQuery } from '../../src/schema/retained-list.js';
 import type { StoredRun } from '../../src/store/store.js';
+import { nextRunId, storedRun } from '../helpers/stored-run.js';
 import { freshSchema, silentLog, skipWithoutPostgres, sql } from '../helpers/postgres.js';
 
 const skip = await skipWithoutPostgres();
@@ -17,10 +17,9 @@ async function openNode(t: Test, url: string, nodeId: string): Promise<PostgresS
   return store;
 }
 
-let counter = 0;
 /** A run that finished at `finishedAt` (seconds past 10:00), as its node's index lists it. */
 function finishedRun(finishedAt: number, fields: Partial<RetainedRun> = {}): StoredRun {
-  const runId = `01JD6W4ZK3Q8V5N2M7XK${String(++counter).padStart(6, '0')}`;
+  const runId = nextRunId();
   const at = (seconds: number) => new Date(Date.UTC(2026, 10, 23, 10, 0, seconds)).toISOString();
   const retained: RetainedRun = {
     runId,
@@ -42,37 +41,28 @@ function finishedRun(finishedAt: number, fields: Partial<RetainedRun> = {}): Sto
     defaulted: [],
     ...fields,
   };
-  const record: RunRecord = {
-    runId,
-    status: retained.status === 'incomplete' ? 'failed' : retained.status,
-    argv: ['true'],
-    cwd: `/runs/${runId}`,
-    runDir: `/runs/${runId}`,
-    labels: retained.labels,
-    actionId: retained.actionId,
-    serviceId: retained.serviceId,
-    idempotencyKey: null,
-    priority: 0,
-    timeoutMs: null,
-    attempt: 1,
-    maxAttempts: 1,
-    nextAttemptAt: null,
-    queuePosition: null,
-    progress: null,
-    createdAt: retained.createdAt!,
-    startedAt: retained.startedAt,
-    finishedAt: retained.finishedAt,
-    exitCode: retained.exitCode,
-    signal: null,
-    error: null,
-  };
-  return {
-    record,
-    request: { argv: ['true'] },
-    attempts: [],
-    process: null,
-    results: { summary: 'retention-summary.json', manifest: 'artifact-manifest.json', reports: [], retained },
-  };
+  const { status, labels, actionId, serviceId, createdAt, startedAt, exitCode } = retained;
+  return storedRun(
+    {
+      runId,
+      status: status === 'incomplete' ? 'failed' : status,
+      labels,
+      actionId,
+      serviceId,
+      createdAt: createdAt!,
+      startedAt,
+      finishedAt: retained.finishedAt,
+      exitCode,
+    },
+    {
+      results: {
+        summary: 'retention-summary.json',
+        manifest: 'artifact-manifest.json',
+        reports: [],
+        retained,
+      },
+    },
+  );
 }
 
 /** Inserts `run` as its node does: queued first, then its end with its results in one update. */
