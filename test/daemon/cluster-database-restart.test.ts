@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import type { RunyardClient } from 'runyard/client';
-import { judgeByLock, nodeIdOf } from '../helpers/cluster.js';
+import { judgeByLock, nodeIdOf, startLongRun } from '../helpers/cluster.js';
 import { databaseProxy } from '../helpers/database-proxy.js';
 import { processGone, startDaemon } from '../helpers/daemon.js';
 import { eventually, sleep } from '../helpers/poll.js';
@@ -69,26 +69,8 @@ t.test(
     for (let i = 0; i < 3; i++)
       nodes.push(await startDaemon(t, { args: ['--store', viaProxy, '--max-concurrent', '3'] }));
     const clients = await Promise.all(nodes.map((node) => node.client()));
-    const longRuns = await Promise.all(clients.map((client) => client.run.start({ argv: ['sleep', '600'] })));
-    const pids = await Promise.all(
-      longRuns.map(({ runId }) =>
-        eventually(async () => {
-          const [row] = await sql<{ process_pid: number | null }>(
-            `SELECT process_pid FROM ${schema}.runs WHERE id = $1 AND status = 'running'`,
-            [runId],
-          );
-          return row?.process_pid ?? undefined;
-        }),
-      ),
-    );
-    t.teardown(() => {
-      for (const pid of pids)
-        try {
-          process.kill(-pid, 'SIGKILL');
-        } catch {
-          // ended with its run, as it should
-        }
-    });
+    const longRuns = await Promise.all(clients.map((client) => startLongRun(t, client, schema)));
+    const pids = longRuns.map((run) => run.pid);
     // Every node may judge the others by their locks, which the outage is about to drop.
     await judgeByLock(await Promise.all(nodes.map(nodeIdOf)));
 

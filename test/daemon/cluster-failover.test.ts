@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { RunRecord, RunyardClient } from 'runyard/client';
-import { judgeByLock, nodeIdOf } from '../helpers/cluster.js';
+import { judgeByLock, nodeIdOf, startLongRun } from '../helpers/cluster.js';
 import { databaseProxy } from '../helpers/database-proxy.js';
 import { processGone, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { eventually } from '../helpers/poll.js';
@@ -32,23 +32,6 @@ const rowOf = async (schema: string, runId: string) =>
       [runId],
     )
   )[0]!;
-
-/** Starts a long run and waits until its process runs; the process group is killed with the test. */
-async function startLongRun(t: Test, client: RunyardClient, schema: string) {
-  const { runId } = await client.run.start({ argv: ['sleep', '600'] });
-  const pid = await eventually(async () => {
-    const row = await rowOf(schema, runId);
-    return row.status === 'running' && row.process_pid !== null ? row.process_pid : undefined;
-  });
-  t.teardown(() => {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // gone already, as it should be
-    }
-  });
-  return { runId, pid };
-}
 
 const statusWhen = (client: RunyardClient, runId: string, check: (run: RunRecord) => boolean) =>
   eventually(async () => {

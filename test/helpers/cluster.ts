@@ -1,6 +1,9 @@
-// What the multi-node tests share: a node's id, and when nodes judge others by their node locks.
+// What the multi-node tests share: a node's id, a long run on a node, and when nodes judge others by
+// their node locks.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Test } from 'tap';
+import type { RunyardClient } from 'runyard/client';
 import type { TestDaemon } from './daemon.js';
 import { eventually } from './poll.js';
 import { sql } from './postgres.js';
@@ -24,3 +27,26 @@ export const judgeByLock = (nodeIds: string[], deadlineMs = 60_000) =>
     );
     return judges === nodeIds.length ? true : undefined;
   }, deadlineMs);
+
+/**
+ * Starts `sleep 600` and waits until the database records its process running in `schema`; the
+ * process group is killed with the test.
+ */
+export async function startLongRun(t: Test, client: RunyardClient, schema: string) {
+  const { runId } = await client.run.start({ argv: ['sleep', '600'] });
+  const pid = await eventually(async () => {
+    const [row] = await sql<{ process_pid: number | null }>(
+      `SELECT process_pid FROM ${schema}.runs WHERE id = $1 AND status = 'running'`,
+      [runId],
+    );
+    return row?.process_pid ?? undefined;
+  });
+  t.teardown(() => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone already, as it should be
+    }
+  });
+  return { runId, pid };
+}
