@@ -7,7 +7,7 @@ import type { RunEngine } from '../runs/engine.js';
 import { isTerminal } from '../runs/lifecycle.js';
 import { retryDelayMs } from '../runs/retry.js';
 import type { RunStatus } from '../schema/run.js';
-import type { ServiceStatus } from '../schema/service.js';
+import type { Service, ServiceStatus } from '../schema/service.js';
 import type { Catalog } from './catalog.js';
 import { ServiceLeases, type Supervision } from './leases.js';
 import { resolveServiceAction, type ResolvedServiceAction } from './policy.js';
@@ -70,9 +70,9 @@ export class ServiceManager {
 
   start(name: string, replaceExistingJobs = true): Promise<ServiceStatus> {
     return this.#serially.run(name, async () => {
-      await this.#definitionOf(name);
+      const service = await this.#definitionOf(name);
       const epoch = await this.#leases.claim(name, true);
-      return this.#startNow(name, replaceExistingJobs, epoch);
+      return this.#startNow(service, replaceExistingJobs, epoch);
     });
   }
 
@@ -85,14 +85,18 @@ export class ServiceManager {
   }
 
   /** The service, once it and every action it names are found. */
-  async #definitionOf(name: string) {
+  async #definitionOf(name: string): Promise<Service> {
     const service = await this.#catalog.getService(name);
     for (const { action } of service.spec.actions) await this.#catalog.getAction(action);
     return service;
   }
 
-  async #startNow(name: string, replaceExistingJobs: boolean, epoch: number | null): Promise<ServiceStatus> {
-    const service = await this.#definitionOf(name);
+  async #startNow(
+    service: Service,
+    replaceExistingJobs: boolean,
+    epoch: number | null,
+  ): Promise<ServiceStatus> {
+    const { name } = service.spec;
     await this.#retire(name);
     const generation: Generation = {
       slots: service.spec.actions.map((policy) => ({
@@ -121,8 +125,8 @@ export class ServiceManager {
     return this.#status(name);
   }
 
+  /** Stops a service its caller has found. */
   async #stopNow(name: string, removeJobs: boolean): Promise<ServiceStatus> {
-    await this.#catalog.getService(name);
     await this.#retire(name);
     await this.#engine.cancelService(name);
     if (removeJobs) await this.#engine.forgetFinished(name);
@@ -132,10 +136,10 @@ export class ServiceManager {
   /** Stop, then start with replacement, as one step: no other start of the service gets in between. */
   restart(name: string): Promise<ServiceStatus> {
     return this.#serially.run(name, async () => {
-      await this.#definitionOf(name);
+      const service = await this.#definitionOf(name);
       const epoch = await this.#leases.claim(name, true);
       await this.#stopNow(name, false);
-      return this.#startNow(name, true, epoch);
+      return this.#startNow(service, true, epoch);
     });
   }
 
@@ -171,7 +175,11 @@ export class ServiceManager {
       });
       await this.#serially
         // Shutting down meanwhile: the lease goes back with the others once the runs have stopped.
-        .run(service, async () => void (this.#closed || (await this.#startNow(service, false, epoch))))
+        .run(
+          service,
+          async () =>
+            void (this.#closed || (await this.#startNow(await this.#definitionOf(service), false, epoch))),
+        )
         .catch((error: unknown) =>
           this.#log.error('could not start a service taken over', { service, error }),
         );
