@@ -39,7 +39,11 @@ const isConnectionError = (error: unknown): boolean => {
   );
 };
 
-/** One query that goes to the database even while it is lost (DatabaseHealth.probe). */
+/**
+ * One query that goes to the database now, lost or not, and marks it back when answered. For the
+ * heartbeat: were it held back by the backoff, a database away for 5 s would be found back only at the
+ * try due 7.75 s after it went, by when the other nodes may judge this node dead (10 s without a beat).
+ */
 export type ProbeQuery = (text: string, values: unknown[]) => Promise<pg.QueryResult>;
 
 interface Outage {
@@ -72,15 +76,7 @@ export class DatabaseHealth {
     return this.#attempt(work);
   }
 
-  /**
-   * Runs `work` now, lost or not, and marks the database back when it is answered. For the heartbeat:
-   * were it held back by the backoff, a database away for 5 s would be found back only at the try due
-   * 7.75 s after it went, by when the other nodes may judge this one dead (10 s without a heartbeat).
-   */
-  probe<T>(work: () => Promise<T>): Promise<T> {
-    return this.#attempt(work);
-  }
-
+  /** Runs `work` now, and marks the database lost or back by how it went. */
   async #attempt<T>(work: () => Promise<T>): Promise<T> {
     try {
       const result = await work();
@@ -98,7 +94,7 @@ export class DatabaseHealth {
 
   /**
    * `pool` with every query and every connection taken for a transaction going through guard(), and a
-   * query that goes through probe() instead.
+   * query that the backoff never holds back (ProbeQuery).
    */
   wrap(pool: pg.Pool): { pool: pg.Pool; probe: ProbeQuery } {
     const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
@@ -109,7 +105,7 @@ export class DatabaseHealth {
     pool.connect = ((callback?: unknown) =>
       callback === undefined ? this.guard(() => connect()) : connect(callback)) as typeof pool.connect;
     const probe: ProbeQuery = (text, values) =>
-      this.probe(() => query(text, values) as Promise<pg.QueryResult>);
+      this.#attempt(() => query(text, values) as Promise<pg.QueryResult>);
     return { pool, probe };
   }
 

@@ -9,6 +9,8 @@ import { NODE_DEAD_AFTER_S } from '../schema/daemon.js';
 
 // How long after a failure the node tries again to connect and take its lock.
 const RETRY_MS = 1_000;
+// What the lock's connection is called in pg_stat_activity, where an operator sees one per node.
+const APPLICATION_NAME = 'runyard node lock';
 
 /**
  * The two keys of a node's lock, as SQL, the same whoever computes them: the first names the schema, so
@@ -63,7 +65,7 @@ export class NodeLock {
   }
 
   async #take(): Promise<void> {
-    const client = new pg.Client({ ...this.#config, keepAlive: true });
+    const client = new pg.Client({ ...this.#config, application_name: APPLICATION_NAME, keepAlive: true });
     this.#client = client;
     // Either is the lock lost: the server closed the connection, or the network did.
     client.on('error', (error) => this.#lost(client, error));

@@ -69,7 +69,7 @@ export class PostgresStore implements Store {
       throw error;
     }
     // From here on a database that stops answering makes calls fail fast with store_unavailable.
-    const lock = new NodeLock({ ...connection, application_name: NODE_LOCK_APPLICATION }, nodeId, log);
+    const lock = new NodeLock(connection, nodeId, log);
     const guarded = new DatabaseHealth(serverOf(target), log).wrap(pool);
     return new PostgresStore(guarded.pool, guarded.probe, lock, nodeId);
   }
@@ -79,9 +79,6 @@ export class PostgresStore implements Store {
     if (!this.#pool.ended) await this.#pool.end();
   }
 }
-
-/** What the node lock's connection is called in pg_stat_activity, where an operator sees one per node. */
-export const NODE_LOCK_APPLICATION = 'runyard node lock';
 
 const serverOf = (target: PostgresTarget) => `PostgreSQL at ${target.host}:${target.port}`;
 
