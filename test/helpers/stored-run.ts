@@ -1,6 +1,18 @@
 // A run as the store keeps it, for tests of the stores: a finished `true` by default, any field overridden.
+import type { AttemptRecord } from '../../src/schema/run-dir.js';
 import type { RunRecord } from '../../src/schema/run.js';
 import type { StoredRun } from '../../src/store/store.js';
+
+/** The first attempt of a run that runs, with pid 4242. */
+export const runningAttempt: AttemptRecord = {
+  attempt: 1,
+  pid: 4242,
+  startedAt: '2026-11-23T10:00:00.001Z',
+  finishedAt: null,
+  exitCode: null,
+  signal: null,
+  outcome: null,
+};
 
 let counter = 0;
 /** A run id that sorts after every earlier one, like the engine's ULIDs. */

@@ -9,7 +9,7 @@ import { PostgresStore } from '../../src/store/postgres.js';
 import { parsePostgresUrl } from '../../src/store/postgres-url.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { RunQuery, Store } from '../../src/store/store.js';
-import { nextRunId, storedRun as makeStoredRun } from '../helpers/stored-run.js';
+import { nextRunId, runningAttempt, storedRun as makeStoredRun } from '../helpers/stored-run.js';
 import { freshSchema, silentLog, skipWithoutPostgres } from '../helpers/postgres.js';
 
 const backends: Record<string, (t: Test) => Promise<Store>> = {
@@ -223,17 +223,7 @@ for (const [name, open] of Object.entries(backends)) {
       const retrying = storedRun({ status: 'retrying' });
       const done = storedRun({ status: 'failed' });
       running.process = { pid: 4242, startTime: '123456' };
-      running.attempts = [
-        {
-          attempt: 1,
-          pid: 4242,
-          startedAt: '2026-11-23T10:00:00.001Z',
-          finishedAt: null,
-          exitCode: null,
-          signal: null,
-          outcome: null,
-        },
-      ];
+      running.attempts = [runningAttempt];
       for (const run of [low, first, running, high, second, retrying, done]) await store.runs.insert(run);
       const unfinished = await store.runs.listUnfinished();
       t.same(

@@ -6,7 +6,7 @@ import { LeaseLostError } from '../../src/store/lease-lost.js';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { parsePostgresUrl } from '../../src/store/postgres-url.js';
 import type { StoredRun } from '../../src/store/store.js';
-import { storedRun as makeStoredRun } from '../helpers/stored-run.js';
+import { runningAttempt, storedRun as makeStoredRun } from '../helpers/stored-run.js';
 import { eventually } from '../helpers/poll.js';
 import { freshSchema, silentLog, skipWithoutPostgres, sql } from '../helpers/postgres.js';
 
@@ -15,18 +15,12 @@ const skip = await skipWithoutPostgres();
 /** A run of `sleep 600`: running in its first attempt, or not started yet. */
 function storedRun(status: RunRecord['status']): StoredRun {
   const isRunning = status === 'running';
-  const attempt = {
-    attempt: 1,
-    pid: 4242,
-    startedAt: '2026-11-23T10:00:00.001Z',
-    finishedAt: null,
-    exitCode: null,
-    signal: null,
-    outcome: null,
-  };
   return makeStoredRun(
     { status, argv: ['sleep', '600'] },
-    { attempts: isRunning ? [attempt] : [], process: isRunning ? { pid: 4242, startTime: '123' } : null },
+    {
+      attempts: isRunning ? [runningAttempt] : [],
+      process: isRunning ? { pid: 4242, startTime: '123' } : null,
+    },
   );
 }
 
