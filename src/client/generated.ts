@@ -482,11 +482,11 @@ export type RunRecord = {
   runId: RunId;
   status: RunStatus;
   argv: string[];
-  /** Absolute working directory of the process. */
+  /** Absolute working directory of the process; '' while the run waits in a cluster's shared queue. */
   cwd: string;
-  /** Absolute path of the run directory. */
+  /** Absolute path of the run directory; '' while the run waits in a cluster's shared queue, where no node has made its directory yet (docs/cluster.md). */
   runDir: string;
-  /** The node (daemon.info nodeId) that runs or ran it, whose disk holds the run directory. Set on every run a daemon creates; absent from records written by runyard before it, or by other tools. */
+  /** The node (daemon.info nodeId) that runs or ran it, whose disk holds the run directory. Set on every run a daemon creates, once a node has claimed it when it waits in a cluster's shared queue; absent from records written by runyard before it, or by other tools. */
   nodeId?: string;
   labels: Labels;
   actionId: string | null;

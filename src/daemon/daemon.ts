@@ -244,7 +244,7 @@ async function startServing(
         (peers) => peers.close(),
       )
     : undefined;
-  const router = new RunRouter(engine, peers, nodeId);
+  const router = new RunRouter(engine, peers, nodeId, log);
   const handlers: MethodHandlers & { 'rpc.discover': Handler<CallContext> } = {
     ...daemonHandlers(info, reloader, dashboardLogin),
     ...runHandlers(engine, router),

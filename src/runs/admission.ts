@@ -1,12 +1,17 @@
 // Admission and the queue: turning run.start into a queued run, and starting queued runs as slots free up.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../log.js';
 import { RunyardError } from '../schema/errors.js';
+import { resolveRunSpec, type ResolvedRunSpec } from '../schema/run-record.js';
 import type { RunRecord, RunStartParams } from '../schema/run.js';
-import type { Store } from '../store/store.js';
+import type { Store, StoredRun } from '../store/store.js';
 import type { ActiveRun, ActiveRunParts } from './active-run.js';
-import { createRun } from './create-run.js';
+import { createRun, queuedRun, type NewRun, type Provenance } from './create-run.js';
 import { RunQueue } from './queue.js';
 import { RunDirClaims } from './run-dir-claims.js';
 import { applyAction, plainSpec } from './run-spec.js';
+import { SharedQueue } from './shared-queue.js';
 
 export interface AdmissionOptions {
   runsDir: string;
@@ -15,6 +20,7 @@ export interface AdmissionOptions {
   maxQueued: number;
   killGraceMs: number;
   nodeId: string;
+  log: Logger;
 }
 
 /** What admission needs from the engine around it. */
@@ -37,10 +43,20 @@ export class Admission {
   #isOpen = false;
   #isClosing = false;
   #isHeld = false;
+  /** The cluster's queue, where a store shares one: runs this node has no slot for wait there. */
+  readonly #shared: SharedQueue | undefined;
 
   constructor(options: AdmissionOptions, host: AdmissionHost) {
     this.#options = options;
     this.#host = host;
+    const { queue } = options.store;
+    this.#shared =
+      queue &&
+      new SharedQueue(
+        queue,
+        { freeSlots: () => this.#freeSlots(), take: (run) => this.#take(run) },
+        options.log,
+      );
   }
 
   get isClosing(): boolean {
@@ -55,8 +71,17 @@ export class Admission {
     // Two concurrent starts with one key must share one run: the second joins the first's promise.
     const pending = this.#startsByKey.get(key);
     if (pending) return pending;
-    const started = (async () =>
-      (await this.#options.store.runs.findByIdempotencyKey(key)) ?? this.#create(params, serviceId))();
+    const { runs } = this.#options.store;
+    const started = (async () => {
+      try {
+        return (await runs.findByIdempotencyKey(key)) ?? (await this.#create(params, serviceId));
+      } catch (error) {
+        // Another node of the cluster created the key's run meanwhile: the key is unique in the index.
+        const other = await runs.findByIdempotencyKey(key).catch(() => undefined);
+        if (other) return other;
+        throw error;
+      }
+    })();
     this.#startsByKey.set(key, started);
     try {
       return await started;
@@ -81,9 +106,10 @@ export class Admission {
     return this.#queue.position(runId);
   }
 
-  /** Starts queued runs from now on. */
+  /** Starts queued runs from now on, and claims runs from the cluster's queue. */
   open(): void {
     this.#isOpen = true;
+    this.#shared?.start();
     this.pump();
   }
 
@@ -99,9 +125,11 @@ export class Admission {
   /** Starts nothing more; queued runs stay queued for the next daemon. */
   close(): void {
     this.#isClosing = true;
+    this.#shared?.close();
     this.#queue.clear();
   }
 
+  /** Starts queued runs into the free slots; slots still free then claim from the cluster's queue. */
   pump(): void {
     while (
       this.#isOpen &&
@@ -110,37 +138,112 @@ export class Admission {
       this.#host.runningCount() < this.#options.maxConcurrent
     ) {
       const runId = this.#queue.shift();
-      if (runId === undefined) return;
+      if (runId === undefined) break;
       const run = this.#host.lookup(runId);
       if (run) this.#host.launch(run);
     }
+    if (this.#freeSlots() > 0) this.#shared?.wake();
   }
 
-  async #create(params: RunStartParams, serviceId: string | null): Promise<ActiveRun> {
-    const { runsDir, store, maxQueued, killGraceMs, nodeId } = this.#options;
-    if (this.#queue.size >= maxQueued) throw new RunyardError('queue_full', { limit: maxQueued });
+  /**
+   * Claims a run that still waits in the cluster's queue and makes it here, queued and not to start:
+   * what ends a run no node has taken yet (run.cancel) ends it with a directory, as any other.
+   */
+  async claimHere(runId: string): Promise<ActiveRun | undefined> {
+    const stored = await this.#options.store.queue?.claimRun(runId);
+    if (!stored) return undefined;
+    if (await this.#take(stored, false)) return this.#host.lookup(runId);
+    await this.#options.store.queue!.release(runId);
+    return undefined;
+  }
+
+  /**
+   * Gives a run claimed here back to the cluster's queue, with whatever of its directory was made
+   * (a previous daemon died making it): no other run can have that directory, named by its id.
+   */
+  async handBack(runId: string): Promise<void> {
+    await rm(join(this.#options.runsDir, runId), { recursive: true, force: true });
+    await this.#options.store.queue!.release(runId);
+  }
+
+  /** How many more runs could start here now: the slots no run, queued run or claim takes. */
+  #freeSlots(): number {
+    if (!this.#isOpen || this.#isClosing || this.#isHeld) return 0;
+    const taken = this.#host.runningCount() + this.#queue.size + (this.#shared?.pending ?? 0);
+    return this.#options.maxConcurrent - taken;
+  }
+
+  async #create(params: RunStartParams, serviceId: string | null): Promise<ActiveRun | RunRecord> {
+    const { store } = this.#options;
     const action = params.action === undefined ? undefined : await store.actions.get(params.action);
     if (params.action !== undefined && !action)
       throw new RunyardError('action_not_found', { name: params.action });
     const spec = action ? applyAction(action.spec, params) : plainSpec(params);
     const provenance = { actionId: action?.spec.name ?? null, serviceId };
-    const created = await createRun(spec, provenance, {
-      runsDir,
-      claims: this.claims,
-      defaultKillGraceMs: killGraceMs,
-      nodeId,
-    });
+    // A run this node has no slot for waits in the cluster's queue, for whichever node has one first;
+    // a service's runs stay with its supervisor, and a run whose outputDir names a path on this node here.
+    if (this.#shared && serviceId === null && spec.outputDir === undefined && this.#freeSlots() <= 0)
+      return this.#enqueueShared(spec, provenance);
+    return this.#createHere(spec, provenance);
+  }
+
+  async #createHere(spec: ResolvedRunSpec, provenance: Provenance): Promise<ActiveRun> {
+    const { store, maxQueued } = this.#options;
+    if (this.#queue.size >= maxQueued) throw new RunyardError('queue_full', { limit: maxQueued });
+    const created = await createRun(spec, provenance, this.#createOptions());
     const { record } = created;
     try {
-      await store.runs.insert({ record, request: spec, attempts: [], process: null, results: null });
+      await indexed(store.runs.insert({ record, request: spec, attempts: [], process: null, results: null }));
     } catch (error) {
       await created.discard();
-      // store_unavailable says more than index_failed: the database did not answer, and will again.
-      if (error instanceof RunyardError) throw error;
-      throw new RunyardError('index_failed', { cause: (error as Error).message });
+      throw error;
     }
+    const { run, queued } = this.#adoptQueued(created, spec, true);
+    // Answered once its first event is written too: a daemon killed after the answer finds the whole
+    // run, event log included, and a subscriber's seq 1 is the same line after a restart.
+    await run.events.writtenThrough(queued);
+    return run;
+  }
+
+  /** Accepted into the cluster's queue: durable there once answered, and made by the node that claims it. */
+  async #enqueueShared(spec: ResolvedRunSpec, provenance: Provenance): Promise<RunRecord> {
+    const { store, maxQueued } = this.#options;
+    const record = await queuedRun(spec, provenance, this.#options);
+    const stored = { record, request: spec, attempts: [], process: null, results: null };
+    if (!(await indexed(store.queue!.enqueue(stored, maxQueued))))
+      throw new RunyardError('queue_full', { limit: maxQueued });
+    return record;
+  }
+
+  /**
+   * Makes a run this node claimed from the cluster's queue, as it was accepted, and queues it here
+   * (to start unless `starts` is false). False when it could not be made: it goes back to the queue.
+   */
+  async #take(stored: StoredRun, starts = true): Promise<boolean> {
+    const { record } = stored;
+    // Stored as accepted, so resolved already: its defaults are filled in again only for the type.
+    const request = resolveRunSpec(stored.request);
+    const provenance = { actionId: record.actionId, serviceId: record.serviceId };
+    let created: NewRun | undefined;
+    try {
+      created = await createRun(request, provenance, this.#createOptions(), record);
+      await this.#options.store.runs.update({ ...stored, record: created.record });
+    } catch (error) {
+      await created?.discard();
+      this.#options.log.error('could not make a run claimed from the shared queue', {
+        runId: record.runId,
+        error,
+      });
+      return false;
+    }
+    this.#adoptQueued(created, request, starts);
+    return true;
+  }
+
+  /** The new run, active and queued here; returns its first event's seq. */
+  #adoptQueued(created: NewRun, spec: ResolvedRunSpec, starts: boolean): { run: ActiveRun; queued: number } {
     const run = this.#host.adopt({
-      record,
+      record: created.record,
       plan: created.plan,
       request: spec,
       retry: created.retry,
@@ -150,10 +253,22 @@ export class Admission {
       release: created.release,
     });
     const queued = run.events.append({ type: 'status', status: 'queued' });
-    this.enqueue(run);
-    // Answered once its first event is written too: a daemon killed after the answer finds the whole
-    // run, event log included, and a subscriber's seq 1 is the same line after a restart.
-    await run.events.writtenThrough(queued.seq);
-    return run;
+    if (starts) this.enqueue(run);
+    return { run, queued: queued.seq };
+  }
+
+  #createOptions() {
+    const { runsDir, killGraceMs, nodeId } = this.#options;
+    return { runsDir, claims: this.claims, defaultKillGraceMs: killGraceMs, nodeId };
+  }
+}
+
+/** The index's own failure, as run.start reports it: store_unavailable says more (the database will answer again). */
+async function indexed<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof RunyardError) throw error;
+    throw new RunyardError('index_failed', { cause: (error as Error).message });
   }
 }

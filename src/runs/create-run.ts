@@ -37,16 +37,26 @@ export interface CreateOptions {
   nodeId: string;
 }
 
+/** Who a run is, once and for good: set by the node that accepted it. */
+export interface RunIdentity {
+  runId: string;
+  createdAt: string;
+}
+
 /**
  * Validates what can only be checked on disk (cwd, the command, the output directory), then writes
- * the run directory with plan.json and run.json. Nothing is left on disk when it fails.
+ * the run directory with plan.json and run.json. Nothing is left on disk when it fails. `claimed` is a
+ * run another node accepted (the cluster's shared queue): it is made here as it was accepted there,
+ * and a cwd or command this node lacks fails its start (spawn_failed), not its creation.
  */
 export async function createRun(
   params: ResolvedRunSpec,
   provenance: Provenance,
   options: CreateOptions,
+  claimed?: RunIdentity,
 ): Promise<NewRun> {
-  const runId = newRunId();
+  const identity = claimed ?? { runId: newRunId(), createdAt: new Date().toISOString() };
+  const { runId } = identity;
   const claim = await options.claims.claim(options.runsDir, runId, params.outputDir, params.overwrite);
   const { runDir } = claim;
   let touched = false;
@@ -59,45 +69,20 @@ export async function createRun(
   };
   try {
     // Everything that can be refused is checked before the directory is touched.
-    const cwd = resolve(runDir, params.cwd ?? '.');
-    if (!(await isUsableCwd(runDir, cwd)))
-      throw new RunyardError('cwd_not_found', { cwd: params.cwd ?? cwd });
-    const command = await resolveCommand(params.argv[0]!, { ...process.env, ...params.env }.PATH, cwd);
-    if (!command) throw new RunyardError('command_not_found', { command: params.argv[0] });
+    const checked = await checkRunnable(params, runDir).catch((error: unknown) => {
+      if (!claimed) throw error;
+      return { cwd: resolve(runDir, params.cwd ?? '.'), command: params.argv[0]! };
+    });
     touched = true;
     await createRunDir(runDir, claim.clear).catch(failedDirectory);
     const retry = resolveRetry(params.retry);
-    const record: RunRecord = {
-      runId,
-      status: 'queued',
-      argv: params.argv,
-      cwd,
-      runDir,
-      nodeId: options.nodeId,
-      labels: params.labels ?? {},
-      actionId: provenance.actionId,
-      serviceId: provenance.serviceId,
-      idempotencyKey: params.idempotencyKey ?? null,
-      priority: params.priority,
-      timeoutMs: params.timeoutMs ?? null,
-      attempt: 0,
-      maxAttempts: retry.maxAttempts,
-      nextAttemptAt: null,
-      queuePosition: null,
-      progress: null,
-      createdAt: new Date().toISOString(),
-      startedAt: null,
-      finishedAt: null,
-      exitCode: null,
-      signal: null,
-      error: null,
-    };
+    const record = newRecord(params, provenance, { ...identity, ...checked, runDir, nodeId: options.nodeId });
     const plan: RunPlan = {
       schemaVersion: RUN_DIR_SCHEMA_VERSION,
       runId,
       argv: params.argv,
-      command,
-      cwd,
+      command: checked.command,
+      cwd: checked.cwd,
       envNames: [...Object.keys(params.env ?? {}), ...Object.keys(runyardEnv(record, 1))].sort(),
       timeoutMs: record.timeoutMs,
       killGraceMs: params.killGraceMs ?? options.defaultKillGraceMs,
@@ -113,6 +98,65 @@ export async function createRun(
     await discard();
     throw error;
   }
+}
+
+/**
+ * The record of a run accepted into the cluster's shared queue: checked as this node would make it, but
+ * made by whichever node claims it, so it has no node, run directory or cwd yet.
+ */
+export async function queuedRun(
+  params: ResolvedRunSpec,
+  provenance: Provenance,
+  options: Pick<CreateOptions, 'runsDir'>,
+): Promise<RunRecord> {
+  const identity = { runId: newRunId(), createdAt: new Date().toISOString() };
+  await checkRunnable(params, join(options.runsDir, identity.runId));
+  return newRecord(params, provenance, { ...identity, cwd: '', runDir: '' });
+}
+
+/** The cwd and command of a run whose directory is `runDir`; cwd_not_found or command_not_found if none. */
+async function checkRunnable(
+  params: ResolvedRunSpec,
+  runDir: string,
+): Promise<{ cwd: string; command: string }> {
+  const cwd = resolve(runDir, params.cwd ?? '.');
+  if (!(await isUsableCwd(runDir, cwd))) throw new RunyardError('cwd_not_found', { cwd: params.cwd ?? cwd });
+  const command = await resolveCommand(params.argv[0]!, { ...process.env, ...params.env }.PATH, cwd);
+  if (!command) throw new RunyardError('command_not_found', { command: params.argv[0] });
+  return { cwd, command };
+}
+
+/** A new run's record: the one place its fields are set from what run.start asked. */
+function newRecord(
+  params: ResolvedRunSpec,
+  provenance: Provenance,
+  where: RunIdentity & { cwd: string; runDir: string; nodeId?: string },
+): RunRecord {
+  return {
+    runId: where.runId,
+    status: 'queued',
+    argv: params.argv,
+    cwd: where.cwd,
+    runDir: where.runDir,
+    ...(where.nodeId === undefined ? {} : { nodeId: where.nodeId }),
+    labels: params.labels ?? {},
+    actionId: provenance.actionId,
+    serviceId: provenance.serviceId,
+    idempotencyKey: params.idempotencyKey ?? null,
+    priority: params.priority,
+    timeoutMs: params.timeoutMs ?? null,
+    attempt: 0,
+    maxAttempts: resolveRetry(params.retry).maxAttempts,
+    nextAttemptAt: null,
+    queuePosition: null,
+    progress: null,
+    createdAt: where.createdAt,
+    startedAt: null,
+    finishedAt: null,
+    exitCode: null,
+    signal: null,
+    error: null,
+  };
 }
 
 /**

@@ -99,7 +99,8 @@ export class RunEngine implements RunEventSource {
   /** Creates a run; `serviceId` is set only by the service manager, never by a client. */
   async start(params: RunStartParams, serviceId: string | null = null): Promise<RunRecord> {
     const admitted = await this.#admission.admit(params, serviceId);
-    return admitted instanceof ActiveRun ? this.#view(admitted.record) : admitted;
+    if (admitted instanceof ActiveRun) return this.#view(admitted.record);
+    return (await this.#positioned([admitted]))[0]!;
   }
 
   async get(runId: string): Promise<RunRecord> {
@@ -107,7 +108,7 @@ export class RunEngine implements RunEventSource {
     if (active) return this.#view(active.record);
     const stored = await this.#options.store.runs.get(runId);
     if (!stored) throw new RunyardError('run_not_found', { runId });
-    return stored;
+    return (await this.#positioned([stored]))[0]!;
   }
 
   /** The process of a run's current attempt, while it runs; null otherwise. */
@@ -126,12 +127,22 @@ export class RunEngine implements RunEventSource {
       ...(params.cursor ? { before: params.cursor } : {}),
       limit: limit + 1,
     });
-    const page = runs.slice(0, limit).map((run) => this.#view(this.#active.get(run.runId)?.record ?? run));
+    const page = await this.#positioned(
+      runs.slice(0, limit).map((run) => {
+        const active = this.#active.get(run.runId);
+        return active ? this.#view(active.record) : run;
+      }),
+    );
     return { runs: page, nextCursor: runs.length > limit ? page.at(-1)!.runId : null };
   }
 
+  /**
+   * A run still waiting in the cluster's queue is claimed here to be cancelled, so that it ends with
+   * its directory as any other; one another node claimed meanwhile is left as it is, for the caller to
+   * cancel there.
+   */
   async cancel(runId: string): Promise<RunRecord> {
-    const active = this.#active.get(runId);
+    const active = this.#active.get(runId) ?? (await this.#admission.claimHere(runId));
     if (!active) return this.get(runId);
     return this.#cancel(active, clientCancel);
   }
@@ -175,7 +186,10 @@ export class RunEngine implements RunEventSource {
     return this.get(runId);
   }
 
-  /** Where a run's files are: the index's record, else the directory of a run the index forgot. */
+  /**
+   * Where a run's files are: the index's record, else the directory of a run the index forgot; ''
+   * for a run of the cluster's queue whose directory no node has made yet.
+   */
   async #runDir(runId: string): Promise<{ runDir: string; isFinished: boolean }> {
     try {
       const run = await this.get(runId);
@@ -190,11 +204,13 @@ export class RunEngine implements RunEventSource {
 
   async readLog(runId: string, stream: OutputStream, offset: number, limit: number): Promise<RunLogsResult> {
     const { runDir, isFinished } = await this.#runDir(runId);
+    if (runDir === '') return { text: '', offset, nextOffset: offset, size: 0, eof: false };
     return readLog(this.#options.runsDir, join(runDir, runFiles[stream]), offset, limit, isFinished);
   }
 
   async readEvents(runId: string, fromSeq: number, limit: number): Promise<RunEventsResult> {
     const { runDir } = await this.#runDir(runId);
+    if (runDir === '') return { events: [], nextSeq: fromSeq, end: false };
     const active = this.#active.get(runId);
     await active?.events.writtenThrough();
     const { events, exhausted } = await readEvents(this.#options.runsDir, runDir, fromSeq, limit, {
@@ -216,6 +232,7 @@ export class RunEngine implements RunEventSource {
     const active = this.#active.get(runId);
     if (active) return active.events.lastSeq;
     const run = await this.get(runId);
+    if (run.runDir === '') return 0;
     return lastEventSeq(this.#options.runsDir, run.runDir, this.#eventIndexes);
   }
 
@@ -245,6 +262,7 @@ export class RunEngine implements RunEventSource {
       finish: (run, status, patch) => this.#finish(run, status, patch),
       finishAs: (run: ActiveRun, verdict: RunRecord) => this.#finishAs(run, verdict),
       onRetained: async (run) => this.#options.onFinished?.(run),
+      ...(store.queue ? { handBack: (stored) => this.#admission.handBack(stored.record.runId) } : {}),
     });
   }
 
@@ -450,6 +468,17 @@ export class RunEngine implements RunEventSource {
   /** Work the engine starts and does not wait for: a failure is a bug, logged with the run it hit. */
   #background(work: Promise<void>, run: ActiveRun): void {
     background(work, this.#options.log, 'run supervision failed', { runId: run.runId });
+  }
+
+  /** Records from the index, those waiting in the cluster's queue with their place there. */
+  async #positioned(records: RunRecord[]): Promise<RunRecord[]> {
+    const { queue } = this.#options.store;
+    const waiting = records.filter((record) => record.status === 'queued' && record.runDir === '');
+    if (!queue || waiting.length === 0) return records;
+    const positions = await queue.positions(waiting.map((record) => record.runId));
+    return records.map((record) =>
+      positions.has(record.runId) ? { ...record, queuePosition: positions.get(record.runId)! } : record,
+    );
   }
 
   /** A copy for callers, with the queue position filled in. */

@@ -35,6 +35,11 @@ export interface RecoveryHost {
   /** Ends the run as `verdict`, the database's record of it, says: another node ended it. */
   finishAs(run: ActiveRun, verdict: RunRecord): Promise<void>;
   onRetained(run: RunRecord): Promise<void>;
+  /**
+   * Hands a run claimed from the cluster's queue, and never made, back to it; only a store with a
+   * shared queue has such runs.
+   */
+  handBack?(stored: StoredRun): Promise<void>;
 }
 
 /** An attempt's end in the event log of a run whose process ended with the daemon (or node) that ran it. */
@@ -62,6 +67,12 @@ export async function recoverRuns(host: RecoveryHost): Promise<RecoveryCounts> {
     } else if (await complete(host, stored)) counts.completed++;
   }
   for (const stored of await host.runs.listUnfinished()) {
+    // Claimed from the cluster's queue by the previous daemon, which died before its directory was known.
+    if (stored.record.runDir === '' && host.handBack) {
+      await host.handBack(stored);
+      counts.requeued++;
+      continue;
+    }
     const run = await revive(host, stored).catch(async (error: Error) => {
       await markUnusable(host, stored, error);
       return undefined;

@@ -207,13 +207,21 @@ export const RunRecord = Type.Object(
     runId: RunId,
     status: RunStatus,
     argv: Type.Array(Type.String()),
-    cwd: Type.String({ description: 'Absolute working directory of the process.' }),
-    runDir: Type.String({ description: 'Absolute path of the run directory.' }),
+    cwd: Type.String({
+      description:
+        "Absolute working directory of the process; '' while the run waits in a cluster's shared queue.",
+    }),
+    runDir: Type.String({
+      description:
+        "Absolute path of the run directory; '' while the run waits in a cluster's shared queue, where no node " +
+        'has made its directory yet (docs/cluster.md).',
+    }),
     nodeId: Type.Optional(
       Type.String({
         description:
           'The node (daemon.info nodeId) that runs or ran it, whose disk holds the run directory. Set on every ' +
-          'run a daemon creates; absent from records written by runyard before it, or by other tools.',
+          "run a daemon creates, once a node has claimed it when it waits in a cluster's shared queue; absent " +
+          'from records written by runyard before it, or by other tools.',
       }),
     ),
     labels: Labels,

@@ -1,7 +1,8 @@
 // A node's liveness as the database itself sees it: a session advisory lock the node holds on a
 // connection of its own. The server releases it the moment that connection closes, which is the moment
 // the node's process dies (its kernel closes the socket), so the others need not wait out the heartbeat
-// threshold to know a killed node is gone (postgres-liveness.ts says how they judge by it).
+// threshold to know a killed node is gone (postgres-liveness.ts says how they judge by it). The same
+// session listens for the cluster's notices (LISTEN), which need a connection of their own as well.
 import pg from 'pg';
 import { background } from '../async/background.js';
 import type { Logger } from '../log.js';
@@ -32,6 +33,7 @@ export class NodeLock {
   #isStarted = false;
   #isClosed = false;
   #isLost = false;
+  readonly #listeners = new Map<string, () => void>();
 
   constructor(config: pg.ClientConfig, nodeId: string, log: Logger) {
     this.#config = config;
@@ -55,6 +57,14 @@ export class NodeLock {
     return this.#heldSince !== undefined && performance.now() - this.#heldSince >= NODE_DEAD_AFTER_S * 1_000;
   }
 
+  /**
+   * Calls `listener` on each NOTIFY on `channel` (a plain identifier), from the next time the lock is
+   * taken, and once each time it is taken again: notices sent while the connection was down are lost.
+   */
+  listen(channel: string, listener: () => void): void {
+    this.#listeners.set(channel, listener);
+  }
+
   /** Releases the lock (its connection closes) and takes it no more. */
   async close(): Promise<void> {
     this.#isClosed = true;
@@ -70,6 +80,7 @@ export class NodeLock {
     // Either is the lock lost: the server closed the connection, or the network did.
     client.on('error', (error) => this.#lost(client, error));
     client.on('end', () => this.#lost(client, undefined));
+    client.on('notification', ({ channel }) => this.#listeners.get(channel)?.());
     try {
       await client.connect();
       const { schemaKey, nodeKey } = nodeLockKeys('$1');
@@ -81,7 +92,10 @@ export class NodeLock {
       // Held by another connection: the previous run of this node, whose connection the server has not
       // yet seen close. Tried again until it has.
       if (!rows[0]!.held) throw new Error('the lock is held by another connection of this node id');
+      for (const channel of this.#listeners.keys()) await client.query(`LISTEN ${channel}`);
+      if (this.#client !== client) return;
       this.#heldSince = performance.now();
+      for (const listener of this.#listeners.values()) listener();
       if (this.#isLost) this.#log.info('node lock held again', { nodeId: this.#nodeId });
       this.#isLost = false;
     } catch (error) {

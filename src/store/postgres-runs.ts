@@ -16,13 +16,13 @@ import {
 } from './store.js';
 
 /**
- * The epoch of a run's first claim. Until the queue moves into PostgreSQL a node claims a run by
- * inserting it; failover, the only other writer of a run, raises the epoch, so no later claim can
- * carry an epoch an earlier one had.
+ * The epoch of a run a node inserted as its own. A run of the shared queue is inserted at epoch 0 and
+ * gets 1 at its claim (postgres-queue.ts); failover and every later claim raise it, so no later holder
+ * can carry an epoch an earlier one had.
  */
 const FIRST_EPOCH = 1;
 
-interface RunRow {
+export interface RunRow {
   id: string;
   epoch: string;
   record: string;
@@ -32,7 +32,7 @@ interface RunRow {
   process_start_time: string | null;
 }
 
-const STORED = 'id, epoch, record, request, attempts, process_pid, process_start_time';
+export const STORED = 'id, epoch, record, request, attempts, process_pid, process_start_time';
 // Set once, at insert: a run keeps its id, creation time and idempotency key.
 const FIXED = new Set(['id', 'created_at', 'idempotency_key']);
 
@@ -48,7 +48,28 @@ const textMatch = (needle: string) => `(strpos(${fold('id')}, ${needle}) > 0
 const retainedColumn = (results: RunResults) => (results.retained ? JSON.stringify(results.retained) : null);
 
 /** `$1, $2, ...`: one placeholder for each of `count` values. */
-const positions = (count: number) => Array.from({ length: count }, (_, i) => `$${i + 1}`);
+export const positions = (count: number) => Array.from({ length: count }, (_, i) => `$${i + 1}`);
+
+/** A run's row as this store writes it; `nodeId` null for a run of the shared queue. */
+export const rowOf = (run: StoredRun, nodeId: string | null) => ({
+  ...runColumns(run, nodeId),
+  attempts: JSON.stringify(run.attempts),
+  retained: run.results ? retainedColumn(run.results) : null,
+});
+
+/** A row as the engine needs it after a restart or a claim: request, attempts, process; bigint as text. */
+export const storedRunOf = (row: RunRow): { run: StoredRun; epoch: number } => ({
+  run: {
+    record: JSON.parse(row.record) as RunRecord,
+    request: JSON.parse(row.request),
+    attempts: row.attempts,
+    process:
+      row.process_pid === null ? null : { pid: row.process_pid, startTime: row.process_start_time ?? '' },
+    results: null,
+  },
+  // Epochs stay far below 2^53.
+  epoch: Number(row.epoch),
+});
 
 export class PostgresRunTable implements RunTable {
   readonly #pool: pg.Pool;
@@ -67,7 +88,7 @@ export class PostgresRunTable implements RunTable {
   }
 
   async insert(run: StoredRun): Promise<void> {
-    const columns = { ...this.#columns(run), epoch: FIRST_EPOCH };
+    const columns = { ...rowOf(run, this.#nodeId), epoch: FIRST_EPOCH };
     const names = Object.keys(columns);
     await this.#pool.query(
       `INSERT INTO runs (${names.join(', ')}) VALUES (${positions(names.length).join(', ')})`,
@@ -76,12 +97,23 @@ export class PostgresRunTable implements RunTable {
     this.#epochs.set(run.record.runId, FIRST_EPOCH);
   }
 
+  /** This node holds the run at `epoch` from now (a claim), or no more (undefined: it gave it back). */
+  hold(runId: string, epoch: number | undefined): void {
+    if (epoch === undefined) this.#epochs.delete(runId);
+    else this.#epochs.set(runId, epoch);
+  }
+
+  /** The epoch at which this node holds the run, if it does. */
+  epochOf(runId: string): number | undefined {
+    return this.#epochs.get(runId);
+  }
+
   /** The fencing rule: a write lands only on the row of a run this node holds, at the epoch it holds it. */
   async update(run: StoredRun): Promise<void> {
     const { runId } = run.record;
     const epoch = this.#epochs.get(runId);
     if (epoch === undefined) throw new LeaseLostError(runId, this.#nodeId, null);
-    const changed = Object.entries(this.#columns(run)).filter(([name]) => !FIXED.has(name));
+    const changed = Object.entries(rowOf(run, this.#nodeId)).filter(([name]) => !FIXED.has(name));
     const set = changed.map(([name], i) => `${name} = $${i + 4}`).join(', ');
     const { rowCount } = await this.#pool.query(
       `UPDATE runs SET ${set} WHERE id = $1 AND node_id = $2 AND epoch = $3`,
@@ -187,14 +219,6 @@ export class PostgresRunTable implements RunTable {
     return rowCount ?? 0;
   }
 
-  #columns(run: StoredRun) {
-    return {
-      ...runColumns(run, this.#nodeId),
-      attempts: JSON.stringify(run.attempts),
-      retained: run.results ? retainedColumn(run.results) : null,
-    };
-  }
-
   async #record(sql: string, params: unknown[]): Promise<RunRecord | undefined> {
     return (await this.#records(sql, params))[0];
   }
@@ -207,17 +231,6 @@ export class PostgresRunTable implements RunTable {
   /** The runs that need the engine after a restart, with what it needs: request, attempts, process. */
   async #storedRuns(sql: string): Promise<{ run: StoredRun; epoch: number }[]> {
     const { rows } = await this.#pool.query<RunRow>(sql, [UNFINISHED, this.#nodeId]);
-    return rows.map((row) => ({
-      run: {
-        record: JSON.parse(row.record) as RunRecord,
-        request: JSON.parse(row.request),
-        attempts: row.attempts,
-        process:
-          row.process_pid === null ? null : { pid: row.process_pid, startTime: row.process_start_time ?? '' },
-        results: null,
-      },
-      // bigint comes as text; epochs stay far below 2^53.
-      epoch: Number(row.epoch),
-    }));
+    return rows.map(storedRunOf);
   }
 }

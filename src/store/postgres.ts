@@ -11,6 +11,7 @@ import { DatabaseHealth, UNREACHABLE_CODES, type ProbeQuery } from './postgres-h
 import { migrate } from './postgres-migrations.js';
 import { NodeLock } from './postgres-node-lock.js';
 import { PostgresNodeTable } from './postgres-nodes.js';
+import { PostgresQueueTable } from './postgres-queue.js';
 import { PostgresRetainedTable } from './postgres-retained.js';
 import { PostgresRunTable } from './postgres-runs.js';
 import { PostgresServiceLeaseTable } from './postgres-service-leases.js';
@@ -27,10 +28,11 @@ export class PostgresStore implements Store {
   readonly nodes: PostgresNodeTable;
   readonly retained: PostgresRetainedTable;
   readonly serviceLeases: PostgresServiceLeaseTable;
+  readonly queue: PostgresQueueTable;
   readonly #pool: pg.Pool;
   readonly #lock: NodeLock;
 
-  private constructor(pool: pg.Pool, probe: ProbeQuery, lock: NodeLock, nodeId: string) {
+  private constructor(pool: pg.Pool, probe: ProbeQuery, lock: NodeLock, nodeId: string, schema: string) {
     this.#pool = pool;
     this.#lock = lock;
     this.runs = new PostgresRunTable(pool, nodeId);
@@ -39,6 +41,7 @@ export class PostgresStore implements Store {
     this.nodes = new PostgresNodeTable(pool, probe, lock);
     this.retained = new PostgresRetainedTable(pool, nodeId);
     this.serviceLeases = new PostgresServiceLeaseTable(pool, lock);
+    this.queue = new PostgresQueueTable(pool, nodeId, this.runs, lock, schema);
   }
 
   /**
@@ -71,7 +74,7 @@ export class PostgresStore implements Store {
     // From here on a database that stops answering makes calls fail fast with store_unavailable.
     const lock = new NodeLock(connection, nodeId, log);
     const guarded = new DatabaseHealth(serverOf(target), log).wrap(pool);
-    return new PostgresStore(guarded.pool, guarded.probe, lock, nodeId);
+    return new PostgresStore(guarded.pool, guarded.probe, lock, nodeId, target.schema);
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,11 @@
 // The columns of a run's row, as both SQL stores write them: one mapping, so that they cannot drift apart.
 import type { StoredRun } from './store.js';
 
-/** `nodeId` is the node that writes the row. JSON columns are given as JSON text. */
-export function runColumns(run: StoredRun, nodeId: string) {
+/**
+ * `nodeId` is the node that writes the row (null: a run in a cluster's shared queue, no node's yet).
+ * JSON columns are given as JSON text.
+ */
+export function runColumns(run: StoredRun, nodeId: string | null) {
   const { record } = run;
   return {
     id: record.runId,

@@ -58,6 +58,8 @@ export interface Store {
   retained?: RetainedTable;
   /** Which node supervises each service: only a store that several daemons share has them. */
   serviceLeases?: ServiceLeaseTable;
+  /** The queue the nodes share: only a store that several daemons share has it. */
+  queue?: QueueTable;
   close(): Promise<void>;
 }
 
@@ -118,6 +120,30 @@ export interface ServiceLeaseTable {
   takeOver(nodeId: string): Promise<HeldLease[]>;
   /** Hands back every lease `nodeId` holds (a clean shutdown): the services stay wanted, for another node. */
   release(nodeId: string): Promise<void>;
+}
+
+/**
+ * The runs no node holds yet: accepted by a node without a free slot, they wait here, in priority then
+ * creation order, until a node with one claims them. A claimed run is held by its claimer as an inserted
+ * run is (RunTable's epochs): its first write makes its run directory known. Every claim raises the
+ * run's epoch, and each run goes to one node however many claim at once.
+ */
+export interface QueueTable {
+  /**
+   * Adds the run, unclaimed (its record has no nodeId, and runDir ''), unless `maxQueued` runs wait
+   * already: then false, and nothing is written. Wakes the nodes that listen (onQueued).
+   */
+  enqueue(run: StoredRun, maxQueued: number): Promise<boolean>;
+  /** Claims up to `count` waiting runs for this node, highest priority first, then oldest. */
+  claim(count: number): Promise<StoredRun[]>;
+  /** Claims this run for this node if it still waits; undefined when it does not (any more). */
+  claimRun(runId: string): Promise<StoredRun | undefined>;
+  /** Hands a run this node claimed and could not make back to the queue, for any node. */
+  release(runId: string): Promise<void>;
+  /** Where each of these runs stands in the queue (1: claimed next); runs that do not wait are left out. */
+  positions(runIds: readonly string[]): Promise<Map<string, number>>;
+  /** Calls `wake` whenever a run joins the queue: a hint, since a notice can be lost; claims poll as well. */
+  onQueued(wake: () => void): void;
 }
 
 /** A run that failover ended: whose it was, and when that node last beat. */

@@ -8,7 +8,7 @@ export const runHandlers = (engine: RunEngine, router: RunRouter): GroupHandlers
   'run.start': (params) => engine.start(params),
   'run.status': ({ runId }) => engine.get(runId),
   'run.list': (params) => engine.list(params),
-  'run.cancel': (params, call) => router.route('run.cancel', params, call, () => engine.cancel(params.runId)),
+  'run.cancel': (params, call) => router.cancel(params, call, () => engine.cancel(params.runId)),
   'run.wait': (params, call) =>
     router.wait(params, call, () => engine.wait(params.runId, params.timeoutMs, call.signal)),
   'run.logs': (params, call) =>

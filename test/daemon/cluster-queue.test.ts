@@ -1,0 +1,155 @@
+// The cluster's shared queue: a run a node has no slot for waits in PostgreSQL, in priority order, with
+// its place in the queue the same from every node, until any node with a free slot claims it; waits,
+// follows and cancels of a run no node has claimed yet work from any node, and a start acknowledged by a
+// node that then dies is still run by another.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import { RpcError, type FollowedEvent, type RunyardClient } from 'runyard/client';
+import { nodeIdOf, startLongRun } from '../helpers/cluster.js';
+import { startDaemon } from '../helpers/daemon.js';
+import { eventually } from '../helpers/poll.js';
+import { freshSchema, skipWithoutPostgres, sql } from '../helpers/postgres.js';
+
+const skip = await skipWithoutPostgres();
+
+/** Nodes of one slot each on a fresh schema, each busy with a long run, and a client of each. */
+async function busyNodes(t: Test, count: number, args: string[] = []) {
+  const { schema, url } = freshSchema(t);
+  const nodes = await Promise.all(
+    Array.from({ length: count }, () =>
+      startDaemon(t, { args: ['--store', url, '--max-concurrent', '1', ...args] }),
+    ),
+  );
+  const clients = await Promise.all(nodes.map((node) => node.client()));
+  const ids = await Promise.all(nodes.map(nodeIdOf));
+  const long = [];
+  for (const client of clients) long.push(await startLongRun(t, client, schema));
+  return { schema, nodes, clients, ids, long };
+}
+
+async function collect(events: AsyncIterable<FollowedEvent>): Promise<FollowedEvent[]> {
+  const seen: FollowedEvent[] = [];
+  for await (const event of events) seen.push(event);
+  return seen;
+}
+
+/** The statuses a run's own events.jsonl holds, in order. */
+const statusesOnDisk = async (runDir: string) =>
+  (await readFile(join(runDir, 'events.jsonl'), 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { type: string; status?: string })
+    .filter((event) => event.type === 'status')
+    .map((event) => event.status);
+
+const errorOf = (call: Promise<unknown>) =>
+  call.then(
+    () => undefined,
+    (error: unknown) => error as RpcError,
+  );
+
+t.test(
+  'runs no node has a slot for wait in the shared queue, in priority order, and are claimed as slots free',
+  { skip },
+  async (t) => {
+    const { clients, ids, long } = await busyNodes(t, 2, ['--max-queued', '4']);
+    const [a, b] = clients as [RunyardClient, RunyardClient];
+    const echo = (text: string) => ['sh', '-c', `sleep 0.2; echo ${text}`];
+    const first = await a.run.start({ argv: echo('first') });
+    const urgent = await a.run.start({ argv: echo('urgent'), priority: 5 });
+    const doomed = await b.run.start({ argv: echo('never') });
+    t.match(first, { status: 'queued', runDir: '', cwd: '', queuePosition: 1 }, 'no node has made it yet');
+    t.notOk('nodeId' in first, 'nor claimed it');
+
+    // The same idempotency key through both nodes at once is one run.
+    const [keyed, again] = await Promise.all([
+      a.run.start({ argv: echo('keyed'), idempotencyKey: 'one' }),
+      b.run.start({ argv: echo('keyed'), idempotencyKey: 'one' }),
+    ]);
+    t.equal(again.runId, keyed.runId, 'one run for one key, across the cluster');
+    const full = await errorOf(a.run.start({ argv: echo('too many') }));
+    t.match(
+      full,
+      { reason: 'queue_full' },
+      'a fifth waiting run is refused: --max-queued counts the cluster',
+    );
+
+    const positions = async (client: RunyardClient) =>
+      Promise.all(
+        [urgent, first, doomed, keyed].map(
+          async (run) => (await client.run.status({ runId: run.runId })).queuePosition,
+        ),
+      );
+    t.same(await positions(a), [1, 2, 3, 4], 'priority first, then age');
+    t.same(await positions(b), [1, 2, 3, 4], 'the same from the other node');
+
+    // Followed and awaited through b before any node has claimed them.
+    const followed = collect(b.run.follow(first.runId, { fromSeq: 1 }));
+    const awaited = b.run.wait({ runId: urgent.runId, timeoutMs: 60_000 });
+    const quick = await b.run.wait({ runId: first.runId, timeoutMs: 300 });
+    t.match(quick, { status: 'queued', runDir: '' }, 'a wait that times out in the queue answers as it is');
+
+    const cancelled = await b.run.cancel({ runId: doomed.runId });
+    t.match(
+      cancelled,
+      { status: 'cancelled', nodeId: ids[1] },
+      'a cancel claims the run, and ends it, there',
+    );
+    t.same(await statusesOnDisk(cancelled.runDir), ['queued', 'cancelled'], 'with its directory');
+
+    // a's slot frees: it claims the urgent run first, then the others, one at a time.
+    await a.run.cancel({ runId: long[0]!.runId });
+    const done = await awaited;
+    t.match(done, { status: 'succeeded', nodeId: ids[0] }, 'the urgent run ran on the node that had a slot');
+    const events = await followed;
+    t.same(
+      events.filter((event) => event.type === 'status').map((event) => (event as { status: string }).status),
+      ['queued', 'running', 'succeeded'],
+      'the follow got every status',
+    );
+    t.same(
+      events.map((event) => event.seq),
+      events.map((_, index) => index + 1),
+      'every event, in order, from seq 1',
+    );
+    t.match(
+      events
+        .filter((event) => event.type === 'output')
+        .map((event) => (event as { text?: string }).text)
+        .join(''),
+      'first',
+      'and the output',
+    );
+    const ran = await Promise.all(
+      [first, keyed].map((run) => a.run.wait({ runId: run.runId, timeoutMs: 60_000 })),
+    );
+    for (const run of ran) {
+      t.match(run, { status: 'succeeded', nodeId: ids[0] });
+      t.same(await statusesOnDisk(run.runDir), ['queued', 'running', 'succeeded'], 'one terminal status');
+    }
+    const finished = await a.run.status({ runId: urgent.runId });
+    t.ok(
+      finished.finishedAt! <= ran[0]!.startedAt!,
+      'the urgent run had finished before the older one started',
+    );
+    await b.run.cancel({ runId: long[1]!.runId });
+  },
+);
+
+t.test('a start acknowledged by a node that then dies is run by another node', { skip }, async (t) => {
+  const { schema, nodes, clients, ids, long } = await busyNodes(t, 2);
+  const accepted = await clients[0]!.run.start({ argv: ['echo', 'survived'] });
+  t.match(accepted, { status: 'queued', runDir: '' });
+  await nodes[0]!.stop('SIGKILL');
+  await clients[1]!.run.cancel({ runId: long[1]!.runId });
+  const run = await clients[1]!.run.wait({ runId: accepted.runId, timeoutMs: 60_000 });
+  t.match(run, { status: 'succeeded', nodeId: ids[1] }, 'the other node claimed and ran it');
+  const [row] = await sql<{ epoch: string }>(`SELECT epoch FROM ${schema}.runs WHERE id = $1`, [run.runId]);
+  t.equal(row!.epoch, '1', 'claimed once');
+  const log = await eventually(async () => {
+    const text = (await clients[1]!.run.logs({ runId: run.runId })).text;
+    return text === '' ? undefined : text;
+  });
+  t.equal(log, 'survived\n');
+});
