@@ -45,6 +45,11 @@ export class Admission {
   #isHeld = false;
   /** The cluster's queue, where a store shares one: runs this node has no slot for wait there. */
   readonly #shared: SharedQueue | undefined;
+  /**
+   * Starts being made here because a slot was free: counted against the free slots from the moment
+   * they are judged so, or a burst of starts would all find the one slot free and queue here.
+   */
+  #admitting = 0;
 
   constructor(options: AdmissionOptions, host: AdmissionHost) {
     this.#options = options;
@@ -158,18 +163,19 @@ export class Admission {
   }
 
   /**
-   * Gives a run claimed here back to the cluster's queue, with whatever of its directory was made
-   * (a previous daemon died making it): no other run can have that directory, named by its id.
+   * Gives a run a previous daemon of this node claimed, and died making, back to the cluster's queue,
+   * then deletes what of its directory was made: no other run can have a directory named by its id.
    */
   async handBack(runId: string): Promise<void> {
-    await rm(join(this.#options.runsDir, runId), { recursive: true, force: true });
     await this.#options.store.queue!.release(runId);
+    await rm(join(this.#options.runsDir, runId), { recursive: true, force: true });
   }
 
   /** How many more runs could start here now: the slots no run, queued run or claim takes. */
   #freeSlots(): number {
     if (!this.#isOpen || this.#isClosing || this.#isHeld) return 0;
-    const taken = this.#host.runningCount() + this.#queue.size + (this.#shared?.pending ?? 0);
+    const taken =
+      this.#host.runningCount() + this.#queue.size + this.#admitting + (this.#shared?.pending ?? 0);
     return this.#options.maxConcurrent - taken;
   }
 
@@ -184,7 +190,12 @@ export class Admission {
     // a service's runs stay with its supervisor, and a run whose outputDir names a path on this node here.
     if (this.#shared && serviceId === null && spec.outputDir === undefined && this.#freeSlots() <= 0)
       return this.#enqueueShared(spec, provenance);
-    return this.#createHere(spec, provenance);
+    this.#admitting++;
+    try {
+      return await this.#createHere(spec, provenance);
+    } finally {
+      this.#admitting--;
+    }
   }
 
   async #createHere(spec: ResolvedRunSpec, provenance: Provenance): Promise<ActiveRun> {
@@ -227,13 +238,16 @@ export class Admission {
     let created: NewRun | undefined;
     try {
       created = await createRun(request, provenance, this.#createOptions(), record);
+      // Claimed as the daemon began to shut down: it would only wait here for this node's next start.
+      if (this.#isClosing) throw new RunyardError('daemon_shutting_down', {});
       await this.#options.store.runs.update({ ...stored, record: created.record });
     } catch (error) {
       await created?.discard();
-      this.#options.log.error('could not make a run claimed from the shared queue', {
-        runId: record.runId,
-        error,
-      });
+      if (!this.#isClosing)
+        this.#options.log.error('could not make a run claimed from the shared queue', {
+          runId: record.runId,
+          error,
+        });
       return false;
     }
     this.#adoptQueued(created, request, starts);

@@ -58,7 +58,7 @@ export class SharedQueue {
     background(this.#claim(), this.#log, 'claiming from the shared queue failed');
   }
 
-  /** Claims no more; runs already claimed are still made. */
+  /** Claims no more; a claim under way hands back what it can no longer start. */
   close(): void {
     this.#isClosed = true;
     clearInterval(this.#poll);
@@ -86,6 +86,8 @@ export class SharedQueue {
             this.#pending--;
           }
         }
+        // Handed back at once, also when the node began to shut down meanwhile: no run waits for it.
+        await this.#handBack();
         // A full claim may have left more behind.
         if (claimed.length === free) this.#again = true;
       } while (this.#again && !this.#isClosed);

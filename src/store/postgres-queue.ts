@@ -76,13 +76,15 @@ export class PostgresQueueTable implements QueueTable {
     return (await this.#claimed(`${CLAIM} WHERE id = $3 AND ${waiting()} RETURNING ${STORED}`, [runId]))[0];
   }
 
+  // The run as it was accepted, no node's: its directory (made or half made) is its claimer's to delete.
   async release(runId: string): Promise<void> {
     const epoch = this.#runs.epochOf(runId);
     this.#runs.hold(runId, undefined);
     if (epoch === undefined) return;
     await this.#pool.query(
       `WITH released AS (
-         UPDATE runs SET node_id = NULL, epoch = epoch + 1, updated_at = $4, record = (record::jsonb - 'nodeId')::text
+         UPDATE runs SET node_id = NULL, epoch = epoch + 1, updated_at = $4, run_dir = '',
+           record = (record::jsonb - 'nodeId' || '{"runDir": "", "cwd": ""}'::jsonb)::text
          WHERE id = $1 AND node_id = $2 AND epoch = $3 AND status = 'queued' RETURNING id)
        SELECT pg_notify($5, '') FROM released`,
       [runId, this.#nodeId, epoch, new Date().toISOString(), this.#channel],

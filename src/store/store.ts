@@ -138,7 +138,10 @@ export interface QueueTable {
   claim(count: number): Promise<StoredRun[]>;
   /** Claims this run for this node if it still waits; undefined when it does not (any more). */
   claimRun(runId: string): Promise<StoredRun | undefined>;
-  /** Hands a run this node claimed and could not make back to the queue, for any node. */
+  /**
+   * Hands a queued run this node holds back to the queue, for any node, as it was accepted (no node,
+   * runDir ''); its directory, if made, is this node's to delete.
+   */
   release(runId: string): Promise<void>;
   /** Where each of these runs stands in the queue (1: claimed next); runs that do not wait are left out. */
   positions(runIds: readonly string[]): Promise<Map<string, number>>;

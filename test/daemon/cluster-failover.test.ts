@@ -85,7 +85,10 @@ t.test(
     const clientA = await a.client();
     const clientB = await b.client();
     const long = await startLongRun(t, clientB, schema);
-    const queued = await clientB.run.start({ argv: ['true'] });
+    // b has no slot: a run whose outputDir names a path on its disk waits in its own queue, any other
+    // in the cluster's, for a node with a slot.
+    const queued = await clientB.run.start({ argv: ['true'], outputDir: 'kept-on-b' });
+    const shared = await clientB.run.start({ argv: ['true'] });
     await judgeByLock([await nodeIdOf(a), await nodeIdOf(c)], FAILOVER_DEADLINE_MS);
 
     await b.stop('SIGKILL');
@@ -115,6 +118,11 @@ t.test(
     t.same(reapers.sort(), [0, 1], 'one of the two live nodes ended it, once');
     t.match(await rowOf(schema, long.runId), { status: 'interrupted', epoch: 2, summary_path: null });
     t.equal((await clientA.run.status({ runId: queued.runId })).status, 'queued', 'its queued run waits');
+    t.match(
+      await clientA.run.wait({ runId: shared.runId, timeoutMs: 30_000 }),
+      { status: 'succeeded', nodeId: new RegExp(`^(${await nodeIdOf(a)}|${await nodeIdOf(c)})$`) },
+      "the run it accepted into the cluster's queue ran on another node",
+    );
     t.notOk(processGone(long.pid), "the run's process outlived its daemon");
 
     const restarted = await startDaemon(t, { home: b.home, args });

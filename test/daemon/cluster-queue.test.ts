@@ -2,7 +2,7 @@
 // its place in the queue the same from every node, until any node with a free slot claims it; waits,
 // follows and cancels of a run no node has claimed yet work from any node, and a start acknowledged by a
 // node that then dies is still run by another.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { RpcError, type FollowedEvent, type RunyardClient } from 'runyard/client';
@@ -153,3 +153,64 @@ t.test('a start acknowledged by a node that then dies is run by another node', {
   });
   t.equal(log, 'survived\n');
 });
+
+t.test('a burst of starts on one node waits in the shared queue for every node', { skip }, async (t) => {
+  const { url } = freshSchema(t);
+  const a = await startDaemon(t, { args: ['--store', url, '--max-concurrent', '1'] });
+  const b = await startDaemon(t, { args: ['--store', url, '--max-concurrent', '4'] });
+  const [clientA, idA, idB] = [await a.client(), await nodeIdOf(a), await nodeIdOf(b)];
+  const runs = await Promise.all(
+    Array.from({ length: 6 }, () => clientA.run.start({ argv: ['sh', '-c', 'sleep 0.5; echo done'] })),
+  );
+  t.equal(
+    runs.filter((run) => run.runDir !== '').length,
+    1,
+    "one for a's one slot, the rest for the cluster",
+  );
+  const ended = await Promise.all(
+    runs.map((run) => clientA.run.wait({ runId: run.runId, timeoutMs: 60_000 })),
+  );
+  const ranOn = (nodeId: string) => ended.filter((run) => run.nodeId === nodeId).length;
+  t.ok(ranOn(idA) >= 1 && ranOn(idB) >= 1, `ran on both nodes (a ${ranOn(idA)}, b ${ranOn(idB)})`);
+  t.equal(ranOn(idA) + ranOn(idB), 6);
+  for (const run of ended) {
+    t.equal(run.status, 'succeeded');
+    t.same(await statusesOnDisk(run.runDir), ['queued', 'running', 'succeeded'], 'one terminal status');
+  }
+});
+
+t.test(
+  'a node killed between a claim and its directory hands the run back when it starts again',
+  { skip },
+  async (t) => {
+    const { schema, url } = freshSchema(t);
+    const args = ['--store', url, '--max-concurrent', '1'];
+    const a = await startDaemon(t, { args });
+    const idA = await nodeIdOf(a);
+    const long = await startLongRun(t, await a.client(), schema);
+    const waiting = await (await a.client()).run.start({ argv: ['echo', 'made at last'] });
+    await a.stop('SIGKILL');
+    // As a claim leaves it: a's, at a new epoch, its directory half made and not yet recorded.
+    await sql(
+      `UPDATE ${schema}.runs SET node_id = $2, epoch = epoch + 1,
+       record = (record::jsonb || jsonb_build_object('nodeId', $2::text))::text WHERE id = $1`,
+      [waiting.runId, idA],
+    );
+    const halfMade = join(a.runsDir, waiting.runId);
+    await mkdir(halfMade, { recursive: true });
+    await writeFile(join(halfMade, 'events.jsonl'), '');
+    process.kill(-long.pid, 'SIGKILL');
+
+    const restarted = await startDaemon(t, { home: a.home, args });
+    const client = await restarted.client();
+    const run = await client.run.wait({ runId: waiting.runId, timeoutMs: 60_000 });
+    t.match(run, { status: 'succeeded', nodeId: idA }, 'handed back, then claimed and run');
+    t.same(
+      await statusesOnDisk(run.runDir),
+      ['queued', 'running', 'succeeded'],
+      'in a directory made afresh',
+    );
+    const [row] = await sql<{ epoch: string }>(`SELECT epoch FROM ${schema}.runs WHERE id = $1`, [run.runId]);
+    t.equal(row!.epoch, '3', 'the claim that died, the hand-back, the claim that ran it');
+  },
+);

@@ -1,0 +1,109 @@
+// The PostgreSQL shared queue: each waiting run goes to one node however many claim at once, in priority
+// then creation order; a claim raises the epoch the claimer's writes are fenced by; a run handed back
+// waits again; the limit counts the waiting runs of the whole cluster; a notice wakes the listeners.
+import t, { type Test } from 'tap';
+import { PostgresStore } from '../../src/store/postgres.js';
+import { parsePostgresUrl } from '../../src/store/postgres-url.js';
+import { isLeaseLost } from '../../src/store/lease-lost.js';
+import { freshSchema, silentLog, skipWithoutPostgres, sql } from '../helpers/postgres.js';
+import { storedRun } from '../helpers/stored-run.js';
+
+const skip = await skipWithoutPostgres();
+
+/** A run as run.start puts it in the shared queue: no node, no directory. */
+const waiting = (priority = 0) => {
+  const run = storedRun({ status: 'queued', priority, runDir: '', cwd: '' });
+  delete run.record.nodeId;
+  return run;
+};
+
+async function openStores(t: Test, nodeIds: string[]) {
+  const { schema, url } = freshSchema(t);
+  const stores: PostgresStore[] = [];
+  for (const nodeId of nodeIds)
+    stores.push(await PostgresStore.open(parsePostgresUrl(url), nodeId, silentLog));
+  t.teardown(() => Promise.all(stores.map((store) => store.close())));
+  return { schema, stores };
+}
+
+t.test('nodes claiming at once take each waiting run once, highest priority first', { skip }, async (t) => {
+  const { schema, stores } = await openStores(t, ['a', 'b', 'c']);
+  const [a, b, c] = stores as [PostgresStore, PostgresStore, PostgresStore];
+  const runs = Array.from({ length: 30 }, (_, i) => waiting(i % 3));
+  for (const run of runs) t.equal(await a.queue.enqueue(run, 100), true);
+  t.equal(await a.runs.get(runs[0]!.record.runId).then((r) => r?.nodeId), undefined, 'no node holds it');
+
+  const byPosition = await b.queue.positions(runs.map((run) => run.record.runId));
+  const expected = [...runs].sort(
+    (x, y) => y.record.priority - x.record.priority || (x.record.runId < y.record.runId ? -1 : 1),
+  );
+  t.same(
+    expected.map((run) => byPosition.get(run.record.runId)),
+    expected.map((_, i) => i + 1),
+    'positions: priority first, then age',
+  );
+
+  const rounds = await Promise.all(
+    [a, b, c].map((store) => Promise.all([store.queue.claim(6), store.queue.claim(6)])),
+  );
+  const claimed = rounds.flat(2).map((run) => run.record.runId);
+  t.equal(claimed.length, 30, 'all of them');
+  t.equal(new Set(claimed).size, 30, 'none twice');
+  t.same(await a.queue.claim(5), [], 'none left');
+
+  // Each batch comes in queue order.
+  for (const batch of rounds.flat()) {
+    const order = batch.map((run) => run.record.runId);
+    const sorted = expected.map((run) => run.record.runId).filter((id) => order.includes(id));
+    t.same(order, sorted);
+  }
+  const [row] = await sql<{ node_id: string; epoch: string; record: string }>(
+    `SELECT node_id, epoch, record FROM ${schema}.runs WHERE id = $1`,
+    [rounds[1]![0]![0]!.record.runId],
+  );
+  t.equal(row!.node_id, 'b');
+  t.equal(row!.epoch, '1', 'the claim is the first epoch');
+  t.equal(JSON.parse(row!.record).nodeId, 'b', 'and the record names the claimer at once');
+});
+
+t.test('a claimer writes its claimed run; one handed back waits again, for any node', { skip }, async (t) => {
+  const { stores } = await openStores(t, ['a', 'b']);
+  const [a, b] = stores as [PostgresStore, PostgresStore];
+  const run = waiting();
+  const { runId } = run.record;
+  await a.queue.enqueue(run, 10);
+  const [claimed] = await a.queue.claim(1);
+  t.equal(await b.queue.claimRun(runId), undefined, 'claimed already');
+  await a.runs.update({ ...claimed!, record: { ...claimed!.record, runDir: `/runs/${runId}` } });
+  t.equal((await b.runs.get(runId))?.runDir, `/runs/${runId}`, 'the claimer holds it: its write lands');
+
+  await a.queue.release(runId);
+  t.same(await b.queue.positions([runId]), new Map([[runId, 1]]), 'waiting again');
+  t.equal((await b.runs.get(runId))?.nodeId, undefined, 'no node holds it');
+  const error = await a.runs.update(claimed!).catch((error: unknown) => error);
+  t.ok(isLeaseLost(error), 'the old claimer can no longer write it');
+  const taken = await b.queue.claimRun(runId);
+  t.equal(taken?.record.nodeId, 'b', 'another node claims it');
+});
+
+t.test(
+  'the limit counts the waiting runs of every node; a new run wakes the listeners',
+  { skip },
+  async (t) => {
+    const { stores } = await openStores(t, ['a', 'b']);
+    const [a, b] = stores as [PostgresStore, PostgresStore];
+    // The listener rides on the node lock's session, which registering the node takes; it is called
+    // once as that session starts to listen.
+    const listening = new Promise<void>((resolve) => b.queue.onQueued(resolve));
+    await b.nodes.register({ nodeId: 'b', url: 'ws://b/rpc', version: '1' });
+    await listening;
+    const notified = new Promise<void>((resolve) => b.queue.onQueued(resolve));
+    t.equal(await a.queue.enqueue(waiting(), 2), true);
+    t.equal(await b.queue.enqueue(waiting(), 2), true);
+    t.equal(await a.queue.enqueue(waiting(), 2), false, 'two wait: a third is refused');
+    await a.queue.claim(1);
+    t.equal(await a.queue.enqueue(waiting(), 2), true, 'one claimed: room for one more');
+    await notified;
+    t.pass('b heard of the new runs');
+  },
+);
