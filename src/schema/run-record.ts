@@ -234,7 +234,11 @@ export const RunRecord = Type.Object(
     maxAttempts: Type.Integer({ minimum: 1 }),
     nextAttemptAt: Nullable(Timestamp),
     queuePosition: Nullable(
-      Type.Integer({ minimum: 1, description: 'While queued: 1 means next to start. Null otherwise.' }),
+      Type.Integer({
+        minimum: 1,
+        description:
+          "While queued: 1 means next to start (in a cluster's shared queue, next to be claimed). Null otherwise.",
+      }),
     ),
     progress: Nullable(Progress),
     createdAt: Timestamp,
