@@ -1,5 +1,5 @@
 // cluster: daemons on one PostgreSQL schema against as many plain SQLite daemons: trivial runs per second
-// for 1, 2 and 3 nodes, how long a SIGKILLed node's runs take to end, and an event's way from a run on one
+// for 1, 2 and 3 nodes, and for 3 nodes all given their runs through one (the shared queue), how long a SIGKILLed node's runs take to end, and an event's way from a run on one
 // node to a subscriber on another. Needs PostgreSQL (RUNYARD_BENCH_POSTGRES, by default the local server's
 // `test` database); each round gets a schema of its own, dropped after. Run it by name: `npm run bench -- cluster`.
 import { randomBytes } from 'node:crypto';
@@ -33,6 +33,7 @@ const LATENCY_INTERVAL_MS = 20;
 export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const nodes of NODE_COUNTS) rows.push(await throughput(nodes));
+  rows.push(await throughOneNode(NODE_COUNTS.at(-1)!));
   // A cluster that cannot fail over or forward yet still gets its other rows.
   for (const [name, measure] of [
     ['cluster: failover', failover],
@@ -78,30 +79,62 @@ async function withNodes<T>(
   }
 }
 
-/** Runs per second with `count` nodes, each given RUNS_PER_NODE trivial runs by its own client. */
-async function runsPerSecond(count: number, args: string[]): Promise<number> {
+/**
+ * Runs per second with `count` nodes, given RUNS_PER_NODE trivial runs a node: each node by its own
+ * client, or (`throughFirst`) all of them through the first node's, CONCURRENCY a node at once, so that
+ * the runs the first node has no slot for wait in the shared queue for the others. Also how many runs
+ * each node ran.
+ */
+async function runsPerSecond(
+  count: number,
+  args: string[],
+  throughFirst = false,
+): Promise<{ rate: number; ranBy: number[] }> {
   return withNodes(count, [...args, '--max-concurrent', String(CONCURRENCY)], async (nodes) => {
+    const ids = await Promise.all(nodes.map(async ({ client }) => (await client.daemon.info()).nodeId));
+    const ranBy = ids.map(() => 0);
     const oneRun = (client: RunyardClient) => async () => {
       const { runId } = await client.run.start({ argv: ['/bin/true'] });
-      const { status } = await client.run.wait({ runId });
+      const { status, nodeId } = await client.run.wait({ runId });
       if (status !== 'succeeded') throw new Error(`run ${runId} ended ${status}`);
+      ranBy[ids.indexOf(nodeId ?? '')]++;
     };
-    await Promise.all(nodes.map(({ client }) => inParallel(CONCURRENCY * 2, CONCURRENCY, oneRun(client))));
+    const load = (runsPerNode: number) =>
+      throughFirst
+        ? inParallel(count * runsPerNode, count * CONCURRENCY, oneRun(nodes[0]!.client))
+        : Promise.all(nodes.map(({ client }) => inParallel(runsPerNode, CONCURRENCY, oneRun(client))));
+    await load(CONCURRENCY * 2);
+    ranBy.fill(0);
     const started = performance.now();
-    await Promise.all(nodes.map(({ client }) => inParallel(RUNS_PER_NODE, CONCURRENCY, oneRun(client))));
-    return (count * RUNS_PER_NODE * 1_000) / (performance.now() - started);
+    await load(RUNS_PER_NODE);
+    return { rate: (count * RUNS_PER_NODE * 1_000) / (performance.now() - started), ranBy };
   });
 }
 
 async function throughput(count: number): Promise<BenchRow> {
-  const ours = await withSchema((store) => runsPerSecond(count, ['--store', store]));
-  const theirs = await runsPerSecond(count, []);
+  const ours = (await withSchema((store) => runsPerSecond(count, ['--store', store]))).rate;
+  const theirs = (await runsPerSecond(count, [])).rate;
   return {
     name: `cluster: trivial runs, ${count} node${count > 1 ? 's' : ''} on PostgreSQL`,
     figure: formatRate(ours, 'runs/s'),
     baseline: formatRate(theirs, 'runs/s'),
     ratio: formatRatio(higherIsBetter(ours, theirs)),
     note: `baseline: ${count} SQLite daemon${count > 1 ? 's' : ''}, same load (concurrency ${CONCURRENCY} each); all on this machine's 2 cores`,
+  };
+}
+
+/** `count` nodes given all their runs through one: what the shared queue costs against spread clients. */
+async function throughOneNode(count: number): Promise<BenchRow> {
+  const ours = await withSchema((store) => runsPerSecond(count, ['--store', store], true));
+  const theirs = (await runsPerSecond(count, [])).rate;
+  return {
+    name: `cluster: trivial runs, ${count} nodes, every start through one`,
+    figure: formatRate(ours.rate, 'runs/s'),
+    baseline: formatRate(theirs, 'runs/s'),
+    ratio: formatRatio(higherIsBetter(ours.rate, theirs)),
+    note:
+      `ran ${ours.ranBy.join(' / ')} of ${count * RUNS_PER_NODE} on the ${count} nodes; concurrency ` +
+      `${count * CONCURRENCY} through the first; baseline: ${count} SQLite daemons, each its own client`,
   };
 }
 

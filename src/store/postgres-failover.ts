@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { AttemptRecord } from '../schema/run-dir.js';
 import type { RunRecord } from '../schema/run.js';
 import { nodeIsDead } from './postgres-liveness.js';
+import { UNCLAIM } from './postgres-queue.js';
 import type { FailedOverRun } from './store.js';
 
 interface OrphanRow {
@@ -15,9 +16,8 @@ interface OrphanRow {
   now: Date;
 }
 
-// Queued runs are not taken: they wait for their node (its run directory holds their plan), until the
-// queue itself moves into PostgreSQL. A node judges others only, never itself: a node that runs this
-// has just beaten.
+// Queued runs are not taken: they wait for their node (its run directory holds their plan). A node
+// judges others only, never itself: a node that runs this has just beaten.
 const ORPHANS = `
   SELECT r.id, r.epoch, r.node_id, r.record, r.attempts, n.heartbeat_at, now() AS now
   FROM runs r JOIN nodes n ON n.id = r.node_id
@@ -28,6 +28,13 @@ const ORPHANS = `
 
 // The status and epoch conditions make the update a no-op for a row someone changed since it was
 // read; the row lock taken above already keeps any other reaper off it until this one commits.
+// A run a dead node claimed from the shared queue and had not made yet (no run directory recorded) goes
+// back to the queue, for any node: nothing of it is on the dead node's disk that it would miss.
+const UNMADE = `
+  UPDATE runs SET ${UNCLAIM}, updated_at = $3
+  WHERE status = 'queued' AND run_dir = '' AND node_id <> $1
+    AND node_id IN (SELECT n.id FROM nodes n WHERE ${nodeIsDead('n', '$2')})`;
+
 const END = `
   UPDATE runs SET status = 'interrupted', record = $3, attempts = $4, error_code = 'node_lost',
     error_message = $5, finished_at = $6, updated_at = $6, epoch = epoch + 1
@@ -36,7 +43,8 @@ const END = `
 /**
  * In one transaction: locks the unfinished runs of dead nodes that no other reaper holds (SKIP LOCKED),
  * ends each interrupted with reason node_lost, its record and attempts as the columns say, and raises
- * its epoch, which fences off the node if it was only paused. Returns the runs it ended.
+ * its epoch, which fences off the node if it was only paused; and hands the runs they had claimed and
+ * not made back to the shared queue. Returns the runs it ended.
  */
 export async function failOver(pool: pg.Pool, nodeId: string, byLock: boolean): Promise<FailedOverRun[]> {
   const client = await pool.connect();
@@ -70,6 +78,7 @@ export async function failOver(pool: pg.Pool, nodeId: string, byLock: boolean): 
       ]);
       if (rowCount === 1) ended.push({ runId: row.id, nodeId: row.node_id, lastHeartbeatAt });
     }
+    await client.query(UNMADE, [nodeId, byLock, new Date().toISOString()]);
     await client.query('COMMIT');
     return ended;
   } catch (error) {

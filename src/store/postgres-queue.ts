@@ -21,6 +21,10 @@ const waiting = (alias = 'runs') => `${alias}.status = 'queued' AND ${alias}.nod
 const CLAIM = `UPDATE runs SET node_id = $1, epoch = epoch + 1, updated_at = $2,
   record = (record::jsonb || jsonb_build_object('nodeId', $1::text))::text`;
 
+/** What hands a claimed run back to the queue: no node's again, at a new epoch, as it was accepted. */
+export const UNCLAIM = `node_id = NULL, epoch = epoch + 1, run_dir = '',
+  record = (record::jsonb - 'nodeId' || '{"runDir": "", "cwd": ""}'::jsonb)::text`;
+
 /**
  * The channel of a schema's queue: one per schema, as each schema is a cluster of its own. A hash keeps
  * it within the 63 bytes of an identifier whatever the schema's name.
@@ -83,8 +87,7 @@ export class PostgresQueueTable implements QueueTable {
     if (epoch === undefined) return;
     await this.#pool.query(
       `WITH released AS (
-         UPDATE runs SET node_id = NULL, epoch = epoch + 1, updated_at = $4, run_dir = '',
-           record = (record::jsonb - 'nodeId' || '{"runDir": "", "cwd": ""}'::jsonb)::text
+         UPDATE runs SET ${UNCLAIM}, updated_at = $4
          WHERE id = $1 AND node_id = $2 AND epoch = $3 AND status = 'queued' RETURNING id)
        SELECT pg_notify($5, '') FROM released`,
       [runId, this.#nodeId, epoch, new Date().toISOString(), this.#channel],

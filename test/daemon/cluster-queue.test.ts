@@ -86,6 +86,8 @@ t.test(
 
     // Followed and awaited through b before any node has claimed them.
     const followed = collect(b.run.follow(first.runId, { fromSeq: 1 }));
+    // ... and through a, which claims it itself: relayed from a to a.
+    const followedHere = collect(a.run.follow(keyed.runId, { fromSeq: 1 }));
     const awaited = b.run.wait({ runId: urgent.runId, timeoutMs: 60_000 });
     const quick = await b.run.wait({ runId: first.runId, timeoutMs: 300 });
     t.match(quick, { status: 'queued', runDir: '' }, 'a wait that times out in the queue answers as it is');
@@ -128,6 +130,13 @@ t.test(
       t.match(run, { status: 'succeeded', nodeId: ids[0] });
       t.same(await statusesOnDisk(run.runDir), ['queued', 'running', 'succeeded'], 'one terminal status');
     }
+    t.same(
+      (await followedHere)
+        .filter((event) => event.type === 'status')
+        .map((event) => (event as { status: string }).status),
+      ['queued', 'running', 'succeeded'],
+      'a follow through the node that claims the run gets every status too',
+    );
     const finished = await a.run.status({ runId: urgent.runId });
     t.ok(
       finished.finishedAt! <= ran[0]!.startedAt!,

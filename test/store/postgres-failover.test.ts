@@ -200,3 +200,44 @@ t.test('a node whose lock connection is cut takes its lock again on a new one', 
   });
   t.not(again, pid, 'held again, by another connection');
 });
+
+t.test(
+  "a dead node's claims it never made go back to the shared queue; its queued runs it made wait for it",
+  { skip },
+  async (t) => {
+    const { schema, url } = freshSchema(t);
+    const dead = await openNode(t, url, 'node-1');
+    const live = await openNode(t, url, 'node-2');
+    const [unmade, made] = [storedRun('queued'), storedRun('queued')].map((run) => {
+      const { nodeId: _nodeId, ...record } = run.record;
+      return { ...run, record: { ...record, runDir: '', cwd: '' } };
+    });
+    for (const run of [unmade!, made!]) await dead.queue.enqueue(run, 10);
+    const claimed = await dead.queue.claim(2);
+    const toMake = claimed.find((run) => run.record.runId === made!.record.runId)!;
+    await dead.runs.update({
+      ...toMake,
+      record: { ...toMake.record, runDir: `/runs/${made!.record.runId}` },
+    });
+    await sql(`UPDATE ${schema}.nodes SET heartbeat_at = now() - interval '11 seconds' WHERE id = 'node-1'`);
+
+    t.same(await live.nodes.failOver('node-2'), [], 'no run ended');
+    const rows = await sql<{ id: string; node_id: string | null; epoch: number; run_dir: string }>(
+      `SELECT id, node_id, epoch::int, run_dir FROM ${schema}.runs ORDER BY id`,
+    );
+    t.same(
+      rows.map(({ node_id, epoch, run_dir }) => ({ node_id, epoch, run_dir })),
+      [
+        { node_id: null, epoch: 2, run_dir: '' },
+        { node_id: 'node-1', epoch: 1, run_dir: `/runs/${made!.record.runId}` },
+      ],
+      "the unmade one is no node's again, at a new epoch; the made one stays its node's",
+    );
+    t.equal((await live.runs.get(unmade!.record.runId))?.nodeId, undefined, 'its record says so');
+    t.equal(
+      (await live.queue.claimRun(unmade!.record.runId))?.record.nodeId,
+      'node-2',
+      'and a live node claims it',
+    );
+  },
+);
