@@ -25,6 +25,12 @@ export class SharedQueue {
   readonly #unmade = new Set<string>();
   #isClaiming = false;
   #again = false;
+  /**
+   * The last claim found fewer runs than it asked for, and no notice came since: a slot that frees
+   * then waits for the next notice or poll instead of asking the database (a busy node frees dozens a
+   * second).
+   */
+  #seemsEmpty = false;
   #isFailing = false;
   #poll: NodeJS.Timeout | undefined;
   #isClosed = false;
@@ -41,14 +47,22 @@ export class SharedQueue {
   }
 
   start(): void {
-    this.#queue.onQueued(() => this.wake());
-    this.#poll = setInterval(() => this.wake(), POLL_MS);
+    this.#queue.onQueued(() => {
+      this.#seemsEmpty = false;
+      this.#claimSoon();
+    });
+    this.#poll = setInterval(() => this.#claimSoon(), POLL_MS);
     this.#poll.unref();
-    this.wake();
+    this.#claimSoon();
+  }
+
+  /** A slot freed here: claims what fits now, unless the queue seemed empty at the last look. */
+  wake(): void {
+    if (!this.#seemsEmpty) this.#claimSoon();
   }
 
   /** Claims what fits now; a call while a claim is under way makes that one look again when done. */
-  wake(): void {
+  #claimSoon(): void {
     if (this.#isClosed) return;
     if (this.#isClaiming) {
       this.#again = true;
@@ -79,6 +93,7 @@ export class SharedQueue {
           this.#pending -= free - claimed.length;
         }
         this.#answered();
+        this.#seemsEmpty = claimed.length < free;
         for (const run of claimed) {
           try {
             if (!(await this.#host.take(run))) this.#unmade.add(run.record.runId);
