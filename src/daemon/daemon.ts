@@ -154,6 +154,7 @@ async function startServing(
     nodeId,
     log,
     onFinished: (run) => retained.addRunDir(run.runDir),
+    ...(store.statusFeed && { onStatus: (runId, event) => store.statusFeed!.publish(runId, event) }),
     // Only a store that lists this node's runs to the others needs them as the index lists them.
     ...(store.retained && {
       retainedOf: (runDir: string, summary: RetentionSummary) =>
@@ -165,6 +166,7 @@ async function startServing(
       return run?.runId === runId ? join(retained.runsDir, run.dir) : undefined;
     },
   });
+  store.statusFeed?.onStatus((runId, event) => engine.emitStatusOfOther(runId, event));
   // A node restarted within the dead-node threshold is alive again before its recovery, so that no other
   // node ends its runs (node_lost) while it ends them itself (daemon_restart). No row: a first start.
   await store.nodes?.heartbeat(nodeId);

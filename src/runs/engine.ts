@@ -9,7 +9,7 @@ import { readLog } from '../run-dir/logs.js';
 import { NODE_DEAD_AFTER_S } from '../schema/daemon.js';
 import { RunyardError } from '../schema/errors.js';
 import { withoutDaemonCredentials } from '../schema/run-env.js';
-import type { RunEventsResult } from '../schema/run-event.js';
+import type { RunEvent, RunEventsResult } from '../schema/run-event.js';
 import { runStatuses } from '../schema/run-record.js';
 import type {
   RunListParams,
@@ -44,6 +44,8 @@ export interface EngineOptions {
   baseEnv?: () => NodeJS.ProcessEnv;
   /** Awaited for each finished run once its directory is complete, before anyone sees it finished. */
   onFinished?: (run: RunRecord) => Promise<void>;
+  /** Called with each status event of this node's runs, as it happens (a cluster's status feed). */
+  onStatus?: (runId: string, event: RunEvent) => void;
   /** How a finished run is listed, where the store keeps that for other nodes (write-retained.ts). */
   retainedOf?: RetainedOf;
   /**
@@ -245,6 +247,11 @@ export class RunEngine implements RunEventSource {
     return this.#events.on(runId, listener);
   }
 
+  /** A status event of another node's run, for this node's subscribers to every run's status. */
+  emitStatusOfOther(runId: string, event: RunEvent): void {
+    this.#events.emitStatus(runId, event);
+  }
+
   /** Takes over what a previous daemon left (see recoverRuns). Call once, before `startQueue`. */
   recover(): Promise<RecoveryCounts> {
     const { runsDir, retainedOf, store, log } = this.#options;
@@ -328,7 +335,10 @@ export class RunEngine implements RunEventSource {
       log: this.#options.log,
       onEvent: (runId, event) => {
         // The run's record already holds what the event says: one place logs every run's start and end.
-        if (event.type === 'status') logRunStatus(this.#options.log, run.record, event);
+        if (event.type === 'status') {
+          logRunStatus(this.#options.log, run.record, event);
+          this.#options.onStatus?.(runId, event);
+        }
         this.#events.emit(runId, event);
       },
       onWriteFailed: (failing, file, error) => this.#supervisor.ioFailed(failing, file, error),

@@ -36,6 +36,11 @@ export class EventHub {
 
   emit(runId: string, event: RunEvent): void {
     for (const listener of this.#byRun.get(runId) ?? []) listener(runId, event);
-    if (event.type === 'status') for (const listener of this.#statusOfAll) listener(runId, event);
+    if (event.type === 'status') this.emitStatus(runId, event);
+  }
+
+  /** A status event for the listeners to every run's status only: one of another node's runs. */
+  emitStatus(runId: string, event: RunEvent): void {
+    for (const listener of this.#statusOfAll) listener(runId, event);
   }
 }

@@ -33,7 +33,7 @@ export class NodeLock {
   #isStarted = false;
   #isClosed = false;
   #isLost = false;
-  readonly #listeners = new Map<string, () => void>();
+  readonly #listeners = new Map<string, (payload: string) => void>();
 
   constructor(config: pg.ClientConfig, nodeId: string, log: Logger) {
     this.#config = config;
@@ -58,11 +58,18 @@ export class NodeLock {
   }
 
   /**
-   * Calls `listener` on each NOTIFY on `channel` (a plain identifier), from the next time the lock is
-   * taken, and once each time it is taken again: notices sent while the connection was down are lost.
+   * Calls `listener` with the payload of each NOTIFY on `channel` (a plain identifier), and with '' each
+   * time the session starts to listen (again): notices sent while the connection was down are lost.
    */
-  listen(channel: string, listener: () => void): void {
+  listen(channel: string, listener: (payload: string) => void): void {
     this.#listeners.set(channel, listener);
+    // Held already: the session listens from now. A take under way still walks the listeners (a live
+    // iterator), and holds the lock only after its walk, with no await in between.
+    const client = this.#client;
+    if (this.#heldSince === undefined || !client) return;
+    const listening = client.query(`LISTEN ${channel}`).then(() => listener(''));
+    // A failure is the connection's, which takes the lock again, and then listens.
+    listening.catch(() => {});
   }
 
   /** Releases the lock (its connection closes) and takes it no more. */
@@ -80,7 +87,7 @@ export class NodeLock {
     // Either is the lock lost: the server closed the connection, or the network did.
     client.on('error', (error) => this.#lost(client, error));
     client.on('end', () => this.#lost(client, undefined));
-    client.on('notification', ({ channel }) => this.#listeners.get(channel)?.());
+    client.on('notification', ({ channel, payload }) => this.#listeners.get(channel)?.(payload ?? ''));
     try {
       await client.connect();
       const { schemaKey, nodeKey } = nodeLockKeys('$1');
@@ -95,7 +102,7 @@ export class NodeLock {
       for (const channel of this.#listeners.keys()) await client.query(`LISTEN ${channel}`);
       if (this.#client !== client) return;
       this.#heldSince = performance.now();
-      for (const listener of this.#listeners.values()) listener();
+      for (const listener of this.#listeners.values()) listener('');
       if (this.#isLost) this.#log.info('node lock held again', { nodeId: this.#nodeId });
       this.#isLost = false;
     } catch (error) {

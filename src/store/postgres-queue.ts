@@ -26,11 +26,11 @@ export const UNCLAIM = `node_id = NULL, epoch = epoch + 1, run_dir = '',
   record = (record::jsonb - 'nodeId' || '{"runDir": "", "cwd": ""}'::jsonb)::text`;
 
 /**
- * The channel of a schema's queue: one per schema, as each schema is a cluster of its own. A hash keeps
- * it within the 63 bytes of an identifier whatever the schema's name.
+ * A channel of a schema (`queue`, `status`): one per schema, as each schema is a cluster of its own. A
+ * hash keeps it within the 63 bytes of an identifier whatever the schema's name.
  */
-export const queueChannel = (schema: string) =>
-  `runyard_queue_${createHash('sha256').update(schema).digest('hex').slice(0, 16)}`;
+export const channelOf = (name: string, schema: string) =>
+  `runyard_${name}_${createHash('sha256').update(schema).digest('hex').slice(0, 16)}`;
 
 export class PostgresQueueTable implements QueueTable {
   readonly #pool: pg.Pool;
@@ -45,7 +45,7 @@ export class PostgresQueueTable implements QueueTable {
     this.#nodeId = nodeId;
     this.#runs = runs;
     this.#lock = lock;
-    this.#channel = queueChannel(schema);
+    this.#channel = channelOf('queue', schema);
   }
 
   // The count and the insert are one statement, not one transaction at SERIALIZABLE: two nodes adding at

@@ -15,6 +15,7 @@ import { PostgresQueueTable } from './postgres-queue.js';
 import { PostgresRetainedTable } from './postgres-retained.js';
 import { PostgresRunTable } from './postgres-runs.js';
 import { PostgresServiceLeaseTable } from './postgres-service-leases.js';
+import { PostgresStatusFeed } from './postgres-status-feed.js';
 import type { PostgresTarget } from './postgres-url.js';
 import type { Store } from './store.js';
 
@@ -29,10 +30,18 @@ export class PostgresStore implements Store {
   readonly retained: PostgresRetainedTable;
   readonly serviceLeases: PostgresServiceLeaseTable;
   readonly queue: PostgresQueueTable;
+  readonly statusFeed: PostgresStatusFeed;
   readonly #pool: pg.Pool;
   readonly #lock: NodeLock;
 
-  private constructor(pool: pg.Pool, probe: ProbeQuery, lock: NodeLock, nodeId: string, schema: string) {
+  private constructor(
+    pool: pg.Pool,
+    probe: ProbeQuery,
+    lock: NodeLock,
+    nodeId: string,
+    schema: string,
+    log: Logger,
+  ) {
     this.#pool = pool;
     this.#lock = lock;
     this.runs = new PostgresRunTable(pool, nodeId);
@@ -42,6 +51,7 @@ export class PostgresStore implements Store {
     this.retained = new PostgresRetainedTable(pool, nodeId);
     this.serviceLeases = new PostgresServiceLeaseTable(pool, lock);
     this.queue = new PostgresQueueTable(pool, nodeId, this.runs, lock, schema);
+    this.statusFeed = new PostgresStatusFeed(pool, lock, nodeId, schema, log);
   }
 
   /**
@@ -74,7 +84,7 @@ export class PostgresStore implements Store {
     // From here on a database that stops answering makes calls fail fast with store_unavailable.
     const lock = new NodeLock(connection, nodeId, log);
     const guarded = new DatabaseHealth(serverOf(target), log).wrap(pool);
-    return new PostgresStore(guarded.pool, guarded.probe, lock, nodeId, target.schema);
+    return new PostgresStore(guarded.pool, guarded.probe, lock, nodeId, target.schema, log);
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@ import type { AttemptRecord } from '../schema/run-dir.js';
 import type { Action } from '../schema/action.js';
 import type { ClusterNode } from '../schema/daemon.js';
 import type { RetainedTable } from '../schema/retained-list.js';
+import type { RunEvent } from '../schema/run-event.js';
 import type { RunRecord, RunSpec, RunStatus } from '../schema/run.js';
 import type { Service } from '../schema/service.js';
 
@@ -60,6 +61,8 @@ export interface Store {
   serviceLeases?: ServiceLeaseTable;
   /** The queue the nodes share: only a store that several daemons share has it. */
   queue?: QueueTable;
+  /** The status events of every node's runs: only a store that several daemons share has them. */
+  statusFeed?: StatusFeed;
   close(): Promise<void>;
 }
 
@@ -147,6 +150,18 @@ export interface QueueTable {
   positions(runIds: readonly string[]): Promise<Map<string, number>>;
   /** Calls `wake` whenever a run joins the queue: a hint, since a notice can be lost; claims poll as well. */
   onQueued(wake: () => void): void;
+}
+
+/**
+ * Every node's status events, for the status subscriptions (run.subscribe without runId) of every
+ * node. Best effort, as a live feed is: an event published while the database does not answer is lost,
+ * never a run's own event log.
+ */
+export interface StatusFeed {
+  /** Sends a status event of one of this node's runs to the other nodes, soon, in order. */
+  publish(runId: string, event: RunEvent): void;
+  /** Calls `listener` with each status event of another node's run. */
+  onStatus(listener: (runId: string, event: RunEvent) => void): void;
 }
 
 /** A run that failover ended: whose it was, and when that node last beat. */

@@ -349,3 +349,28 @@ t.test(
     t.match((error as NodeUnavailableError).data, { nodeId: idB }, 'naming the paused node');
   },
 );
+
+t.test(
+  "a subscriber to every run's status on one node gets the other nodes' runs' too, in order",
+  { skip },
+  async (t) => {
+    const { a, clientB, idB } = await twoNodes(t);
+    const socket = await a.socket();
+    const answer = (await socket.request({ jsonrpc: '2.0', id: 1, method: 'run.subscribe', params: {} })) as {
+      result: { subscriptionId: string };
+    };
+    t.ok(answer.result.subscriptionId, 'subscribed on a');
+    const run = await clientB.run.start({ argv: ['echo', 'on b'] });
+    const statuses: string[] = [];
+    while (statuses.at(-1) !== 'succeeded') {
+      const message = (await socket.next()) as {
+        method: string;
+        params: { runId: string; event: { status: string } };
+      };
+      if (message.method === 'run.event' && message.params.runId === run.runId)
+        statuses.push(message.params.event.status);
+    }
+    t.same(statuses, ['queued', 'running', 'succeeded'], "b's run, every status, in order");
+    t.equal((await clientB.run.status({ runId: run.runId })).nodeId, idB, 'a run of b');
+  },
+);
