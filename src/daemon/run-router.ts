@@ -107,15 +107,15 @@ export class RunRouter {
   wait(
     params: { runId: string; timeoutMs: number },
     call: CallContext,
-    local: () => Promise<RunRecord>,
+    local: (timeoutMs: number) => Promise<RunRecord>,
   ): Promise<RunRecord> {
-    return !this.#peers || call.isForwarded ? local() : this.#waitRouted(params, call, local);
+    return !this.#peers || call.isForwarded ? local(params.timeoutMs) : this.#waitRouted(params, call, local);
   }
 
   async #waitRouted(
     params: { runId: string; timeoutMs: number },
     call: CallContext,
-    local: () => Promise<RunRecord>,
+    local: (timeoutMs: number) => Promise<RunRecord>,
   ): Promise<RunRecord> {
     const deadline = Date.now() + params.timeoutMs;
     try {
@@ -123,7 +123,7 @@ export class RunRouter {
       if (waiting) return waiting;
       const timeoutMs = Math.max(0, deadline - Date.now());
       const rest: typeof params = { ...params, timeoutMs };
-      return await this.route('run.wait', rest, call, local, {
+      return await this.route('run.wait', rest, call, () => local(timeoutMs), {
         holdsMs: timeoutMs,
         signal: call.signal,
       });

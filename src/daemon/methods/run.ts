@@ -10,7 +10,7 @@ export const runHandlers = (engine: RunEngine, router: RunRouter): GroupHandlers
   'run.list': (params) => engine.list(params),
   'run.cancel': (params, call) => router.cancel(params, call, () => engine.cancel(params.runId)),
   'run.wait': (params, call) =>
-    router.wait(params, call, () => engine.wait(params.runId, params.timeoutMs, call.signal)),
+    router.wait(params, call, (timeoutMs) => engine.wait(params.runId, timeoutMs, call.signal)),
   'run.logs': (params, call) =>
     router.route('run.logs', params, call, () =>
       engine.readLog(params.runId, params.stream, params.offset, params.limit),
