@@ -2,7 +2,8 @@
 // its place in the queue the same from every node, until any node with a free slot claims it; waits,
 // follows and cancels of a run no node has claimed yet work from any node, and a start acknowledged by a
 // node that then dies is still run by another.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { RpcError, type FollowedEvent, type RunyardClient } from 'runyard/client';
@@ -221,5 +222,31 @@ t.test(
     );
     const [row] = await sql<{ epoch: string }>(`SELECT epoch FROM ${schema}.runs WHERE id = $1`, [run.runId]);
     t.equal(row!.epoch, '3', 'the claim that died, the hand-back, the claim that ran it');
+  },
+);
+
+t.test(
+  'a waiting run whose cwd is gone by the time a node claims it fails to start there, once',
+  { skip },
+  async (t) => {
+    const { clients, long } = await busyNodes(t, 1);
+    const client = clients[0]!;
+    const cwd = join(await mkdtemp(join(tmpdir(), 'runyard-cwd-')), 'here');
+    await mkdir(cwd);
+    const waiting = await client.run.start({ argv: ['pwd'], cwd });
+    t.match(waiting, { status: 'queued', runDir: '' }, 'checked as this node would run it, and queued');
+    await rm(cwd, { recursive: true });
+    await client.run.cancel({ runId: long[0]!.runId });
+    const run = await client.run.wait({ runId: waiting.runId, timeoutMs: 60_000 });
+    t.match(
+      run,
+      { status: 'failed', cwd, error: { reason: 'spawn_failed' } },
+      'its start failed, as a spawn does',
+    );
+    t.same(
+      await statusesOnDisk(run.runDir),
+      ['queued', 'running', 'failed'],
+      'with its directory, ended once',
+    );
   },
 );
