@@ -231,7 +231,9 @@ t.test(
   async (t) => {
     const { clients, long } = await busyNodes(t, 1);
     const client = clients[0]!;
-    const cwd = join(await mkdtemp(join(tmpdir(), 'runyard-cwd-')), 'here');
+    const parent = await mkdtemp(join(tmpdir(), 'runyard-cwd-'));
+    t.teardown(() => rm(parent, { recursive: true, force: true }));
+    const cwd = join(parent, 'here');
     await mkdir(cwd);
     const waiting = await client.run.start({ argv: ['pwd'], cwd });
     t.match(waiting, { status: 'queued', runDir: '' }, 'checked as this node would run it, and queued');
