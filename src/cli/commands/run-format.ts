@@ -33,7 +33,8 @@ export function recordBlock(run: RunRecord): string {
     ['created', run.createdAt],
     ['started', run.startedAt ?? '-'],
     ['finished', run.finishedAt ?? '-'],
-    ['run dir', run.runDir],
+    // Empty while the run waits in a cluster's shared queue: the node that claims it makes it.
+    ['run dir', run.runDir || "- (waiting in the cluster's queue)"],
     ['labels', labels.length > 0 ? labels.join(' ') : '-'],
     ['action', run.actionId ?? '-'],
     ['service', run.serviceId ?? '-'],

@@ -97,8 +97,12 @@ function RecordTable({ run }: { run: RunRecord }) {
   const wide: [string, unknown][] = [
     ['Command', html`<span class="mono">${joinCommand(run.argv)}</span>`],
     ['Labels', html`<${LabelList} labels=${run.labels} />`],
-    ['Directory', html`<span class="mono">${run.runDir}</span>`],
-    ['Working directory', html`<span class="mono">${run.cwd}</span>`],
+    // Both empty while the run waits in a cluster's shared queue: the node that claims it sets them.
+    [
+      'Directory',
+      run.runDir ? html`<span class="mono">${run.runDir}</span>` : "— (waiting in the cluster's queue)",
+    ],
+    ['Working directory', run.cwd ? html`<span class="mono">${run.cwd}</span>` : '—'],
   ];
   return html`<dl class="fields">
     ${wide.map(
