@@ -31,6 +31,7 @@ import { applyDeclared, type Declared } from '../services/declared.js';
 import { ServiceManager } from '../services/manager.js';
 import type { CallContext, MethodHandlers } from './methods/types.js';
 import { RpcDispatcher, type Handler } from './rpc.js';
+import { ClaimWatch } from './claim-watch.js';
 import { RunRouter } from './run-router.js';
 import { ServiceRouter } from './service-router.js';
 import { ConfigReloader } from './reload.js';
@@ -246,7 +247,8 @@ async function startServing(
         (peers) => peers.close(),
       )
     : undefined;
-  const router = new RunRouter(engine, peers, nodeId, log);
+  const claims = store.queue && new ClaimWatch((runIds) => store.queue!.waiting(runIds), log);
+  const router = new RunRouter(engine, peers, nodeId, log, claims);
   const handlers: MethodHandlers & { 'rpc.discover': Handler<CallContext> } = {
     ...daemonHandlers(info, reloader, dashboardLogin),
     ...runHandlers(engine, router),

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { isTerminal } from '../runs/lifecycle.js';
 import { RunyardError } from '../schema/errors.js';
 import type { RunRecord } from '../schema/run.js';
+import type { ClaimWatch } from './claim-watch.js';
 import type { CallContext } from './methods/types.js';
 import type { RunOwner } from './node-unavailable.js';
 import type { CallLimits, Peers, Relay, RelaySink } from './peers.js';
@@ -15,9 +16,6 @@ import type { SubscriptionHub } from './subscriptions.js';
 // A wait whose owner is unreachable reads the run from the database this often: one query a second per
 // such waiter, for as long as the owner is down.
 const POLL_INTERVAL_MS = 1_000;
-// A wait or subscription for a run of the cluster's queue looks for its claim this often: a claimed run
-// starts at once, so its first events are worth being early for.
-const CLAIM_POLL_MS = 250;
 
 /** Where a run is answered: at its node, here, or (a run no node has claimed) from the index, here. */
 type Where = RunOwner | 'here' | 'queue';
@@ -46,12 +44,15 @@ export class RunRouter {
   readonly #peers: Peers | undefined;
   readonly #nodeId: string;
   readonly #log: Logger;
+  readonly #claims: ClaimWatch | undefined;
 
-  constructor(runs: RunLookup, peers: Peers | undefined, nodeId: string, log: Logger) {
+  /** `claims` watches for the claims of runs in the cluster's queue, on a store that has one. */
+  constructor(runs: RunLookup, peers: Peers | undefined, nodeId: string, log: Logger, claims?: ClaimWatch) {
     this.#runs = runs;
     this.#peers = peers;
     this.#nodeId = nodeId;
     this.#log = log;
+    this.#claims = claims;
   }
 
   /** `local()` when this node holds the run, else the same call, its params as they are, at the node that does. */
@@ -199,10 +200,11 @@ export class RunRouter {
   async #claimed(runId: string, deadline: number, signal: AbortSignal): Promise<RunRecord | undefined> {
     for (;;) {
       const run = await this.#runs.get(runId);
-      if (!isWaiting(run)) return undefined;
+      if (!isWaiting(run) || !this.#claims) return undefined;
       const left = deadline - Date.now();
       if (left <= 0 || signal.aborted) return run;
-      await sleep(Math.min(CLAIM_POLL_MS, left), signal);
+      const until = left === Infinity ? signal : AbortSignal.any([signal, AbortSignal.timeout(left)]);
+      await this.#claims.whenClaimed(runId, until);
     }
   }
 

@@ -171,9 +171,13 @@ export class Admission {
     await rm(join(this.#options.runsDir, runId), { recursive: true, force: true });
   }
 
-  /** How many more runs could start here now: the slots no run, queued run or claim takes. */
+  /** How many more runs could start here now: none before the node starts runs, or once it stops. */
   #freeSlots(): number {
-    if (!this.#isOpen || this.#isClosing || this.#isHeld) return 0;
+    return this.#isOpen && !this.#isClosing && !this.#isHeld ? this.#unusedSlots() : 0;
+  }
+
+  /** The slots no run, queued run, run being admitted or claim takes. */
+  #unusedSlots(): number {
     const taken =
       this.#host.runningCount() + this.#queue.size + this.#admitting + (this.#shared?.pending ?? 0);
     return this.#options.maxConcurrent - taken;
@@ -188,7 +192,8 @@ export class Admission {
     const provenance = { actionId: action?.spec.name ?? null, serviceId };
     // A run this node has no slot for waits in the cluster's queue, for whichever node has one first;
     // a service's runs stay with its supervisor, and a run whose outputDir names a path on this node here.
-    if (this.#shared && serviceId === null && spec.outputDir === undefined && this.#freeSlots() <= 0)
+    // A node that has not begun to start runs yet (it starts them once it serves) still has its slots.
+    if (this.#shared && serviceId === null && spec.outputDir === undefined && this.#unusedSlots() <= 0)
       return this.#enqueueShared(spec, provenance);
     this.#admitting++;
     try {

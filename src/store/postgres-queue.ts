@@ -94,6 +94,14 @@ export class PostgresQueueTable implements QueueTable {
     );
   }
 
+  async waiting(runIds: readonly string[]): Promise<Set<string>> {
+    const { rows } = await this.#pool.query<{ id: string }>(
+      `SELECT id FROM runs WHERE id = ANY($1::text[]) AND status = 'queued' AND run_dir = ''`,
+      [runIds],
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
   async positions(runIds: readonly string[]): Promise<Map<string, number>> {
     if (runIds.length === 0) return new Map();
     const { rows } = await this.#pool.query<{ id: string; position: number }>(

@@ -146,6 +146,8 @@ export interface QueueTable {
    * runDir ''); its directory, if made, is this node's to delete.
    */
   release(runId: string): Promise<void>;
+  /** Of these runs, those that still wait: in the queue, or claimed and not yet made (runDir ''). */
+  waiting(runIds: readonly string[]): Promise<Set<string>>;
   /** Where each of these runs stands in the queue (1: claimed next); runs that do not wait are left out. */
   positions(runIds: readonly string[]): Promise<Map<string, number>>;
   /** Calls `wake` whenever a run joins the queue: a hint, since a notice can be lost; claims poll as well. */
