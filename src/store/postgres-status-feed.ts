@@ -43,9 +43,18 @@ export class PostgresStatusFeed implements StatusFeed {
   onStatus(listener: (runId: string, event: RunEvent) => void): void {
     this.#lock.listen(this.#channel, (payload) => {
       if (payload === '') return; // the session listens again: nothing to tell
-      const notice = JSON.parse(payload) as Notice;
-      if (notice.nodeId === this.#nodeId) return;
-      for (const [runId, event] of notice.events) listener(runId, event);
+      let notice: Notice;
+      try {
+        notice = JSON.parse(payload) as Notice;
+      } catch {
+        // Whoever can NOTIFY on the schema's channel can send anything: it must not stop this node.
+        return this.#log.debug('a status notice that is no JSON was ignored', { bytes: payload.length });
+      }
+      if (notice.nodeId === this.#nodeId || !Array.isArray(notice.events)) return;
+      for (const entry of notice.events) {
+        const [runId, event] = Array.isArray(entry) ? entry : [];
+        if (typeof runId === 'string' && typeof event === 'object' && event !== null) listener(runId, event);
+      }
     });
   }
 

@@ -1,8 +1,10 @@
 // The PostgreSQL shared queue: each waiting run goes to one node however many claim at once, in priority
 // then creation order; a claim raises the epoch the claimer's writes are fenced by; a run handed back
-// waits again; the limit counts the waiting runs of the whole cluster; a notice wakes the listeners.
+// waits again; the limit counts the waiting runs of the whole cluster; a notice wakes the listeners. And
+// the status feed, which shares the listening session: one node's events reach the others in order.
 import t, { type Test } from 'tap';
 import { PostgresStore } from '../../src/store/postgres.js';
+import { channelOf } from '../../src/store/postgres-queue.js';
 import { parsePostgresUrl } from '../../src/store/postgres-url.js';
 import { isLeaseLost } from '../../src/store/lease-lost.js';
 import { freshSchema, silentLog, skipWithoutPostgres, sql } from '../helpers/postgres.js';
@@ -112,5 +114,45 @@ t.test(
     t.equal(await a.queue.enqueue(waiting(), 2), true, 'one claimed: room for one more');
     await notified;
     t.pass('b heard of the new runs');
+  },
+);
+
+t.test(
+  "the status feed carries one node's events to the others, in order, and ignores what is no notice",
+  { skip },
+  async (t) => {
+    const { schema, stores } = await openStores(t, ['a', 'b']);
+    const [a, b] = stores as [PostgresStore, PostgresStore];
+    const heard: [string, number][] = [];
+    const listening = new Promise<void>((resolve) => b.queue.onQueued(resolve));
+    b.statusFeed.onStatus((runId, event) => heard.push([runId, event.seq]));
+    await b.nodes.register({ nodeId: 'b', url: 'ws://b/rpc', version: '1' });
+    await listening;
+    // Anyone who may NOTIFY in the database can send anything on the channel: b lives on.
+    await sql(
+      `SELECT pg_notify($1, 'no json'), pg_notify($1, '{"nodeId":"x","events":[1,[2],["r",null]]}')`,
+      [channelOf('status', schema)],
+    );
+    const events = Array.from({ length: 400 }, (_, i) => ({
+      seq: i + 1,
+      time: '2026-12-04T10:00:00.000Z',
+      type: 'status' as const,
+      status: 'running' as const,
+      detail: 'x'.repeat(100),
+    }));
+    for (const event of events) a.statusFeed.publish(`run-${event.seq % 3}`, event as never);
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => heard.length >= 400 && (clearInterval(check), resolve()), 20);
+    });
+    t.same(
+      heard.map(([, seq]) => seq),
+      events.map((event) => event.seq),
+      'all 400, in order, over several notices under the payload limit',
+    );
+    t.same(
+      heard.slice(0, 3).map(([runId]) => runId),
+      ['run-1', 'run-2', 'run-0'],
+      'each with its run',
+    );
   },
 );
