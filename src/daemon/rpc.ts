@@ -11,12 +11,7 @@ import type { Logger } from '../log.js';
 import { RunyardError } from '../schema/errors.js';
 import type { MethodDescriptor } from '../schema/method.js';
 import { InFlightLimit } from './in-flight.js';
-import {
-  compileOnFirstUse,
-  createAjv,
-  describeViolations,
-  type SchemaViolation,
-} from '../schema/validator.js';
+import { compileOnFirstUse, describeViolations, type SchemaViolation } from '../schema/validator.js';
 
 export type Handler<Context> = (params: never, context: Context) => Promise<unknown>;
 
@@ -63,9 +58,8 @@ export class RpcDispatcher<Context extends object> {
     this.#limits = limits;
     this.#inFlight = new InFlightLimit(() => limits.maxInFlight);
     this.#log = log;
-    const ajv = createAjv();
     for (const descriptor of descriptors) {
-      const validator = compileOnFirstUse(ajv, descriptor.params);
+      const validator = compileOnFirstUse(descriptor.params);
       const handler = handlers[descriptor.name];
       if (!handler) throw new Error(`no handler for ${descriptor.name}`);
       this.#methods.set(descriptor.name, (params, context) => {
