@@ -1,4 +1,6 @@
 // The daemon's log on stderr: levels, and one line per entry, JSON for tools or pretty for a terminal.
+import { isoTimestamp } from './schema/timestamp.js';
+
 export type LogFields = Record<string, unknown>;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -41,7 +43,7 @@ export function createLogger(options: LoggerOptions = {}): LevelledLogger {
   const line =
     (level: LogLevel) =>
     (message: string, fields: LogFields = {}) => {
-      const entry = { time: new Date().toISOString(), level, message, ...fields, ...errorStack(fields) };
+      const entry = { time: isoTimestamp(), level, message, ...fields, ...errorStack(fields) };
       write(format === 'json' ? `${JSON.stringify(entry)}\n` : prettyLine(entry, color));
     };
   const ignore = () => {};

@@ -10,7 +10,7 @@ const src = resolve(import.meta.dirname, '../src');
 const base = ['schema', 'fs', 'async', 'log'];
 const allowed: Record<string, string[]> = {
   schema: [],
-  log: [],
+  log: ['schema'],
   fs: ['schema'],
   async: ['log'],
   'run-dir': base,

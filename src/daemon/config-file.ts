@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { RunyardConfig } from '../schema/config.js';
 import { RunyardError } from '../schema/errors.js';
-import { compileSchema, createAjv, describeViolations } from '../schema/validator.js';
+import { compileSchema, describeViolations, sharedAjv } from '../schema/validator.js';
 import { allowOriginProblem } from './allow-origin.js';
 
 /** The file as read: its absolute path and its content, valid. */
@@ -34,7 +34,7 @@ export async function readConfigFile(file: string): Promise<ConfigFile> {
   } catch (error) {
     throw invalid(`not valid JSON: ${(error as Error).message}`);
   }
-  validate ??= compileSchema(createAjv(), RunyardConfig);
+  validate ??= compileSchema(sharedAjv(), RunyardConfig);
   if (!validate(config)) {
     const violations = describeViolations(validate.errors ?? [], MAX_PROBLEMS);
     throw invalid(...violations.map((v) => `${v.path} ${v.message}`));

@@ -12,6 +12,7 @@ import type { ConfigReload, DaemonInfo } from '../schema/daemon.js';
 import { rpcDiscover } from '../schema/discover.js';
 import { methods } from '../schema/index.js';
 import { buildOpenRpcDocument } from '../schema/openrpc.js';
+import { isoTimestamp } from '../schema/timestamp.js';
 import { DAEMON_FILE, FORWARDED_BY_HEADER } from '../schema/transport.js';
 import { version } from '../schema/version.js';
 import { openStore, type StoreKind } from '../store/open.js';
@@ -126,7 +127,7 @@ async function startServing(
   const stateDir = await prepareStateDir(config.stateDir);
   await mkdir(config.runsDir, { recursive: true });
   const runsDir = await realpath(config.runsDir);
-  const startedAt = new Date().toISOString();
+  const startedAt = isoTimestamp();
 
   // What any reader finds wrong in the runs directory: logged once, listed by retained.problems.
   const problems = new RunDirProblems(log);

@@ -1,22 +1,17 @@
 // JSON-RPC 2.0 framing: parsing, batches, params validation, requests in flight and error mapping.
 import { randomUUID } from 'node:crypto';
-import {
-  JSONRPCErrorCode,
-  createJSONRPCErrorResponse,
-  createJSONRPCSuccessResponse,
-  type JSONRPCID,
-  type JSONRPCResponse,
-} from 'json-rpc-2.0';
 import type { Logger } from '../log.js';
 import { RunyardError } from '../schema/errors.js';
 import type { MethodDescriptor } from '../schema/method.js';
 import { InFlightLimit } from './in-flight.js';
 import {
-  compileOnFirstUse,
-  createAjv,
-  describeViolations,
-  type SchemaViolation,
-} from '../schema/validator.js';
+  errorResponse,
+  JsonRpcErrorCode,
+  successResponse,
+  type JsonRpcId,
+  type JsonRpcResponse,
+} from './jsonrpc-messages.js';
+import { compileOnFirstUse, describeViolations, type SchemaViolation } from '../schema/validator.js';
 
 export type Handler<Context> = (params: never, context: Context) => Promise<unknown>;
 
@@ -32,17 +27,15 @@ class InvalidParamsError extends Error {
   }
 }
 
-const isId = (id: unknown): id is JSONRPCID =>
+const isId = (id: unknown): id is JsonRpcId =>
   typeof id === 'string' || typeof id === 'number' || id === null;
 // JSON.parse reads 9007199254740993 as ...992: an id past 2^53 (or a fraction, or 1e999) would come back
 // changed and match no pending call, so it is refused rather than echoed wrong.
-const isExactId = (id: JSONRPCID) => typeof id !== 'number' || Number.isSafeInteger(id);
+const isExactId = (id: JsonRpcId) => typeof id !== 'number' || Number.isSafeInteger(id);
 // By-position params are not supported, but `[]` says "no params" (@open-rpc/client-js sends it).
 const POSITIONAL: SchemaViolation = { path: '/', message: 'must be an object: params are passed by name' };
-const error = (id: JSONRPCID, code: number, message: string, data?: unknown) =>
-  createJSONRPCErrorResponse(id, code, message, data);
-const applicationError = (id: JSONRPCID, thrown: RunyardError) =>
-  error(id, thrown.code, thrown.message, { reason: thrown.reason, ...thrown.data });
+const applicationError = (id: JsonRpcId, thrown: RunyardError) =>
+  errorResponse(id, thrown.code, thrown.message, { reason: thrown.reason, ...thrown.data });
 
 /** A method as the dispatcher calls it: params checked against its schema, then its handler. */
 type Call<Context> = (params: unknown, context: Context) => Promise<unknown>;
@@ -63,9 +56,8 @@ export class RpcDispatcher<Context extends object> {
     this.#limits = limits;
     this.#inFlight = new InFlightLimit(() => limits.maxInFlight);
     this.#log = log;
-    const ajv = createAjv();
     for (const descriptor of descriptors) {
-      const validator = compileOnFirstUse(ajv, descriptor.params);
+      const validator = compileOnFirstUse(descriptor.params);
       const handler = handlers[descriptor.name];
       if (!handler) throw new Error(`no handler for ${descriptor.name}`);
       this.#methods.set(descriptor.name, (params, context) => {
@@ -79,63 +71,67 @@ export class RpcDispatcher<Context extends object> {
   }
 
   /** Answers one WebSocket message; undefined when nothing is to be sent (notifications only). */
-  async handle(text: string, context: Context): Promise<JSONRPCResponse | JSONRPCResponse[] | undefined> {
+  async handle(text: string, context: Context): Promise<JsonRpcResponse | JsonRpcResponse[] | undefined> {
     let message: unknown;
     try {
       message = JSON.parse(text);
     } catch {
-      return error(null, JSONRPCErrorCode.ParseError, 'Parse error: the message is not valid JSON');
+      return errorResponse(null, JsonRpcErrorCode.ParseError, 'Parse error: the message is not valid JSON');
     }
     if (!Array.isArray(message)) return this.#handleOne(message, context);
     if (message.length === 0)
-      return error(null, JSONRPCErrorCode.InvalidRequest, 'Invalid Request: empty batch');
+      return errorResponse(null, JsonRpcErrorCode.InvalidRequest, 'Invalid Request: empty batch');
     if (message.length > this.#limits.maxBatchSize) {
-      return error(
+      return errorResponse(
         null,
-        JSONRPCErrorCode.InvalidRequest,
+        JsonRpcErrorCode.InvalidRequest,
         `Invalid Request: a batch of ${message.length} requests exceeds the limit of ${this.#limits.maxBatchSize}`,
         { reason: 'batch_too_large', limit: this.#limits.maxBatchSize },
       );
     }
     const answers = await Promise.all(message.map((item) => this.#handleOne(item, context)));
-    const sent = answers.filter((answer): answer is JSONRPCResponse => answer !== undefined);
+    const sent = answers.filter((answer): answer is JsonRpcResponse => answer !== undefined);
     return sent.length > 0 ? sent : undefined;
   }
 
-  async #handleOne(message: unknown, context: Context): Promise<JSONRPCResponse | undefined> {
+  async #handleOne(message: unknown, context: Context): Promise<JsonRpcResponse | undefined> {
     if (message === null || typeof message !== 'object' || Array.isArray(message)) {
-      return error(null, JSONRPCErrorCode.InvalidRequest, 'Invalid Request: expected a request object');
+      return errorResponse(
+        null,
+        JsonRpcErrorCode.InvalidRequest,
+        'Invalid Request: expected a request object',
+      );
     }
     const request = message as Record<string, unknown>;
     const hasId = Object.hasOwn(request, 'id');
     if (hasId && !isId(request.id)) {
-      return error(
+      return errorResponse(
         null,
-        JSONRPCErrorCode.InvalidRequest,
+        JsonRpcErrorCode.InvalidRequest,
         'Invalid Request: id must be a string, number or null',
       );
     }
-    const id = hasId ? (request.id as JSONRPCID) : null;
+    const id = hasId ? (request.id as JsonRpcId) : null;
     if (!isExactId(id)) {
-      return error(
+      return errorResponse(
         null,
-        JSONRPCErrorCode.InvalidRequest,
+        JsonRpcErrorCode.InvalidRequest,
         'Invalid Request: a numeric id must be an integer from -9007199254740991 to 9007199254740991, or it does not come back exactly; use a string id',
         { reason: 'unsafe_id' },
       );
     }
     if (request.jsonrpc !== '2.0')
-      return error(id, JSONRPCErrorCode.InvalidRequest, 'Invalid Request: jsonrpc must be "2.0"');
+      return errorResponse(id, JsonRpcErrorCode.InvalidRequest, 'Invalid Request: jsonrpc must be "2.0"');
     if (typeof request.method !== 'string') {
-      return error(id, JSONRPCErrorCode.InvalidRequest, 'Invalid Request: method must be a string');
+      return errorResponse(id, JsonRpcErrorCode.InvalidRequest, 'Invalid Request: method must be a string');
     }
     if (request.params !== undefined && (request.params === null || typeof request.params !== 'object')) {
-      return error(id, JSONRPCErrorCode.InvalidRequest, 'Invalid Request: params must be an object');
+      return errorResponse(id, JsonRpcErrorCode.InvalidRequest, 'Invalid Request: params must be an object');
     }
     const call = this.#methods.get(request.method);
     if (!call) {
       return hasId
-        ? error(id, JSONRPCErrorCode.MethodNotFound, `Method not found: ${request.method}`)
+        ? errorResponse(id, JsonRpcErrorCode.MethodNotFound, `Method not found: ${request.method}`)
         : undefined;
     }
     // Refused before it holds anything: the answer is sent at once and the connection stays open.
@@ -147,7 +143,7 @@ export class RpcDispatcher<Context extends object> {
     // promise chain per call) a held call such as a pending run.wait took 2.6 kB more of heap (4.8 kB, now 2.2).
     try {
       const result = await call(request.params, context);
-      return hasId ? createJSONRPCSuccessResponse(id, result) : undefined;
+      return hasId ? successResponse(id, result) : undefined;
     } catch (thrown) {
       const answer = this.#failure(id, request.method, thrown);
       return hasId ? answer : undefined;
@@ -157,16 +153,16 @@ export class RpcDispatcher<Context extends object> {
   }
 
   /** An unexpected exception is logged with a correlation id; the client gets only the id. */
-  #failure(id: JSONRPCID, method: string, thrown: unknown): JSONRPCResponse {
+  #failure(id: JsonRpcId, method: string, thrown: unknown): JsonRpcResponse {
     if (thrown instanceof RunyardError) return applicationError(id, thrown);
     if (thrown instanceof InvalidParamsError) {
-      return error(id, JSONRPCErrorCode.InvalidParams, thrown.message, {
+      return errorResponse(id, JsonRpcErrorCode.InvalidParams, thrown.message, {
         reason: 'invalid_params',
         errors: thrown.violations,
       });
     }
     const correlationId = randomUUID();
     this.#log.error('method failed', { method, correlationId, error: thrown });
-    return error(id, JSONRPCErrorCode.InternalError, 'Internal error', { correlationId });
+    return errorResponse(id, JsonRpcErrorCode.InternalError, 'Internal error', { correlationId });
   }
 }

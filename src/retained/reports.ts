@@ -1,5 +1,5 @@
 // retained.reports and retained.artifactManifest: what a run recorded, or what its directory holds now.
-import { Type } from '@sinclair/typebox';
+import * as Type from '@sinclair/typebox';
 import { mediaTypeOf } from '../fs/media-type.js';
 import { artifactEntries, listFiles } from '../run-dir/artifacts.js';
 import { runFiles } from '../run-dir/files.js';

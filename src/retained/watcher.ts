@@ -2,6 +2,7 @@
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { background } from '../async/background.js';
+import { monotonicMs } from '../async/clock.js';
 import { SerialQueue } from '../async/serial.js';
 import { createLogger, type Logger } from '../log.js';
 import { walkRunsDir, type WalkOptions } from '../run-dir/walk.js';
@@ -99,12 +100,12 @@ export class RunsDirWatcher {
   }
 
   async #build(): Promise<void> {
-    const started = performance.now();
+    const started = monotonicMs();
     if (this.#options.watch) this.#watchRunsDir();
     await this.#walk([''], (dir, reading) => this.#index.settle(dir, reading));
     this.#publishWalkProblems();
     this.#index.publish();
-    this.#lastScanMs = performance.now() - started;
+    this.#lastScanMs = monotonicMs() - started;
     this.#options.log?.info('retained runs indexed', {
       retained: this.#index.retained.size,
       incomplete: this.#index.incomplete.size,
@@ -117,7 +118,7 @@ export class RunsDirWatcher {
   async #rescanNow(): Promise<void> {
     if (this.#isClosed) return;
     await this.start();
-    const started = performance.now();
+    const started = monotonicMs();
     const seen = new Set<string>();
     this.#walkProblems = new Map();
     await this.#walk([''], (dir, reading) => {
@@ -133,7 +134,7 @@ export class RunsDirWatcher {
       // Many at once (a whole directory tree deleted): let requests through now and then.
       if (done % 1_000 === 999) await new Promise((resolve) => setImmediate(resolve));
     }
-    this.#lastScanMs = performance.now() - started;
+    this.#lastScanMs = monotonicMs() - started;
   }
 
   #scheduleRescan(): void {

@@ -1,7 +1,7 @@
 // Checking a parsed run-directory file against its schema field by field: good fields are kept, bad ones named.
 import type { Static, TObject, TSchema } from '@sinclair/typebox';
-import type { ErrorObject, ValidateFunction } from 'ajv';
-import { compileSchema, createAjv, describeViolations } from '../schema/validator.js';
+import type { ErrorObject } from 'ajv';
+import { compileOnFirstUse, describeViolations } from '../schema/validator.js';
 
 export interface FieldIssue {
   field: string;
@@ -15,7 +15,6 @@ export interface CheckedFields<T> {
 }
 
 const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const ajv = createAjv();
 
 const isTimestamp = (schema: TSchema): boolean =>
   schema.format === 'date-time' || (Array.isArray(schema.anyOf) && schema.anyOf.some(isTimestamp));
@@ -29,8 +28,8 @@ function fieldOf(error: ErrorObject): string | undefined {
 
 /** A whole-value check against `schema`, compiled on first use: for records judged as one (an event, a manifest entry). */
 export function shapeChecker<T extends TSchema>(schema: T): (value: unknown) => value is Static<T> {
-  let validate: ValidateFunction | undefined;
-  return (value): value is Static<T> => (validate ??= compileSchema(ajv, schema))(value);
+  const validator = compileOnFirstUse(schema);
+  return (value): value is Static<T> => validator()(value);
 }
 
 export type FieldChecker<T extends TObject> = (value: Record<string, unknown>) => CheckedFields<Static<T>>;
@@ -44,7 +43,7 @@ export function fieldChecker<T extends TObject>(schema: T): FieldChecker<T> {
   const times = Object.entries(schema.properties)
     .filter(([, property]) => isTimestamp(property))
     .map(([name]) => name);
-  let validate: ValidateFunction | undefined;
+  const validator = compileOnFirstUse(schema);
   return (value) => {
     const invalid: FieldIssue[] = [];
     for (const name of times) {
@@ -56,7 +55,7 @@ export function fieldChecker<T extends TObject>(schema: T): FieldChecker<T> {
         delete value[name];
       } else value[name] = new Date(parsed).toISOString();
     }
-    validate ??= compileSchema(ajv, schema);
+    const validate = validator();
     if (!validate(value)) {
       const byField = new Map<string, ErrorObject[]>();
       for (const error of validate.errors ?? []) {

@@ -3,6 +3,7 @@ import { isUtf8 } from 'node:buffer';
 import { readdirSync, type Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { monotonicMs } from '../async/clock.js';
 import type { RunDirProblem } from '../schema/run-dir.js';
 import { problemOf } from './read.js';
 
@@ -50,8 +51,8 @@ export async function walkRunsDir<R extends Reading>(
     options.onProblem?.(problemOf(dir, null, reason, message));
   while (queue.length > 0) {
     if (options.isCancelled?.()) return;
-    const sliceEnd = performance.now() + SLICE_MS;
-    while (queue.length > 0 && performance.now() < sliceEnd) {
+    const sliceEnd = monotonicMs() + SLICE_MS;
+    while (queue.length > 0 && monotonicMs() < sliceEnd) {
       const { dir, depth } = queue.pop()!;
       const reading = depth === 0 ? undefined : read(dir);
       let children: string[] = [];

@@ -1,5 +1,6 @@
 // The action.* contract: named, validated run templates.
-import { Type, type Static } from '@sinclair/typebox';
+import * as Type from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import { ActionName, Timestamp } from './common.js';
 import { defineMethod } from './method.js';
 import { Argv, runTemplateFields } from './run-record.js';

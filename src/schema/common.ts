@@ -1,5 +1,6 @@
 // Schemas shared by several method groups: ids, timestamps, labels, error details.
-import { Type, type Static, type TObject, type TOptional, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import * as Type from '@sinclair/typebox';
+import type { Static, TObject, TOptional, TSchema, TUnsafe } from '@sinclair/typebox';
 
 /** A ULID: 26 Crockford base-32 characters, sortable by creation time, safe as a directory name. */
 export const RunId = Type.String({

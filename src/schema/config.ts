@@ -1,6 +1,7 @@
 // The config file (`--config FILE`, RUNYARD_CONFIG): the daemon's settings, and the actions and services
 // it declares. Published as schema/runyard.config.schema.json, for editors.
-import { Type, type Static } from '@sinclair/typebox';
+import * as Type from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import { ActionSpec } from './action.js';
 import { ServiceSpec } from './service.js';
 

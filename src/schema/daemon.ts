@@ -1,5 +1,6 @@
 // The daemon.* contract: what a client can learn about the daemon it talks to.
-import { Type, type Static } from '@sinclair/typebox';
+import * as Type from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import { defineMethod } from './method.js';
 import { NoParams, StringEnum, Timestamp } from './common.js';
 

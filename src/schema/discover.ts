@@ -1,5 +1,5 @@
 // rpc.discover: answered by the daemon, but by OpenRPC's rule not listed among the document's methods.
-import { Type } from '@sinclair/typebox';
+import * as Type from '@sinclair/typebox';
 import { NoParams } from './common.js';
 import { defineMethod } from './method.js';
 

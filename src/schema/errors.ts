@@ -1,5 +1,6 @@
 // The application error registry: every error that crosses the wire, with its stable code.
-import { Type, type TSchema } from '@sinclair/typebox';
+import * as Type from '@sinclair/typebox';
+import type { TSchema } from '@sinclair/typebox';
 
 interface ErrorSpec {
   code: number;

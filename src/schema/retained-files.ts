@@ -1,5 +1,6 @@
 // The files of a retained run on the wire: its reports, its artifact manifest, and chunks read from either.
-import { Type, type Static } from '@sinclair/typebox';
+import * as Type from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import { Defaulted, Nullable, RetainedRunName, StringEnum, Timestamp, type Resolved } from './common.js';
 import { RetainedRunRef } from './retained-run.js';
 import { ArtifactEntry } from './run-dir.js';

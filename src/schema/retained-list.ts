@@ -1,5 +1,6 @@
 // Questions over all retained runs: the filters and pages of retained.list and retained.latest, and retained.problems.
-import { Type, type Static } from '@sinclair/typebox';
+import * as Type from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import { Defaulted, Labels, Nullable, Timestamp, type Resolved } from './common.js';
 import { RetainedRun, RetainedStatus } from './retained-run.js';
 import { RunDirProblem } from './run-dir.js';

@@ -1,5 +1,6 @@
 // What a retained run is on the wire: its status, its record, how a request names it, and an example.
-import { Type, type Static } from '@sinclair/typebox';
+import * as Type from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import { ErrorInfo, Labels, Nullable, RetainedRunName, StringEnum, Timestamp } from './common.js';
 import { exampleRun, RunStatus, runStatuses } from './run-record.js';
 

@@ -1,5 +1,6 @@
 // Schemas of the files in a run directory (see docs/protocol.md#the-run-directory), and of what is wrong with one.
-import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
+import * as Type from '@sinclair/typebox';
+import type { Static, TObject, TProperties } from '@sinclair/typebox';
 import { ErrorInfo, Labels, Nullable, RetainedRunName, RunId, StringEnum, Timestamp } from './common.js';
 import { withDefaults } from './defaults.js';
 import { RetryPolicy, RunRecord, RunStatus, runStatuses } from './run-record.js';

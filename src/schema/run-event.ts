@@ -1,5 +1,6 @@
 // The run event log on the wire: event shapes, subscriptions, and the notifications the daemon pushes.
-import { Type, type Static } from '@sinclair/typebox';
+import * as Type from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import { Defaulted, Nullable, RunId, StringEnum, Timestamp } from './common.js';
 import { defineMethod, defineNotification } from './method.js';
 import { RunStatus } from './run-record.js';

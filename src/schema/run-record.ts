@@ -1,5 +1,6 @@
 // The run record and what a client may ask of a run: status, retry policy, priority, start params.
-import { Type, type Static } from '@sinclair/typebox';
+import * as Type from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import { ActionName, Labels, NO_NUL, Nullable, RunId, StringEnum, Timestamp } from './common.js';
 import { withDefaults } from './defaults.js';
 

@@ -1,5 +1,6 @@
 // The run.* contract: the run record and the methods that start, inspect, wait for and stop runs.
-import { Type, type Static } from '@sinclair/typebox';
+import * as Type from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import { Defaulted, Labels, Nullable, RunId, StringEnum, type Resolved } from './common.js';
 import { defineMethod } from './method.js';
 import { exampleRun, RunRecord, RunStartParams, RunStatus } from './run-record.js';

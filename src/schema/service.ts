@@ -1,5 +1,6 @@
 // The service.* contract: named sets of actions started, stopped and restarted as one unit.
-import { Type, type Static } from '@sinclair/typebox';
+import * as Type from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import { ActionName, Defaulted, Nullable, RunId, ServiceName, StringEnum, Timestamp } from './common.js';
 import { defineMethod } from './method.js';
 import { RetryPolicy, RunError, RunStatus } from './run-record.js';

@@ -1,5 +1,6 @@
 // A service action's restart policy with every default applied, the defaults taken from the schema alone.
-import { Type, type Static } from '@sinclair/typebox';
+import * as Type from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import { withDefaults } from '../schema/defaults.js';
 import { Backoff, RestartPolicy, StartLimit, type ServiceAction } from '../schema/service.js';
 

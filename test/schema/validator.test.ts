@@ -12,12 +12,12 @@ const isSchema = (value: unknown): value is TSchema =>
 
 t.test('a validator is compiled by its first use, not when it is declared', async (t) => {
   // Strict mode refuses an unknown keyword at compile time: the refusal shows when compiling happens.
-  const validator = compileOnFirstUse(createAjv(), Type.String({ colour: 'red' }));
+  const validator = compileOnFirstUse(Type.String({ colour: 'red' }), createAjv);
   t.throws(() => validator(), /unknown keyword: "colour"/);
 });
 
 t.test('a validator compiled on first use is compiled once and validates', async (t) => {
-  const validator = compileOnFirstUse(createAjv(), Type.Object({ n: Type.Integer() }));
+  const validator = compileOnFirstUse(Type.Object({ n: Type.Integer() }), createAjv);
   const validate = validator();
   t.equal(validator(), validate, 'the second use gets the same function');
   t.ok(validate({ n: 1 }));
