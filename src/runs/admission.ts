@@ -50,6 +50,8 @@ export class Admission {
    * they are judged so, or a burst of starts would all find the one slot free and queue here.
    */
   #admitting = 0;
+  /** Claimed runs being made here, each until it is active or given up. */
+  readonly #making = new Map<string, Promise<boolean>>();
 
   constructor(options: AdmissionOptions, host: AdmissionHost) {
     this.#options = options;
@@ -231,11 +233,23 @@ export class Admission {
     return record;
   }
 
+  /** While this node makes the run (a claim): what resolves once it is made, or given up. */
+  making(runId: string): Promise<boolean> | undefined {
+    return this.#making.get(runId);
+  }
+
   /**
    * Makes a run this node claimed from the cluster's queue, as it was accepted, and queues it here
    * (to start unless `starts` is false). False when it could not be made: it goes back to the queue.
    */
-  async #take(stored: StoredRun, starts = true): Promise<boolean> {
+  #take(stored: StoredRun, starts = true): Promise<boolean> {
+    const { runId } = stored.record;
+    const making = this.#make(stored, starts).finally(() => this.#making.delete(runId));
+    this.#making.set(runId, making);
+    return making;
+  }
+
+  async #make(stored: StoredRun, starts: boolean): Promise<boolean> {
     const { record } = stored;
     // Stored as accepted, so resolved already: its defaults are filled in again only for the type.
     const request = resolveRunSpec(stored.request);

@@ -106,7 +106,7 @@ export class RunEngine implements RunEventSource {
   }
 
   async get(runId: string): Promise<RunRecord> {
-    const active = this.#active.get(runId);
+    const active = this.#active.get(runId) ?? (await this.#made(runId));
     if (active) return this.#view(active.record);
     const stored = await this.#options.store.runs.get(runId);
     if (!stored) throw new RunyardError('run_not_found', { runId });
@@ -144,7 +144,8 @@ export class RunEngine implements RunEventSource {
    * cancel there.
    */
   async cancel(runId: string): Promise<RunRecord> {
-    const active = this.#active.get(runId) ?? (await this.#admission.claimHere(runId));
+    const active =
+      this.#active.get(runId) ?? (await this.#made(runId)) ?? (await this.#admission.claimHere(runId));
     if (!active) return this.get(runId);
     return this.#cancel(active, clientCancel);
   }
@@ -169,7 +170,7 @@ export class RunEngine implements RunEventSource {
 
   /** Resolves when the run has finished, `timeoutMs` passed, or `signal` (the caller went away) aborted. */
   async wait(runId: string, timeoutMs: number, signal?: AbortSignal): Promise<RunRecord> {
-    const active = this.#active.get(runId);
+    const active = this.#active.get(runId) ?? (await this.#made(runId));
     if (!active) return this.get(runId);
     let timer: NodeJS.Timeout | undefined;
     let stopWaiting = () => {};
@@ -231,7 +232,7 @@ export class RunEngine implements RunEventSource {
   }
 
   async lastSeq(runId: string): Promise<number> {
-    const active = this.#active.get(runId);
+    const active = this.#active.get(runId) ?? (await this.#made(runId));
     if (active) return active.events.lastSeq;
     const run = await this.get(runId);
     if (run.runDir === '') return 0;
@@ -478,6 +479,17 @@ export class RunEngine implements RunEventSource {
   /** Work the engine starts and does not wait for: a failure is a bug, logged with the run it hit. */
   #background(work: Promise<void>, run: ActiveRun): void {
     background(work, this.#options.log, 'run supervision failed', { runId: run.runId });
+  }
+
+  /**
+   * A run this node is making from the cluster's queue, once made: the database says it is this node's
+   * a moment before the engine has it, and a caller who knows its id may ask in between.
+   */
+  async #made(runId: string): Promise<ActiveRun | undefined> {
+    const making = this.#admission.making(runId);
+    if (!making) return undefined;
+    await making;
+    return this.#active.get(runId);
   }
 
   /** Records from the index, those waiting in the cluster's queue with their place there. */

@@ -187,6 +187,19 @@ t.test('a burst of starts on one node waits in the shared queue for every node',
     t.equal(run.status, 'succeeded');
     t.same(await statusesOnDisk(run.runDir), ['queued', 'running', 'succeeded'], 'one terminal status');
   }
+  // Many starts, each waited for at once, through a node with one slot: every wait answers with the end,
+  // wherever the run went (a wait that reaches a claimer while it makes the run waits for it too).
+  const quick = await Promise.all(
+    Array.from({ length: 40 }, async () => {
+      const { runId } = await clientA.run.start({ argv: ['true'] });
+      return clientA.run.wait({ runId, timeoutMs: 60_000 });
+    }),
+  );
+  t.same(
+    quick.filter((run) => run.status !== 'succeeded').map((run) => run.status),
+    [],
+    'every wait answered with the end',
+  );
 });
 
 t.test(
