@@ -164,7 +164,9 @@ t.test('a resumed follow through another node gets every event once, with no gap
     'seq 1, 2, 3 ... with none missing or repeated',
   );
   t.equal(rest.at(-1)?.type, 'end', 'to the end event');
-  // Compared event by event, so that a failure shows which differ.
+  // Compared event by event, so that a failure shows which differ. The end reaches a follower as it is
+  // appended, a moment before b's log has it on disk: read once the run has finished there.
+  await clientB.run.wait({ runId: run.runId });
   t.same(
     [...first, ...rest].map(({ seq, type }) => ({ seq, type })),
     (await eventsOnDisk(run.runDir)).map(({ seq, type }) => ({ seq, type })),
@@ -192,6 +194,8 @@ t.test(
     }[] = [];
     while (pushed.at(-1)?.params.event.type !== 'end')
       pushed.push((await socket.next()) as (typeof pushed)[0]);
+    // The end is pushed as it is appended, a moment before b's log has it on disk.
+    await clientB.run.wait({ runId: run.runId });
     t.ok(
       pushed.every(
         ({ method, params }) =>
