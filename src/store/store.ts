@@ -174,10 +174,11 @@ export interface FailedOverRun {
 }
 
 /**
- * The runs of the index. In a store that several nodes share, a node holds the runs it inserted (and
- * those its restart recovered) at an epoch the table keeps itself, so that the engine and the other
- * stores never see it; `update` is fenced by it and throws LeaseLostError once another node ended the
- * run. A store of one node never loses a run.
+ * The runs of the index. In a store that several nodes share, a node holds the runs it inserted, those
+ * it claimed from the shared queue (QueueTable) and those its restart recovered, at an epoch the table
+ * keeps itself, so that the engine and the other stores never see it; `update` is fenced by it and
+ * throws LeaseLostError once another node ended the run, or the run went back to the queue. A store of
+ * one node never loses a run.
  */
 export interface RunTable {
   insert(run: StoredRun): Promise<void>;
