@@ -4,6 +4,7 @@
 // no node yet: a wait or a subscription to it is held here until a node claims it, then goes there.
 import { background } from '../async/background.js';
 import type { Logger } from '../log.js';
+import { isInSharedQueue } from '../runs/create-run.js';
 import { isTerminal } from '../runs/lifecycle.js';
 import { RunyardError } from '../schema/errors.js';
 import type { RunRecord } from '../schema/run.js';
@@ -19,9 +20,6 @@ const POLL_INTERVAL_MS = 1_000;
 
 /** Where a run is answered: at its node, here, or (a run no node has claimed) from the index, here. */
 type Where = RunOwner | 'here' | 'queue';
-
-/** A run waits in the cluster's queue: no node has made its directory (claimed it, or finished claiming it). */
-const isWaiting = (run: RunRecord) => run.status === 'queued' && run.runDir === '';
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -200,7 +198,7 @@ export class RunRouter {
   async #claimed(runId: string, deadline: number, signal: AbortSignal): Promise<RunRecord | undefined> {
     for (;;) {
       const run = await this.#runs.get(runId);
-      if (!isWaiting(run) || !this.#claims) return undefined;
+      if (!isInSharedQueue(run) || !this.#claims) return undefined;
       const left = deadline - Date.now();
       if (left <= 0 || signal.aborted) return run;
       const until = left === Infinity ? signal : AbortSignal.any([signal, AbortSignal.timeout(left)]);
@@ -231,7 +229,7 @@ export class RunRouter {
       if (error instanceof RunyardError && error.reason === 'run_not_found') return 'here';
       throw error;
     }
-    if (isWaiting(run)) return 'queue';
+    if (isInSharedQueue(run)) return 'queue';
     return run.nodeId !== undefined && run.nodeId !== this.#nodeId ? { runId, nodeId: run.nodeId } : 'here';
   }
 }

@@ -114,6 +114,9 @@ export async function queuedRun(
   return newRecord(params, provenance, { ...identity, cwd: '', runDir: '' });
 }
 
+/** A run waits in a cluster's shared queue: no node has made its directory yet (claimed it, or finished claiming it). */
+export const isInSharedQueue = (run: RunRecord): boolean => run.status === 'queued' && run.runDir === '';
+
 /** The cwd and command of a run whose directory is `runDir`; cwd_not_found or command_not_found if none. */
 async function checkRunnable(
   params: ResolvedRunSpec,

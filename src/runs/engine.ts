@@ -23,6 +23,7 @@ import type { LeaseLostError } from '../store/lease-lost.js';
 import type { Store } from '../store/store.js';
 import { ActiveRun, type ActiveRunParts, type ErrorInfo } from './active-run.js';
 import { Admission } from './admission.js';
+import { isInSharedQueue } from './create-run.js';
 import { EventHub, type EventListener, type RunEventSource } from './event-hub.js';
 import { isTerminal } from './lifecycle.js';
 import type { OutputStream } from './process.js';
@@ -495,7 +496,7 @@ export class RunEngine implements RunEventSource {
   /** Records from the index, those waiting in the cluster's queue with their place there. */
   async #positioned(records: RunRecord[]): Promise<RunRecord[]> {
     const { queue } = this.#options.store;
-    const waiting = records.filter((record) => record.status === 'queued' && record.runDir === '');
+    const waiting = records.filter(isInSharedQueue);
     if (!queue || waiting.length === 0) return records;
     const positions = await queue.positions(waiting.map((record) => record.runId));
     return records.map((record) =>

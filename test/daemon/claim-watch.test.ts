@@ -5,7 +5,7 @@ import { ClaimWatch } from '../../src/daemon/claim-watch.js';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { parsePostgresUrl } from '../../src/store/postgres-url.js';
 import { freshSchema, silentLog, skipWithoutPostgres } from '../helpers/postgres.js';
-import { storedRun } from '../helpers/stored-run.js';
+import { waitingRun } from '../helpers/stored-run.js';
 
 const skip = await skipWithoutPostgres();
 
@@ -18,11 +18,7 @@ t.test(
       ['a', 'b'].map((nodeId) => PostgresStore.open(parsePostgresUrl(url), nodeId, silentLog)),
     );
     t.teardown(() => Promise.all([a!.close(), b!.close()]));
-    const runs = Array.from({ length: 50 }, () => {
-      const run = storedRun({ status: 'queued', runDir: '', cwd: '' });
-      delete run.record.nodeId;
-      return run;
-    });
+    const runs = Array.from({ length: 50 }, () => waitingRun());
     for (const run of runs) await a!.queue.enqueue(run, 100);
     const asked: number[] = [];
     const watch = new ClaimWatch(async (runIds) => {

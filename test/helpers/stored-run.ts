@@ -59,3 +59,10 @@ export function storedRun(record: Partial<RunRecord> = {}, stored: Partial<Omit<
   };
   return run;
 }
+
+/** A run as run.start puts it in a cluster's shared queue: queued, no node, no directory. */
+export function waitingRun(record: Partial<RunRecord> = {}): StoredRun {
+  const run = storedRun({ status: 'queued', runDir: '', cwd: '', ...record });
+  delete run.record.nodeId;
+  return run;
+}

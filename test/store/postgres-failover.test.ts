@@ -6,7 +6,7 @@ import { LeaseLostError } from '../../src/store/lease-lost.js';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { parsePostgresUrl } from '../../src/store/postgres-url.js';
 import type { StoredRun } from '../../src/store/store.js';
-import { runningAttempt, storedRun as makeStoredRun } from '../helpers/stored-run.js';
+import { runningAttempt, storedRun as makeStoredRun, waitingRun } from '../helpers/stored-run.js';
 import { eventually } from '../helpers/poll.js';
 import { freshSchema, silentLog, skipWithoutPostgres, sql } from '../helpers/postgres.js';
 
@@ -208,10 +208,7 @@ t.test(
     const { schema, url } = freshSchema(t);
     const dead = await openNode(t, url, 'node-1');
     const live = await openNode(t, url, 'node-2');
-    const [unmade, made] = [storedRun('queued'), storedRun('queued')].map((run) => {
-      const { nodeId: _nodeId, ...record } = run.record;
-      return { ...run, record: { ...record, runDir: '', cwd: '' } };
-    });
+    const [unmade, made] = [waitingRun({ argv: ['sleep', '600'] }), waitingRun({ argv: ['sleep', '600'] })];
     for (const run of [unmade!, made!]) await dead.queue.enqueue(run, 10);
     const claimed = await dead.queue.claim(2);
     const toMake = claimed.find((run) => run.record.runId === made!.record.runId)!;

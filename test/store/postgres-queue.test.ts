@@ -8,16 +8,11 @@ import { channelOf } from '../../src/store/postgres-queue.js';
 import { parsePostgresUrl } from '../../src/store/postgres-url.js';
 import { isLeaseLost } from '../../src/store/lease-lost.js';
 import { freshSchema, silentLog, skipWithoutPostgres, sql } from '../helpers/postgres.js';
-import { storedRun } from '../helpers/stored-run.js';
+import { waitingRun } from '../helpers/stored-run.js';
 
 const skip = await skipWithoutPostgres();
 
-/** A run as run.start puts it in the shared queue: no node, no directory. */
-const waiting = (priority = 0) => {
-  const run = storedRun({ status: 'queued', priority, runDir: '', cwd: '' });
-  delete run.record.nodeId;
-  return run;
-};
+const waiting = (priority = 0) => waitingRun({ priority });
 
 async function openStores(t: Test, nodeIds: string[]) {
   const { schema, url } = freshSchema(t);
